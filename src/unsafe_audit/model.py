@@ -1,0 +1,109 @@
+"""Frozen value types shared by every part of unsafe-audit: site kinds, spans and sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NewType
+
+SiteId = NewType("SiteId", str)
+"""A site's fingerprint: 16 hex digits, stable across whitespace, comments and line moves."""
+
+
+class SiteKind(StrEnum):
+    """What kind of code a site is. The values are part of the JSON and YAML contracts."""
+
+    UNSAFE_BLOCK = "unsafe_block"
+    UNSAFE_FN = "unsafe_fn"
+    UNSAFE_IMPL = "unsafe_impl"
+    UNSAFE_TRAIT = "unsafe_trait"
+    UNSAFE_EXTERN_BLOCK = "unsafe_extern_block"
+    EXTERN_BLOCK = "extern_block"
+    UNSAFE_ATTRIBUTE = "unsafe_attribute"
+    PG_SYS_CALL = "pg_sys_call"
+    PG_SYS_STATIC = "pg_sys_static"
+
+    @property
+    def is_pg_sys(self) -> bool:
+        """True for the kinds that are uses of pg_sys rather than `unsafe` keywords."""
+        return self in (SiteKind.PG_SYS_CALL, SiteKind.PG_SYS_STATIC)
+
+    @property
+    def has_unsafe_keyword(self) -> bool:
+        """True for the kinds anchored on an `unsafe` token (one site per such token)."""
+        return self not in (SiteKind.PG_SYS_CALL, SiteKind.PG_SYS_STATIC, SiteKind.EXTERN_BLOCK)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a site is in its file. Lines and columns are 1-based; bytes are 0-based offsets."""
+
+    line: int
+    """Line of the site's anchor token (`unsafe`, `extern`, or the pg_sys symbol)."""
+    column: int
+    """Column (1-based, in bytes) of the anchor token."""
+    end_line: int
+    """Last line of the site's code."""
+    start_byte: int
+    """Byte offset where the site's code starts (for slicing the file)."""
+    end_byte: int
+    """Byte offset just past the site's code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One place in the code that a reviewer must justify."""
+
+    id: SiteId
+    """Fingerprint: kind, crate, item path, normalised tokens and occurrence index."""
+    kind: SiteKind
+    """What the site is."""
+    path: str
+    """File path relative to the scanned root, with forward slashes."""
+    span: Span
+    """Where the site is in the file."""
+    item: str
+    """Enclosing item path such as ``cache::Cache::get`` (for humans, and part of the id)."""
+    token_hash: str
+    """Hash of kind plus normalised tokens only: equal for the same code in another place."""
+    in_macro: bool = False
+    """True when found inside a macro invocation's arguments or a ``macro_rules!`` body."""
+    parent: SiteId | None = None
+    """Id of the innermost enclosing unsafe site (an unsafe fn around a block, say)."""
+    name: str | None = None
+    """The pg_sys symbol for pg_sys kinds; the fn, trait or attribute name for the others."""
+    safety_comment: str | None = None
+    """The nearest ``// SAFETY:`` comment (or ``# Safety`` doc section), without markers."""
+    attributes: tuple[str, ...] = ()
+    """Attributes that matter for review on the site or its enclosing fn: ``pg_guard``,
+    ``pg_extern``, ``no_mangle``, ``extern "C"``, ``extern "C-unwind"``..."""
+    pg_sys_calls: tuple[str, ...] = field(default=())
+    """Names of the pg_sys functions and statics used inside the site, in order."""
+
+    @property
+    def line(self) -> int:
+        """Shortcut for ``span.line``."""
+        return self.span.line
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWarning:
+    """A problem found while scanning that did not stop the scan."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What scanning one file produced."""
+
+    path: str
+    sites: tuple[Site, ...]
+    warnings: tuple[ScanWarning, ...] = ()
+    generated: bool = False
+    """True when the file was recognised as generated code (and skipped unless asked for)."""
