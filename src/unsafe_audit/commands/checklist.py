@@ -1,0 +1,132 @@
+"""The ``checklist`` command: print the review checklist, optionally with a team's additions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from enum import StrEnum
+from typing import Any, TextIO, assert_never
+
+from unsafe_audit.checklist import Checklist, default_checklist, load_checklist, merge_checklists
+
+_WIDTH = 80
+
+
+class OutputFormat(StrEnum):
+    """How ``checklist`` prints: for people, or for other tools."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "checklist",
+        help="print the FFI-safety checklist reviewers answer for each site",
+        description=(
+            "Print the checklist a reviewer answers for every unsafe site and pg_sys use: the "
+            "built-in pgrx-ffi checklist, plus any team checklists given with --checklist."
+        ),
+    )
+    p.add_argument(
+        "--checklist",
+        dest="checklists",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help=(
+            "a team checklist YAML file whose sections, lifetime patterns and items are ADDED on "
+            "top of the built-in one (items may use the built-in sections A, B, C; ids must not "
+            "collide with existing ones); repeat to add several"
+        ),
+    )
+    p.add_argument(
+        "--format",
+        type=OutputFormat,
+        choices=list(OutputFormat),
+        default=OutputFormat.TEXT,
+        help="text (default) for reading, json for tools",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    checklist = build_checklist(args.checklists)
+    output_format: OutputFormat = args.format
+    if output_format is OutputFormat.TEXT:
+        write_text(checklist, sys.stdout)
+    elif output_format is OutputFormat.JSON:
+        json.dump(to_json(checklist), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        assert_never(output_format)
+    return 0
+
+
+def build_checklist(team_paths: list[str]) -> Checklist:
+    """The default checklist with each team file merged on top, in the order given."""
+    checklist = default_checklist()
+    for path in team_paths:
+        checklist = merge_checklists(checklist, load_checklist(path, base=checklist))
+    return checklist
+
+
+def to_json(checklist: Checklist) -> dict[str, Any]:
+    """The JSON contract: id, version, sections, lifetime_patterns and items (without guidance)."""
+    return {
+        "id": checklist.id,
+        "version": checklist.version,
+        "sections": [{"id": s.id, "title": s.title} for s in checklist.sections],
+        "lifetime_patterns": [
+            {"id": p.id, "title": p.title, "description": p.description}
+            for p in checklist.lifetime_patterns
+        ],
+        "items": [
+            {
+                "id": item.id,
+                "section": item.section,
+                "question": item.question,
+                "applies_to": [kind.value for kind in item.applies_to],
+            }
+            for item in checklist.items
+        ],
+    }
+
+
+def write_text(checklist: Checklist, out: TextIO) -> None:
+    """Items grouped by section, each with its id, question and site kinds, within 80 columns."""
+    parts = (
+        " + ".join(checklist.parts) if checklist.parts else f"{checklist.id}@{checklist.version}"
+    )
+    out.write(f"{checklist.title} ({parts})\n")
+    if checklist.description:
+        out.write(textwrap.fill(checklist.description, _WIDTH) + "\n")
+    for section in checklist.sections:
+        items = checklist.items_in(section.id)
+        if not items:
+            continue
+        out.write(f"\n{section.id}. {section.title}\n")
+        for item in items:
+            out.write(f"\n  {item.id}\n")
+            out.write(_fill(item.question, indent=4))
+            kinds = ", ".join(kind.value for kind in item.applies_to)
+            out.write(_fill(f"applies to: {kinds}", indent=4, subsequent=6))
+    if checklist.lifetime_patterns:
+        out.write("\nLifetime patterns (name one per site)\n")
+        for pattern in checklist.lifetime_patterns:
+            out.write(_fill(f"{pattern.id}: {pattern.title}", indent=2, subsequent=4))
+
+
+def _fill(text: str, *, indent: int, subsequent: int | None = None) -> str:
+    return (
+        textwrap.fill(
+            text,
+            _WIDTH,
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent if subsequent is None else subsequent),
+            break_on_hyphens=False,
+        )
+        + "\n"
+    )
