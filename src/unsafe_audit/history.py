@@ -1,0 +1,361 @@
+"""Read a git repository: revisions, tags, Rust files at a commit and their blobs.
+
+The only module that imports git (GitPython). Everything is read from git objects, never by
+checking out, so auditing an old release leaves the work tree alone. Every failure is a
+:class:`GitError` that says what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import git
+
+from unsafe_audit import releases
+from unsafe_audit.errors import GitError
+from unsafe_audit.releases import Choice
+
+_HEX_RE = re.compile(r"[0-9a-fA-F]{4,64}")
+_GITLINK_MODE = "160000"
+_SYMLINK_MODE = "120000"
+
+
+def _text(value: str | bytes) -> str:
+    # GitPython returns the object type from `cat-file --batch` as bytes.
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else value
+
+
+class NotARepository(GitError):
+    """The path is a plain directory, not inside a git repository (callers may scan it instead)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlobEntry:
+    """A Rust source file in a commit's tree."""
+
+    path: str
+    """Path from the repository root, with forward slashes."""
+    blob_sha: str
+    """Full sha of the file's blob; pass it to :meth:`Repository.read_blob`."""
+    size: int
+    """Size of the blob in bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TreeListing:
+    rust_files: list[BlobEntry]
+    submodules: list[str]
+
+
+class Repository:
+    """A git repository opened for reading. Use :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self._repo = repo
+        self._listings: dict[str, _TreeListing] = {}
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Repository:
+        """Open the repository containing ``path`` (``path`` itself or one of its parents).
+
+        Raises :class:`NotARepository` for a directory outside any repository and
+        :class:`GitError` for a path that does not exist.
+        """
+        target = Path(path)
+        if not target.exists():
+            raise GitError(f"{target} does not exist; pass the path of a git repository")
+        try:
+            repo = git.Repo(target, search_parent_directories=True)
+        except git.InvalidGitRepositoryError as e:
+            raise NotARepository(
+                f"{target} is not inside a git repository; run from a repository, "
+                "or scan the directory without revisions"
+            ) from e
+        except (git.NoSuchPathError, git.GitError) as e:
+            raise GitError(f"cannot open a git repository at {target}: {e}") from e
+        return cls(repo)
+
+    def close(self) -> None:
+        """Stop the persistent git processes."""
+        self._repo.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def root(self) -> Path:
+        """The work tree's top directory, or the git directory of a bare repository."""
+        top = self._repo.git_dir if self.is_bare else self._repo.working_tree_dir
+        if top is None:  # GitPython's type allows it; a non-bare repository has a work tree
+            raise GitError("the repository has no work tree")
+        return Path(top)
+
+    @property
+    def is_bare(self) -> bool:
+        """True for a repository without a work tree."""
+        return bool(self._repo.bare)
+
+    @property
+    def is_shallow(self) -> bool:
+        """True for a shallow clone, whose history stops before the first commit."""
+        return self._git("rev-parse", "--is-shallow-repository") == "true"
+
+    @property
+    def has_commits(self) -> bool:
+        """False for a repository created by ``git init`` with nothing committed yet."""
+        if self._repo.head.is_valid():
+            return True
+        # HEAD may be an unborn branch (`git switch --orphan`) while other refs have commits.
+        return bool(self._git("for-each-ref", "--count=1", "--format=%(objectname)"))
+
+    # -- revisions ---------------------------------------------------------------------------
+
+    def resolve(self, rev: str) -> str:
+        """The full sha of the commit that ``rev`` (branch, tag, sha, ``HEAD~2``...) names."""
+        if not rev or rev.startswith("-") or "\n" in rev:
+            raise GitError(f"unknown revision {rev!r}: not a branch, tag or commit name")
+        status, out, _ = self._run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        if status != 0:
+            if not self.has_commits:
+                raise GitError(
+                    f"the repository at {self.root} has no commits yet; commit the code first, "
+                    "or scan the directory without revisions"
+                )
+            hint = "list tags with `git tag` and branches with `git branch -a`"
+            if self.is_shallow:
+                hint = (
+                    "this is a shallow clone, so older tags and commits may not have been "
+                    "fetched; run `git fetch --unshallow --tags`"
+                )
+            raise GitError(f"unknown revision {rev!r}: no such commit in {self.root}; {hint}")
+        return out.strip()
+
+    def require_commit(self, rev: str) -> str:
+        """Like :meth:`resolve`, but a commit missing from a shallow clone gets its own advice.
+
+        Use for base commits: a release tag, or a sha recorded in the ledger.
+        """
+        if not self.has_commits:
+            return self.resolve(rev)
+        tag_commits = dict(self.tags())
+        if rev in tag_commits:
+            sha, label, fetch = tag_commits[rev], f"{tag_commits[rev]} (tag {rev})", f"tag {rev}"
+        elif _HEX_RE.fullmatch(rev):
+            sha, label, fetch = rev, rev, rev
+        else:
+            return self.resolve(rev)
+        try:
+            self._repo.git.get_object_header(sha)
+        except ValueError as e:
+            if self.is_shallow:
+                raise GitError(
+                    f"the base commit {label} is not in this shallow clone; run "
+                    f"`git fetch --unshallow` (or `git fetch --depth=N origin {fetch}`)"
+                ) from e
+            raise GitError(
+                f"the base commit {label} is not in the repository at {self.root}; "
+                "fetch it (`git fetch origin`) or name another base"
+            ) from e
+        return self.resolve(sha)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is ``descendant`` or one of its ancestors."""
+        a, b = self.resolve(ancestor), self.resolve(descendant)
+        status, _, err = self._run("merge-base", "--is-ancestor", a, b)
+        if status in (0, 1):
+            return status == 0
+        raise GitError(f"cannot tell whether {ancestor} is an ancestor of {descendant}: {err}")
+
+    def describe_rev(self, rev: str) -> str:
+        """A short name for display: ``v0.3.0``, ``v0.2.1-3-g1a2b3c4``, or an abbreviated sha."""
+        sha = self.resolve(rev)
+        return self._git("describe", "--tags", "--always", sha)
+
+    # -- tags and releases ---------------------------------------------------------------------
+
+    def tags(self) -> list[tuple[str, str]]:
+        """Every tag as ``(name, commit sha)``, annotated tags peeled to their commit, by name.
+
+        Tags on trees or blobs are left out. A lightweight tag whose commit is missing (a
+        shallow clone) is kept, so that using it gives the shallow-clone advice.
+        """
+        out = self._git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
+        found = []
+        for line in out.splitlines():
+            name, _, sha = line.rpartition(" ")
+            commit = self._peel_to_commit(sha)
+            if commit is not None:
+                found.append((name, commit))
+        return sorted(found)
+
+    def _peel_to_commit(self, sha: str) -> str | None:
+        for _ in range(32):  # tags of tags are legal; a bound keeps a corrupt repo from looping
+            try:
+                _, raw_kind, _, data = self._repo.git.get_object_data(sha)
+            except ValueError:
+                return sha
+            kind = _text(raw_kind)
+            if kind == "commit":
+                return sha
+            if kind != "tag":
+                return None
+            first = data.split(b"\n", 1)[0].decode("ascii", "replace")
+            if not first.startswith("object "):
+                return None
+            sha = first.removeprefix("object ").strip()
+        return None
+
+    def head_tags(self, rev: str = "HEAD") -> list[str]:
+        """Names of the tags on the commit ``rev`` names, sorted."""
+        sha = self.resolve(rev)
+        return [name for name, commit in self.tags() if commit == sha]
+
+    def previous_release(self, head_rev: str | None = None) -> Choice | None:
+        """The release tag to diff ``head_rev`` against (None: the work tree, i.e. HEAD).
+
+        See :func:`unsafe_audit.releases.previous_release` for the rules. Returns None when
+        there is no earlier release. In a shallow clone, where tags and history may simply not
+        have been fetched, raises :class:`GitError` instead of guessing.
+        """
+        head = self.resolve("HEAD" if head_rev is None else head_rev)
+        choice = releases.previous_release(self.tags(), head, is_ancestor=self._is_ancestor_sha)
+        if choice is None:
+            if self.is_shallow:
+                raise GitError(
+                    "no earlier release tag found, and this is a shallow clone that may lack "
+                    "tags and history; run `git fetch --unshallow --tags`, or name the base "
+                    "revision explicitly"
+                )
+            return None
+        self.require_commit(choice.tag)
+        return choice
+
+    def _is_ancestor_sha(self, ancestor: str, descendant: str) -> bool:
+        status, _, _ = self._run("merge-base", "--is-ancestor", ancestor, descendant)
+        # A commit missing from a shallow clone cannot be placed; treat it as unrelated.
+        return status == 0
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def rust_files(self, rev: str) -> list[BlobEntry]:
+        """Every ``*.rs`` file in the tree of ``rev``, sorted by path, read from git objects.
+
+        Symlinks and the contents of submodules are left out (see :meth:`submodules`).
+        """
+        return list(self._listing(rev).rust_files)
+
+    def submodules(self, rev: str) -> list[str]:
+        """Paths of the submodules (gitlinks) in the tree of ``rev``, sorted."""
+        return list(self._listing(rev).submodules)
+
+    def _listing(self, rev: str) -> _TreeListing:
+        sha = self.resolve(rev)
+        cached = self._listings.get(sha)
+        if cached is not None:
+            return cached
+        out = self._git("ls-tree", "-r", "-z", "--long", "--full-tree", sha, strip=False)
+        rust: list[BlobEntry] = []
+        subs: list[str] = []
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, object_sha, size = meta.split()
+            if mode == _GITLINK_MODE:
+                subs.append(path)
+            elif kind == "blob" and mode != _SYMLINK_MODE and path.endswith(".rs"):
+                rust.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
+        listing = _TreeListing(
+            rust_files=sorted(rust, key=lambda e: e.path), submodules=sorted(subs)
+        )
+        self._listings[sha] = listing
+        return listing
+
+    def read_blob(self, blob_sha: str) -> bytes:
+        """The content of a blob. Uses one long-running ``git cat-file --batch`` process."""
+        if not _HEX_RE.fullmatch(blob_sha):
+            raise GitError(f"{blob_sha!r} is not a blob sha")
+        try:
+            _, raw_kind, _, data = self._repo.git.get_object_data(blob_sha)
+        except ValueError as e:
+            raise GitError(
+                f"blob {blob_sha} is not in the repository at {self.root}; "
+                "fetch the missing history (`git fetch --unshallow`)"
+            ) from e
+        kind = _text(raw_kind)
+        if kind != "blob":
+            raise GitError(f"{blob_sha} is a {kind}, not a file's blob")
+        result: bytes = data
+        return result
+
+    def working_tree_rust_files(self) -> list[str]:
+        """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted.
+
+        Tracked files deleted from disk, symlinks and submodule contents are left out.
+        """
+        if self.is_bare:
+            raise GitError(
+                f"{self.root} is a bare repository and has no work tree; name a revision instead"
+            )
+        out = self._git("ls-files", "-z", "-co", "--exclude-standard", strip=False)
+        root = self.root
+        paths = {
+            p
+            for p in out.split("\0")
+            if p.endswith(".rs") and (root / p).is_file() and not (root / p).is_symlink()
+        }
+        return sorted(paths)
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def user_name(self) -> str | None:
+        """``user.name`` from git config (repository, global or system), or None if unset."""
+        return self._config("user.name")
+
+    def user_email(self) -> str | None:
+        """``user.email`` from git config, or None if unset."""
+        return self._config("user.email")
+
+    def _config(self, key: str) -> str | None:
+        status, out, err = self._run("config", "--get", key)
+        if status == 1:
+            return None
+        if status != 0:
+            raise GitError(f"cannot read {key} from git config: {err}")
+        return out.strip() or None
+
+    # -- running git -----------------------------------------------------------------------------
+
+    def _run(self, *args: str) -> tuple[int, str, str]:
+        """Run git; return (status, stdout, stderr) without raising on a non-zero status."""
+        kwargs: dict[str, Any] = {"with_extended_output": True, "with_exceptions": False}
+        try:
+            status, out, err = self._repo.git.execute(["git", *args], **kwargs)
+        except git.GitError as e:
+            raise GitError(f"git {args[0]} failed in {self.root}: {e}") from e
+        return int(status), str(out), str(err).strip()
+
+    def _git(self, *args: str, strip: bool = True) -> str:
+        """Run git and return its output; a non-zero status becomes a GitError."""
+        kwargs: dict[str, Any] = {"strip_newline_in_stdout": strip}
+        try:
+            out = self._repo.git.execute(["git", *args], **kwargs)
+        except git.GitCommandError as e:
+            detail = str(e.stderr).strip().removeprefix("stderr: ").strip("'").strip()
+            raise GitError(f"`git {' '.join(args)}` failed in {self.root}: {detail}") from e
+        except git.GitError as e:
+            raise GitError(f"git {args[0]} failed in {self.root}: {e}") from e
+        return str(out)
