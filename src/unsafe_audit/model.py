@@ -95,7 +95,11 @@ class ScanWarning:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +111,5 @@ class FileResult:
     warnings: tuple[ScanWarning, ...] = ()
     generated: bool = False
     """True when the file was recognised as generated code (and skipped unless asked for)."""
+    unreadable: bool = False
+    """True when the file could not be searched at all (not UTF-8, say); see ``warnings``."""

@@ -1,0 +1,165 @@
+"""``unsafe-audit scan``: list every unsafe site and pg_sys use, as a table or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO, assert_never
+
+from unsafe_audit.model import Site
+from unsafe_audit.scan import ScanOptions, ScanResult, scan_path
+
+SCHEMA_VERSION = 1
+
+
+class ScanFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def add_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "scan",
+        help="list every unsafe site and pg_sys use",
+        description=(
+            "List every unsafe site (blocks, unsafe fn/impl/trait, extern blocks, unsafe "
+            "attributes, also inside macros) and every pg_sys call or static, with a fingerprint "
+            "id that survives reformatting and line moves. Scans the work tree, or a git revision "
+            "read straight from git objects with --rev."
+        ),
+    )
+    p.add_argument(
+        "path", nargs="?", default=".", type=Path, help="crate or repository (default .)"
+    )
+    p.add_argument("--rev", help="scan this git revision (tag, branch, sha) instead of the files")
+    p.add_argument(
+        "--format",
+        choices=[f.value for f in ScanFormat],
+        default=ScanFormat.TABLE.value,
+        help="table (default, for people) or json (schema_version 1, for tools)",
+    )
+    p.add_argument(
+        "--include-generated",
+        action="store_true",
+        help="also scan generated files (bindgen output, @generated headers)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="ignore and do not update the result cache ($XDG_CACHE_HOME/unsafe-audit)",
+    )
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    p.set_defaults(run=run)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, shown only on a terminal and for long scans."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 200:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\rscanning [{bar}] {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    options = ScanOptions(
+        include_generated=args.include_generated,
+        use_cache=not args.no_cache,
+        jobs=args.jobs,
+        progress=bar,
+    )
+    try:
+        result = scan_path(args.path, args.rev, options)
+    finally:
+        if bar is not None:
+            bar.clear()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    fmt = ScanFormat(args.format)
+    if fmt is ScanFormat.TABLE:
+        write_table(result, sys.stdout)
+    elif fmt is ScanFormat.JSON:
+        json.dump(to_json(result), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        assert_never(fmt)
+    return 0
+
+
+def site_json(site: Site) -> dict[str, Any]:
+    """One site in the JSON contract."""
+    return {
+        "id": site.id,
+        "kind": site.kind.value,
+        "path": site.path,
+        "line": site.span.line,
+        "end_line": site.span.end_line,
+        "column": site.span.column,
+        "item": site.item,
+        "in_macro": site.in_macro,
+        "parent": site.parent,
+        "name": site.name,
+        "safety_comment": site.safety_comment,
+        "attributes": list(site.attributes),
+        "pg_sys_calls": list(site.pg_sys_calls),
+    }
+
+
+def to_json(result: ScanResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "root": result.root,
+        "rev": result.rev,
+        "files_scanned": result.files_scanned,
+        "files_skipped": result.files_skipped,
+        "generated_skipped": result.generated_skipped,
+        "warnings": [
+            {"path": w.path, "line": w.line, "message": w.message} for w in result.warnings
+        ],
+        "sites": [site_json(s) for s in result.sites],
+    }
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_table(result: ScanResult, out: TextIO) -> None:
+    """Sites as a table that fits 80 columns: short id, kind, file:line, item or pg_sys name."""
+    where = f"revision {result.rev[:12]}" if result.rev else "files on disk"
+    out.write(f"{result.root} ({where})\n")
+    if result.sites:
+        out.write(f"{'ID':8} {'KIND':19} {'LOCATION':26} ITEM / NAME\n")
+    for s in result.sites:
+        loc = _fit(f"{s.path}:{s.span.line}", 26)
+        label = s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)"
+        if s.in_macro:
+            label += " [macro]"
+        out.write(f"{s.id[:8]} {s.kind.value:19} {loc:26} {_fit(label, 24)}\n")
+    counts: dict[str, int] = {}
+    for s in result.sites:
+        counts[s.kind.value] = counts.get(s.kind.value, 0) + 1
+    skipped = f"{result.files_skipped} skipped"
+    if result.generated_skipped:
+        skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
+    out.write(f"\n{len(result.sites)} sites in {result.files_scanned} files, {skipped}\n")
+    if counts:
+        out.write("  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + "\n")
