@@ -45,6 +45,7 @@ def _site_to_json(s: Site) -> list[Any]:
         [sp.line, sp.column, sp.end_line, sp.start_byte, sp.end_byte],
         s.item,
         s.token_hash,
+        s.compat_hash,
         s.in_macro,
         s.parent,
         s.name,
@@ -55,7 +56,7 @@ def _site_to_json(s: Site) -> list[Any]:
 
 
 def _site_from_json(path: str, row: list[Any]) -> Site:
-    sid, kind, span, item, th, in_macro, parent, name, safety, attrs, calls = row
+    sid, kind, span, item, th, compat, in_macro, parent, name, safety, attrs, calls = row
     return Site(
         id=SiteId(sid),
         kind=SiteKind(kind),
@@ -63,6 +64,7 @@ def _site_from_json(path: str, row: list[Any]) -> Site:
         span=Span(*span),
         item=item,
         token_hash=th,
+        compat_hash=compat,
         in_macro=in_macro,
         parent=SiteId(parent) if parent else None,
         name=name,

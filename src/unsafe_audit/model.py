@@ -66,6 +66,9 @@ class Site:
     """Enclosing item path such as ``cache::Cache::get`` (for humans, and part of the id)."""
     token_hash: str
     """Hash of kind plus normalised tokens only: equal for the same code in another place."""
+    compat_hash: str = ""
+    """Like ``token_hash`` but blind to edition-2024 migrations (``unsafe extern``,
+    ``#[unsafe(..)]``, a fn body wrapped in ``unsafe {}``), with extern block kinds merged."""
     in_macro: bool = False
     """True when found inside a macro invocation's arguments or a ``macro_rules!`` body."""
     parent: SiteId | None = None

@@ -124,3 +124,69 @@ def matching_close(tokens: Sequence[Token], open_index: int) -> int:
             if depth == 0:
                 return i
     return len(tokens) - 1
+
+
+def edition_neutral(texts: Sequence[str]) -> list[str]:
+    """Normalised tokens with edition 2024's extra ``unsafe``/``safe`` markers removed.
+
+    ``unsafe extern "C" {`` reads as ``extern "C" {``; ``#[unsafe(no_mangle)]`` as
+    ``#[no_mangle]``; ``safe fn`` / ``unsafe fn`` inside an extern block as ``fn``; and a fn body
+    that is one ``unsafe { .. }`` block (added for ``unsafe_op_in_unsafe_fn``) as the bare body.
+    Two sites with equal neutral tokens differ only by that migration.
+    """
+    out = list(texts)
+    # #[unsafe(attr ...)] -> #[attr ...]
+    i = 0
+    while i + 3 < len(out):
+        if out[i] == "#" and out[i + 1] == "[" and out[i + 2] == "unsafe" and out[i + 3] == "(":
+            close = _match_texts(out, i + 3)
+            del out[close]
+            del out[i + 2 : i + 4]
+        i += 1
+    # unsafe extern "ABI" { ... } -> extern "ABI" { ... }
+    i = 0
+    in_extern_block = False
+    while i < len(out):
+        t = out[i]
+        nxt = out[i + 1] if i + 1 < len(out) else ""
+        if t == "unsafe" and nxt == "extern":
+            j = i + 2
+            if j < len(out) and out[j].startswith('"'):
+                j += 1
+            if j < len(out) and out[j] == "{":
+                del out[i]
+                in_extern_block = True
+                continue
+        if t == "extern" and (nxt == "{" or (nxt.startswith('"') and out[i + 2 : i + 3] == ["{"])):
+            in_extern_block = True
+        if in_extern_block and t in ("safe", "unsafe") and nxt in ("fn", "static"):
+            del out[i]
+            continue
+        i += 1
+    # unsafe fn f() { unsafe { BODY } } -> unsafe fn f() { BODY }
+    if "fn" in out and len(out) >= 4 and out[-1] == "}" and out[-2] == "}":
+        for k in range(len(out) - 3, 0, -1):
+            if out[k] == "{" and out[k - 1] == "unsafe" and k >= 2 and out[k - 2] == "{":
+                if (
+                    _match_texts(out, k) == len(out) - 2
+                    and _match_texts(out, k - 2) == len(out) - 1
+                ):
+                    del out[len(out) - 2]
+                    del out[k - 1 : k + 1]
+                break
+    return out
+
+
+def _match_texts(texts: Sequence[str], open_index: int) -> int:
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opener = texts[open_index]
+    closer = pairs[opener]
+    depth = 0
+    for i in range(open_index, len(texts)):
+        if texts[i] == opener:
+            depth += 1
+        elif texts[i] == closer:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(texts) - 1

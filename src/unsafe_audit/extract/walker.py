@@ -20,7 +20,14 @@ from unsafe_audit.extract import context
 from unsafe_audit.extract.imports import PgSysImports, add_use_declaration
 from unsafe_audit.extract.parser import captures, error_count, first_error, parse
 from unsafe_audit.model import FileResult, ScanWarning, Site, SiteId, SiteKind, Span
-from unsafe_audit.rust_tokens import Token, matching_close, normalised, token_digest, tokenize
+from unsafe_audit.rust_tokens import (
+    Token,
+    edition_neutral,
+    matching_close,
+    normalised,
+    token_digest,
+    tokenize,
+)
 
 MAX_MACRO_DEPTH = 6
 _WRAPPER_FNS = frozenset({"__ua_m"})
@@ -56,6 +63,7 @@ _CONTAINERS = frozenset(
         SiteKind.EXTERN_BLOCK,
     }
 )
+_COMPAT_KIND = {SiteKind.UNSAFE_EXTERN_BLOCK: SiteKind.EXTERN_BLOCK}
 _UNSAFE_RE = re.compile(rb"\bunsafe\b")
 _IDENT_SKIP_PARENTS = frozenset(
     {
@@ -540,10 +548,14 @@ class FileExtractor:
                 raws.append(raw)
         ids: list[SiteId] = []
         token_hashes: list[str] = []
+        compat_hashes: list[str] = []
         occurrences: dict[tuple[str, str, str], int] = {}
         for raw in raws:
             code = self.source[raw.start : raw.end].decode("utf-8", "replace")
-            th = token_digest([raw.kind.value, *normalised(list(tokenize(code)))])
+            texts = normalised(list(tokenize(code)))
+            th = token_digest([raw.kind.value, *texts])
+            compat_kind = _COMPAT_KIND.get(raw.kind, raw.kind).value
+            compat_hashes.append(token_digest([compat_kind, *edition_neutral(texts)]))
             item = "::".join(raw.item)
             occ_key = (raw.kind.value, item, th)
             occ = occurrences.get(occ_key, 0)
@@ -586,6 +598,7 @@ class FileExtractor:
                     ),
                     item="::".join(raw.item),
                     token_hash=token_hashes[i],
+                    compat_hash=compat_hashes[i],
                     in_macro=raw.in_macro,
                     parent=ids[p] if p is not None else None,
                     name=raw.name,
