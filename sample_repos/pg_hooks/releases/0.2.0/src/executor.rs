@@ -1,0 +1,47 @@
+//! ExecutorStart and ExecutorEnd hooks that count the queries this backend runs and finishes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pgrx::pg_guard;
+use pgrx::pg_sys as sys;
+
+/// An ExecutorStart hook, spelled out. This is a fn-pointer type, not an unsafe site.
+type StartHook = Option<unsafe extern "C-unwind" fn(*mut sys::QueryDesc, i32)>;
+
+static QUERIES: AtomicU64 = AtomicU64::new(0);
+static FINISHED: AtomicU64 = AtomicU64::new(0);
+static mut PREV_EXECUTOR_START: StartHook = None;
+static mut PREV_EXECUTOR_END: sys::ExecutorEnd_hook_type = None;
+
+pub fn query_count() -> u64 {
+    QUERIES.load(Ordering::Relaxed)
+}
+
+/// Installs the hook and remembers the previous one so that it can be chained.
+///
+/// # Safety
+/// Call once, from `_PG_init`, before any query runs.
+pub unsafe fn install() {
+    PREV_EXECUTOR_START = sys::ExecutorStart_hook;
+    sys::ExecutorStart_hook = Some(pg_hooks_executor_start);
+    PREV_EXECUTOR_END = sys::ExecutorEnd_hook;
+    sys::ExecutorEnd_hook = Some(pg_hooks_executor_end);
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn pg_hooks_executor_start(query_desc: *mut sys::QueryDesc, eflags: i32) {
+    QUERIES.fetch_add(1, Ordering::Relaxed);
+    match PREV_EXECUTOR_START {
+        Some(prev) => prev(query_desc, eflags),
+        None => sys::standard_ExecutorStart(query_desc, eflags),
+    }
+}
+
+// No #[pg_guard] on this one: it only bumps a counter and chains, so nothing in it can panic.
+unsafe extern "C-unwind" fn pg_hooks_executor_end(query_desc: *mut sys::QueryDesc) {
+    FINISHED.fetch_add(1, Ordering::Relaxed);
+    match PREV_EXECUTOR_END {
+        Some(prev) => prev(query_desc),
+        None => sys::standard_ExecutorEnd(query_desc),
+    }
+}
