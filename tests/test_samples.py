@@ -3,7 +3,6 @@ extractor finding exactly the sites each manifest lists."""
 
 from __future__ import annotations
 
-import importlib
 import re
 import subprocess
 from collections import Counter
@@ -18,6 +17,7 @@ from tree_sitter import Language, Node, Parser
 from unsafe_audit import samples
 from unsafe_audit.errors import UsageError
 from unsafe_audit.model import SiteKind
+from unsafe_audit.scan import ScanOptions, scan_path
 
 SAMPLES = samples.available()
 RELEASES = [
@@ -240,11 +240,19 @@ def test_release_sources_parse_with_tree_sitter_rust(name: str, tag: str) -> Non
         assert [e for e in errors if e[2] != "safe"] == []
 
 
+@pytest.fixture(scope="module")
+def built_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each sample built once into a real git repository."""
+    base = tmp_path_factory.mktemp("built")
+    return {name: samples.build(name, base / name) for name in samples.available()}
+
+
 @pytest.mark.parametrize(("name", "tag"), RELEASES)
-def test_extractor_finds_exactly_the_manifest_sites(name: str, tag: str) -> None:
-    # Imported here, not at the top: until the extractor lands, only this test should fail.
-    scan = importlib.import_module("unsafe_audit.scan")
-    result = scan.scan_directory(_release_tree(name, tag))
+def test_extractor_finds_exactly_the_manifest_sites(
+    name: str, tag: str, built_samples: dict[str, Path]
+) -> None:
+    # Scans the tag straight from git objects, as `unsafe-audit scan --rev TAG` does.
+    result = scan_path(built_samples[name], tag, ScanOptions(use_cache=False))
     found: list[SiteKey] = sorted(
         (
             site.kind.value,
