@@ -1,0 +1,454 @@
+"""Old sites + new sites -> a classified delta: what a release reviewer must look at.
+
+Pure: no git and no parser here. :func:`classify` pairs the sites of a base revision with the
+sites of a head revision one to one, in a fixed order of rules (see its docstring), and gives
+every site one :class:`Status`. Source texts are only consulted, through the two callables, to
+recognise edition-2024 migrations that create sites out of nothing (``#[unsafe(no_mangle)]``,
+``unsafe fn`` in an ``unsafe extern`` block, a fn body wrapped in ``unsafe {}``) and to show
+before/after code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from unsafe_audit.model import Site, SiteKind
+
+SourceOf = Callable[[str], str | None]
+"""The text of a file (by path) on one side of the diff, or None when it does not exist."""
+
+
+class Status(StrEnum):
+    """What happened to a site between base and head. The values are part of the JSON contract."""
+
+    NEW = "new"
+    """Only in head: nobody has reviewed it yet."""
+    CHANGED = "changed"
+    """The same site (kind, file, item, name, order) with different tokens."""
+    MOVED = "moved"
+    """The same tokens in another file, module, item or crate."""
+    MIGRATED = "migrated"
+    """Only edition-2024 markers changed (``unsafe extern``, ``#[unsafe(..)]``, a body wrapped
+    in ``unsafe {}``): the code does what it did, it just says so."""
+    UNCHANGED = "unchanged"
+    """The same site with the same tokens (whitespace, comments and line moves ignored)."""
+    REMOVED = "removed"
+    """Only in base."""
+
+    @property
+    def needs_review(self) -> bool:
+        """True for the statuses a reviewer must justify again: new and changed.
+
+        Migrated sites do not: their edition-neutral tokens are equal, so the unsafety was
+        already there and reviewed; the markers only make it explicit. They are still listed.
+        """
+        return self in (Status.NEW, Status.CHANGED)
+
+
+_STATUS_ORDER = {s: i for i, s in enumerate(Status)}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDelta:
+    """One site's fate: its head version, its base version, or both."""
+
+    status: Status
+    """How the site differs between base and head."""
+    head: Site | None
+    """The site in head (None when removed)."""
+    base: Site | None
+    """The site in base (None when new, and for sites created by an edition-2024 migration)."""
+
+    @property
+    def site(self) -> Site:
+        """The head version if there is one, else the base version."""
+        site = self.head or self.base
+        assert site is not None, "a SiteDelta has a head or a base site"
+        return site
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """Every site of base and head, classified, ordered by status then location."""
+
+    sites: tuple[SiteDelta, ...]
+    """Each head site once and each base site at most once."""
+
+    def summary(self) -> dict[str, int]:
+        """Count per status, every status present, in :class:`Status` order."""
+        counts = Counter(d.status for d in self.sites)
+        return {s.value: counts.get(s, 0) for s in Status}
+
+    def needs_review(self) -> tuple[SiteDelta, ...]:
+        """The new and changed sites (see :attr:`Status.needs_review`)."""
+        return tuple(d for d in self.sites if d.status.needs_review)
+
+    def with_status(self, status: Status) -> tuple[SiteDelta, ...]:
+        """The sites that have ``status``, in order."""
+        return tuple(d for d in self.sites if d.status is status)
+
+
+def _family(kind: SiteKind) -> SiteKind:
+    # `extern "C" {` and `unsafe extern "C" {` are the same site before and after edition 2024.
+    return SiteKind.EXTERN_BLOCK if kind is SiteKind.UNSAFE_EXTERN_BLOCK else kind
+
+
+def _tail(item: str) -> str:
+    return item.rsplit("::", 1)[-1]
+
+
+def _order(site: Site) -> tuple[str, int, int, str, int]:
+    return (site.path, site.span.line, site.span.column, site.kind.value, site.span.start_byte)
+
+
+class _Sources:
+    """Encoded sources per path, read at most once (spans are byte offsets)."""
+
+    def __init__(self, source_of: SourceOf) -> None:
+        self._source_of = source_of
+        self._bytes: dict[str, bytes | None] = {}
+
+    def data(self, path: str) -> bytes | None:
+        if path not in self._bytes:
+            text = self._source_of(path)
+            self._bytes[path] = None if text is None else text.encode("utf-8", "surrogateescape")
+        return self._bytes[path]
+
+    def text(self, path: str) -> str | None:
+        data = self.data(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def code(self, site: Site) -> str | None:
+        data = self.data(site.path)
+        if data is None or site.span.end_byte > len(data):
+            return None
+        return data[site.span.start_byte : site.span.end_byte].decode("utf-8", "replace")
+
+
+def site_code(site: Site, source_of: SourceOf) -> str | None:
+    """The code of ``site`` sliced from its file (None when the file cannot be read)."""
+    return _Sources(source_of).code(site)
+
+
+def before_after(
+    delta: SiteDelta, *, base_source: SourceOf, head_source: SourceOf
+) -> tuple[str | None, str | None]:
+    """The base and head code of a site, for showing a change (None for a missing side)."""
+    before = site_code(delta.base, base_source) if delta.base is not None else None
+    after = site_code(delta.head, head_source) if delta.head is not None else None
+    return before, after
+
+
+class _Matcher:
+    """The state of one classification: which sites are still unpaired, and the pairs so far."""
+
+    def __init__(
+        self, base: Sequence[Site], head: Sequence[Site], base_src: _Sources, head_src: _Sources
+    ) -> None:
+        self.base = sorted(base, key=_order)
+        self.head = sorted(head, key=_order)
+        self.base_src = base_src
+        self.head_src = head_src
+        self.base_left = list(range(len(self.base)))
+        self.head_left = list(range(len(self.head)))
+        self.result: dict[int, tuple[Status, int | None]] = {}  # head index -> status, base index
+
+    def pair(
+        self,
+        head_key: Callable[[Site], Hashable | None],
+        base_key: Callable[[Site], Hashable | None],
+        status: Callable[[Site, Site], Status],
+    ) -> None:
+        """Pair unpaired sites with equal keys, one to one.
+
+        Among candidates, a base site in the head site's own file wins, first come first served,
+        so duplicates in one file pair in order of occurrence. Otherwise prefer the same item
+        name, then the nearest line.
+        """
+        buckets: dict[Hashable, list[int]] = {}
+        for b in self.base_left:
+            key = base_key(self.base[b])
+            if key is not None:
+                buckets.setdefault(key, []).append(b)
+        if not buckets:
+            return
+        paired: set[int] = set()
+        for h in self.head_left:
+            site = self.head[h]
+            key = head_key(site)
+            candidates = buckets.get(key) if key is not None else None
+            if not candidates:
+                continue
+
+            def score(b: int, site: Site = site) -> tuple[int, int, int]:
+                other = self.base[b]
+                if other.path == site.path:
+                    return (0, 0, 0)
+                return (1, _tail(other.item) != _tail(site.item), abs(other.line - site.line))
+
+            best = min(candidates, key=score)
+            candidates.remove(best)
+            paired.add(best)
+            self.result[h] = (status(site, self.base[best]), best)
+        self.base_left = [b for b in self.base_left if b not in paired]
+        self.head_left = [h for h in self.head_left if h not in self.result]
+
+    def mark(self, h: int, status: Status) -> None:
+        self.result[h] = (status, None)
+        self.head_left.remove(h)
+
+    def status_of_head(self, h: int) -> Status | None:
+        found = self.result.get(h)
+        return found[0] if found is not None else None
+
+    def renames(self) -> tuple[dict[str, str], dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]:
+        """Files that no longer exist in head, and where their paired sites went.
+
+        Returns base path -> head path, and base path -> (old, new) module prefix of items, both
+        by majority of the pairs found so far.
+        """
+        moves: Counter[tuple[str, str]] = Counter()
+        prefixes: Counter[tuple[str, tuple[str, ...], tuple[str, ...]]] = Counter()
+        for h, (_, b) in sorted(self.result.items()):
+            if b is None:
+                continue
+            old, new = self.base[b], self.head[h]
+            if old.path == new.path or self.head_src.data(old.path) is not None:
+                continue
+            moves[(old.path, new.path)] += 1
+            prefixes[(old.path, *_item_rewrite(old.item, new.item))] += 1
+        path_map: dict[str, str] = {}
+        for (old_path, new_path), _ in sorted(moves.items(), key=lambda kv: (-kv[1], kv[0])):
+            path_map.setdefault(old_path, new_path)
+        prefix_map: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for (old_path, old_prefix, new_prefix), _ in sorted(
+            prefixes.items(), key=lambda kv: (-kv[1], kv[0])
+        ):
+            prefix_map.setdefault(old_path, (old_prefix, new_prefix))
+        return path_map, prefix_map
+
+    def delta(self) -> Delta:
+        out: list[SiteDelta] = []
+        used: set[int] = set()
+        for h, site in enumerate(self.head):
+            status, b = self.result.get(h, (Status.NEW, None))
+            if b is not None:
+                used.add(b)
+            out.append(SiteDelta(status, site, self.base[b] if b is not None else None))
+        for b, site in enumerate(self.base):
+            if b not in used:
+                out.append(SiteDelta(Status.REMOVED, None, site))
+        out.sort(key=lambda d: (_STATUS_ORDER[d.status], _order(d.site)))
+        return Delta(tuple(out))
+
+
+def _item_rewrite(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The module prefixes that differ between two item paths with a common tail."""
+    a, b = old.split("::") if old else [], new.split("::") if new else []
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    return tuple(a), tuple(b)
+
+
+def _rewrite_item(item: str, rewrite: tuple[tuple[str, ...], tuple[str, ...]] | None) -> str:
+    if rewrite is None:
+        return item
+    parts = tuple(item.split("::")) if item else ()
+    old, new = rewrite
+    if parts[: len(old)] != old:
+        return item
+    return "::".join(new + parts[len(old) :])
+
+
+def classify(
+    base_sites: Iterable[Site],
+    head_sites: Iterable[Site],
+    *,
+    base_source: SourceOf,
+    head_source: SourceOf,
+) -> Delta:
+    """Classify every site of base and head. Deterministic; each site is paired at most once.
+
+    Rules, in order (each pairs only sites that earlier rules left unpaired):
+
+    1. equal ``id`` -> unchanged, or moved when the file differs (``foo.rs`` -> ``foo/mod.rs``);
+    2. equal ``token_hash`` -> moved (another file, item or crate);
+    3. equal ``compat_hash`` -> migrated (only edition-2024 markers differ);
+    4. same kind (``extern`` blocks with or without ``unsafe`` are one kind), file, item and
+       name -> changed; several such sites in one item pair in order of occurrence. A file that
+       no longer exists counts as the file its other sites moved to;
+    5. sites edition 2024 creates without a base counterpart -> migrated: ``#[unsafe(attr)]``
+       where base had ``#[attr]`` on the same item; ``unsafe fn`` declarations in a migrated
+       ``unsafe extern`` block; an ``unsafe {}`` block that is the whole body of a migrated
+       ``unsafe fn``;
+    6. the rest: new (head only) and removed (base only).
+
+    Candidates in the same file are taken in order of occurrence; otherwise the same item
+    name wins, then the nearest line.
+    """
+    base_src, head_src = _Sources(base_source), _Sources(head_source)
+    m = _Matcher(list(base_sites), list(head_sites), base_src, head_src)
+
+    def same_or_moved(head: Site, base: Site) -> Status:
+        return Status.UNCHANGED if head.path == base.path else Status.MOVED
+
+    m.pair(lambda s: s.id, lambda s: s.id, same_or_moved)
+    m.pair(lambda s: s.token_hash, lambda s: s.token_hash, lambda h, b: Status.MOVED)
+    m.pair(
+        lambda s: (_family(s.kind), s.compat_hash) if s.compat_hash else None,
+        lambda s: (_family(s.kind), s.compat_hash) if s.compat_hash else None,
+        lambda h, b: Status.MIGRATED,
+    )
+    path_map, prefix_map = m.renames()
+    m.pair(
+        lambda s: (_family(s.kind), s.path, s.item, s.name),
+        lambda s: (
+            _family(s.kind),
+            path_map.get(s.path, s.path),
+            _rewrite_item(s.item, prefix_map.get(s.path)),
+            s.name,
+        ),
+        lambda h, b: Status.CHANGED,
+    )
+    _edition_2024_sites(m, {v: k for k, v in path_map.items()})
+    return m.delta()
+
+
+# -- edition 2024: sites that have no base counterpart by construction -------------------------
+
+_WS_OR_COMMENTS_RE = re.compile(r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*", re.DOTALL)
+_ATTR_OPEN_RE = re.compile(r"#\s*\[")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _bracket_end(text: str, open_at: int) -> int:
+    """Index just past the bracket matching ``text[open_at]`` (strings are not special here)."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opener, closer = text[open_at], pairs[text[open_at]]
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == opener:
+            depth += 1
+        elif text[i] == closer:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def _plain_attributes(text: str) -> list[tuple[int, str, str]]:
+    """``#[..]`` attributes in a file: (offset, squashed contents, header of the next item)."""
+    found = []
+    for m in _ATTR_OPEN_RE.finditer(text):
+        bracket = m.end() - 1
+        end = _bracket_end(text, bracket)
+        inner = _squash(text[bracket + 1 : end - 1])
+        # The item the attribute is on: skip further attributes, then read up to its body.
+        rest = end
+        while True:
+            gap = _WS_OR_COMMENTS_RE.match(text, rest)
+            rest = gap.end() if gap else rest
+            nxt = _ATTR_OPEN_RE.match(text, rest)
+            if nxt is None:
+                break
+            rest = _bracket_end(text, nxt.end() - 1)
+        header = re.match(r"[^{;=]*", text[rest : rest + 400])
+        found.append((m.start(), inner, header.group() if header else ""))
+    return found
+
+
+def _attribute_inner(code: str) -> str | None:
+    """``no_mangle`` from ``unsafe(no_mangle)``."""
+    m = re.fullmatch(r"\s*unsafe\s*\((.*)\)\s*", code, re.DOTALL)
+    return _squash(m.group(1)) if m else None
+
+
+def _edition_2024_sites(m: _Matcher, head_to_base_path: dict[str, str]) -> None:
+    head_index = {(s.path, s.id): i for i, s in enumerate(m.head)}
+    attrs_by_path: dict[str, list[tuple[int, str, str]]] = {}
+    used_attrs: set[tuple[str, int]] = set()
+
+    def parent_status(site: Site) -> tuple[Status | None, Site | None]:
+        if site.parent is None:
+            return None, None
+        p = head_index.get((site.path, site.parent))
+        if p is None:
+            return None, None
+        return m.status_of_head(p), m.head[p]
+
+    for h in list(m.head_left):
+        site = m.head[h]
+        if site.kind is SiteKind.UNSAFE_ATTRIBUTE:
+            base_path = head_to_base_path.get(site.path, site.path)
+            if base_path not in attrs_by_path:
+                text = m.base_src.text(base_path)
+                attrs_by_path[base_path] = _plain_attributes(text) if text is not None else []
+            code = m.head_src.code(site)
+            inner = _attribute_inner(code) if code is not None else None
+            if not inner:
+                continue
+            tail = _tail(site.item)
+            for offset, plain, header in attrs_by_path[base_path]:
+                if (base_path, offset) in used_attrs or plain != inner:
+                    continue
+                if tail and re.search(rf"\b{re.escape(tail)}\b", header) is None:
+                    continue
+                used_attrs.add((base_path, offset))
+                m.mark(h, Status.MIGRATED)
+                break
+        elif site.kind is SiteKind.UNSAFE_FN:
+            status, parent = parent_status(site)
+            if (
+                status is Status.MIGRATED
+                and parent is not None
+                and parent.kind is SiteKind.UNSAFE_EXTERN_BLOCK
+            ):
+                m.mark(h, Status.MIGRATED)
+        elif site.kind is SiteKind.UNSAFE_BLOCK:
+            status, parent = parent_status(site)
+            if (
+                status is Status.MIGRATED
+                and parent is not None
+                and parent.kind is SiteKind.UNSAFE_FN
+                and _is_whole_body(m.head_src, parent, site)
+            ):
+                m.mark(h, Status.MIGRATED)
+
+
+def _is_whole_body(sources: _Sources, fn: Site, block: Site) -> bool:
+    """True when ``block`` is all a fn's body holds: ``{ unsafe { .. } }`` give or take comments."""
+    data = sources.data(fn.path)
+    if data is None or not fn.span.start_byte <= block.span.start_byte < fn.span.end_byte:
+        return False
+    fn_text = _mask_non_code(data[fn.span.start_byte : fn.span.end_byte].decode("utf-8", "replace"))
+    start = len(data[fn.span.start_byte : block.span.start_byte].decode("utf-8", "replace"))
+    end = len(data[fn.span.start_byte : block.span.end_byte].decode("utf-8", "replace"))
+    if not fn_text.endswith("}") or fn_text[end:-1].strip():
+        return False
+    # The `{` that the fn's last `}` closes opens the body.
+    depth = 0
+    for i in range(len(fn_text) - 1, -1, -1):
+        if fn_text[i] == "}":
+            depth += 1
+        elif fn_text[i] == "{":
+            depth -= 1
+            if depth == 0:
+                return i < start and not fn_text[i + 1 : start].strip()
+    return False
+
+
+_NON_CODE_RE = re.compile(
+    r"""//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/|"(?:[^"\\]|\\.)*"|'(?:[^'\\\n]|\\.)'""", re.DOTALL
+)
+
+
+def _mask_non_code(text: str) -> str:
+    """Comments, strings and char literals replaced by spaces (same length)."""
+    return _NON_CODE_RE.sub(lambda m: " " * len(m.group()), text)
