@@ -1,0 +1,1 @@
+"""Tests of site extraction (unsafe_audit.extract)."""
