@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.rust_tokens import edition_neutral, normalised, tokenize
 
 SourceOf = Callable[[str], str | None]
 """The text of a file (by path) on one side of the diff, or None when it does not exist."""
@@ -122,24 +123,36 @@ class _Sources:
         data = self.data(path)
         return None if data is None else data.decode("utf-8", "replace")
 
-    def code(self, site: Site) -> str | None:
+    def code(self, site: Site, *, whole_lines: bool = False) -> str | None:
         data = self.data(site.path)
-        if data is None or site.span.end_byte > len(data):
+        start, end = site.span.start_byte, site.span.end_byte
+        if data is None or end > len(data) or start > end:
             return None
-        return data[site.span.start_byte : site.span.end_byte].decode("utf-8", "replace")
+        if whole_lines:
+            start = data.rfind(b"\n", 0, start) + 1
+            newline = data.find(b"\n", max(end - 1, start))
+            end = len(data) if newline < 0 else newline
+        return data[start:end].decode("utf-8", "replace")
 
 
-def site_code(site: Site, source_of: SourceOf) -> str | None:
-    """The code of ``site`` sliced from its file (None when the file cannot be read)."""
-    return _Sources(source_of).code(site)
+def site_code(site: Site, source_of: SourceOf, *, whole_lines: bool = False) -> str | None:
+    """The code of ``site`` sliced from its file (None when the file cannot be read).
+
+    With ``whole_lines``, from the start of its first line to the end of its last line, so the
+    code around it on those lines shows too (``let x = unsafe { .. };``).
+    """
+    return _Sources(source_of).code(site, whole_lines=whole_lines)
 
 
 def before_after(
-    delta: SiteDelta, *, base_source: SourceOf, head_source: SourceOf
+    delta: SiteDelta, *, base_source: SourceOf, head_source: SourceOf, whole_lines: bool = False
 ) -> tuple[str | None, str | None]:
     """The base and head code of a site, for showing a change (None for a missing side)."""
-    before = site_code(delta.base, base_source) if delta.base is not None else None
-    after = site_code(delta.head, head_source) if delta.head is not None else None
+    before = after = None
+    if delta.base is not None:
+        before = site_code(delta.base, base_source, whole_lines=whole_lines)
+    if delta.head is not None:
+        after = site_code(delta.head, head_source, whole_lines=whole_lines)
     return before, after
 
 
@@ -304,6 +317,13 @@ def classify(
         lambda h, b: Status.MIGRATED,
     )
     path_map, prefix_map = m.renames()
+
+    def changed_or_migrated(head: Site, base: Site) -> Status:
+        before, after = m.base_src.code(base), m.head_src.code(head)
+        if before is not None and after is not None and _neutral(before) == _neutral(after):
+            return Status.MIGRATED
+        return Status.CHANGED
+
     m.pair(
         lambda s: (_family(s.kind), s.path, s.item, s.name),
         lambda s: (
@@ -312,10 +332,61 @@ def classify(
             _rewrite_item(s.item, prefix_map.get(s.path)),
             s.name,
         ),
-        lambda h, b: Status.CHANGED,
+        changed_or_migrated,
     )
     _edition_2024_sites(m, {v: k for k, v in path_map.items()})
     return m.delta()
+
+
+# -- edition 2024 ----------------------------------------------------------------------------------
+
+
+def _neutral(code: str) -> list[str]:
+    """Edition-neutral tokens, also blind to ``unsafe {}`` wrapping the body of a nested fn.
+
+    ``Site.compat_hash`` only unwraps the body of the site's own fn, so an ``unsafe impl`` whose
+    methods were migrated would otherwise count as changed.
+    """
+    texts = edition_neutral(normalised(list(tokenize(code))))
+    k = 0
+    while k + 2 < len(texts):
+        if (
+            texts[k] == "{"
+            and texts[k + 1] == "unsafe"
+            and texts[k + 2] == "{"
+            and _opens_fn_body(texts, k)
+        ):
+            inner_end = _close_of(texts, k + 2)
+            if inner_end + 1 < len(texts) and inner_end + 1 == _close_of(texts, k):
+                del texts[inner_end]
+                del texts[k + 1 : k + 3]
+                continue
+        k += 1
+    return texts
+
+
+def _close_of(texts: Sequence[str], open_index: int) -> int:
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opener, closer = texts[open_index], pairs[texts[open_index]]
+    depth = 0
+    for i in range(open_index, len(texts)):
+        if texts[i] == opener:
+            depth += 1
+        elif texts[i] == closer:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(texts)
+
+
+def _opens_fn_body(texts: Sequence[str], brace: int) -> bool:
+    """True when the ``{`` at ``brace`` follows a fn signature (``fn name(..) -> T where ..``)."""
+    for i in range(brace - 1, -1, -1):
+        if texts[i] in (";", "{", "}"):
+            return False
+        if texts[i] == "fn":
+            return True
+    return False
 
 
 # -- edition 2024: sites that have no base counterpart by construction -------------------------
