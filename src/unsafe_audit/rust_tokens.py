@@ -126,58 +126,102 @@ def matching_close(tokens: Sequence[Token], open_index: int) -> int:
     return len(tokens) - 1
 
 
-def edition_neutral(texts: Sequence[str]) -> list[str]:
-    """Normalised tokens with edition 2024's extra ``unsafe``/``safe`` markers removed.
+# The same token grammar as _TOKEN_RE, as one capturing group for re.findall (C speed).
+# Skipped text (whitespace, comments) matches the first, non-capturing alternatives and yields ''.
+# Nested block comments and raw strings with more than three hashes take the slow path.
+_FAST_RE = re.compile(
+    r"""
+      \s+
+    | //[^\n]*
+    | /\*(?:[^*]|\*(?!/))*\*/
+    | (
+        (?:br|cr|r)(?:"(?:.|\n)*?"|\#"(?:.|\n)*?"\#|\#\#"(?:.|\n)*?"\#\#|\#\#\#"(?:.|\n)*?"\#\#\#)
+      | [bc]?"(?:[^"\\]|\\.|\\\n)*"
+      | b?'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.))'
+      | '[^\W\d]\w*
+      | r\#[^\W\d]\w*
+      | [^\W\d]\w*
+      | \d\w*(?:\.\d\w*)?
+      | ::|->|=>|==|!=|<=|>=|&&|\|\||\+=|-=|\*=|/=|%=|\^=|&=|\|=|\.\.=|\.\.\.|\.\.
+      | .
+    )
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_SEP = "\x1f"
+_UNSAFE_ATTR_RE = re.compile(r"#\x1f\[\x1funsafe\x1f\(\x1f((?:[^\x1f]+\x1f)*?)\)\x1f\]")
 
-    ``unsafe extern "C" {`` reads as ``extern "C" {``; ``#[unsafe(no_mangle)]`` as
-    ``#[no_mangle]``; ``safe fn`` / ``unsafe fn`` inside an extern block as ``fn``; and a fn body
-    that is one ``unsafe { .. }`` block (added for ``unsafe_op_in_unsafe_fn``) as the bare body.
-    Two sites with equal neutral tokens differ only by that migration.
+
+def token_texts(code: str) -> list[str]:
+    """The token texts of ``code`` (comments and whitespace dropped), as fast as possible."""
+    if "/*" in code or '####"' in code:
+        # A block comment might nest, which the fast regex cannot follow.
+        return [t.text for t in tokenize(code)]
+    return [t for t in _FAST_RE.findall(code) if t]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def code_digests(kind: str, compat_kind: str, code: str) -> tuple[str, str]:
+    """(token hash, edition-neutral hash) of a site's code.
+
+    The token hash ignores whitespace, comments and rustfmt's trailing commas. The neutral hash
+    also ignores edition 2024's extra markers: ``unsafe extern "C" {`` reads as ``extern "C" {``,
+    ``#[unsafe(no_mangle)]`` as ``#[no_mangle]``, ``safe fn``/``unsafe fn`` inside an extern block
+    as ``fn``, and a fn body that is one ``unsafe { .. }`` block as the bare body.
     """
+    joined = _SEP.join(token_texts(code))
+    if "," in joined:
+        # rustfmt adds and removes trailing commas; a `)`/`]`/`}` token is always one character.
+        joined = joined.replace("\x1f,\x1f)", "\x1f)").replace("\x1f,\x1f]", "\x1f]")
+        joined = joined.replace("\x1f,\x1f}", "\x1f}").removesuffix("\x1f,")
+    token_hash = _digest(kind + _SEP + joined)
+    return token_hash, _digest(compat_kind + _SEP + edition_neutral_joined(joined))
+
+
+def edition_neutral_joined(joined: str) -> str:
+    """See :func:`code_digests`; works on token texts joined with ``\\x1f``."""
+    if "unsafe" not in joined and "safe" not in joined:
+        return joined
+    out = joined
+    if "#\x1f[\x1funsafe\x1f(" in out:
+        out = _UNSAFE_ATTR_RE.sub("#\x1f[\x1f\\1]", out)
+    if out.startswith(("unsafe\x1fextern\x1f", "extern\x1f")):
+        # An extern block: drop `unsafe` before it and `safe`/`unsafe` on its foreign items.
+        out = out.removeprefix("unsafe\x1f")
+        for qualifier in ("\x1funsafe\x1f", "\x1fsafe\x1f"):
+            out = out.replace(qualifier + "fn\x1f", "\x1ffn\x1f")
+            out = out.replace(qualifier + "static\x1f", "\x1fstatic\x1f")
+    if "{\x1funsafe\x1f{" in out:
+        out = _SEP.join(_unwrap_unsafe_bodies(out.split(_SEP)))
+    return out
+
+
+def edition_neutral(texts: Sequence[str]) -> list[str]:
+    """:func:`edition_neutral_joined` on a token list (for tests and callers with tokens)."""
+    return edition_neutral_joined(_SEP.join(texts)).split(_SEP)
+
+
+def _unwrap_unsafe_bodies(texts: list[str]) -> list[str]:
+    """``{ unsafe { BODY } }`` -> ``{ BODY }`` wherever a block is one unsafe block (a fn body
+    wrapped for ``unsafe_op_in_unsafe_fn``, also in methods inside an impl or trait)."""
     out = list(texts)
-    # #[unsafe(attr ...)] -> #[attr ...]
-    i = 0
-    while i + 3 < len(out):
-        if out[i] == "#" and out[i + 1] == "[" and out[i + 2] == "unsafe" and out[i + 3] == "(":
-            close = _match_texts(out, i + 3)
-            del out[close]
-            del out[i + 2 : i + 4]
-        i += 1
-    # unsafe extern "ABI" { ... } -> extern "ABI" { ... }
-    i = 0
-    in_extern_block = False
-    while i < len(out):
-        t = out[i]
-        nxt = out[i + 1] if i + 1 < len(out) else ""
-        if t == "unsafe" and nxt == "extern":
-            j = i + 2
-            if j < len(out) and out[j].startswith('"'):
-                j += 1
-            if j < len(out) and out[j] == "{":
-                del out[i]
-                in_extern_block = True
-                continue
-        if t == "extern" and (nxt == "{" or (nxt.startswith('"') and out[i + 2 : i + 3] == ["{"])):
-            in_extern_block = True
-        if in_extern_block and t in ("safe", "unsafe") and nxt in ("fn", "static"):
-            del out[i]
-            continue
-        i += 1
-    # unsafe fn f() { unsafe { BODY } } -> unsafe fn f() { BODY }
-    if "fn" in out and len(out) >= 4 and out[-1] == "}" and out[-2] == "}":
-        for k in range(len(out) - 3, 0, -1):
-            if out[k] == "{" and out[k - 1] == "unsafe" and k >= 2 and out[k - 2] == "{":
-                if (
-                    _match_texts(out, k) == len(out) - 2
-                    and _match_texts(out, k - 2) == len(out) - 1
-                ):
-                    del out[len(out) - 2]
-                    del out[k - 1 : k + 1]
-                break
+    i = len(out) - 3
+    while i >= 0:
+        if out[i] == "{" and out[i + 1] == "unsafe" and out[i + 2] == "{":
+            inner_close = _match_texts(out, i + 2)
+            outer_close = _match_texts(out, i)
+            if outer_close == inner_close + 1:
+                del out[inner_close]
+                del out[i + 1 : i + 3]
+        i -= 1
     return out
 
 
 def _match_texts(texts: Sequence[str], open_index: int) -> int:
+    """Index of the bracket closing ``texts[open_index]`` (the last index if unbalanced)."""
     pairs = {"(": ")", "[": "]", "{": "}"}
     opener = texts[open_index]
     closer = pairs[opener]

@@ -1,12 +1,11 @@
-"""Tree-sitter setup: the Rust language, a parser per process, and the compiled queries."""
+"""Tree-sitter setup: the Rust language and a parser per process."""
 
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 import tree_sitter_rust
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Tree
 
 RUST = Language(tree_sitter_rust.language())
 
@@ -16,21 +15,9 @@ def _parser() -> Parser:
     return Parser(RUST)
 
 
-@functools.cache
-def query(name: str) -> Query:
-    """The compiled query ``queries/<name>.scm`` (package data), compiled once per process."""
-    text = resources.files("unsafe_audit.extract").joinpath("queries", f"{name}.scm").read_text()
-    return Query(RUST, text)
-
-
 def parse(source: bytes) -> Tree:
     """Parse Rust source bytes."""
     return _parser().parse(source)
-
-
-def captures(query_name: str, node: Node) -> dict[str, list[Node]]:
-    """Run a query over ``node`` and return its captures by name."""
-    return QueryCursor(query(query_name)).captures(node)
 
 
 def error_count(tree: Tree) -> int:

@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
-from unsafe_audit.extract import context
+from unsafe_audit.extract import candidates, context
 from unsafe_audit.extract.imports import PgSysImports, add_use_declaration
-from unsafe_audit.extract.parser import captures, error_count, first_error, parse
+from unsafe_audit.extract.parser import error_count, first_error, parse
 from unsafe_audit.model import FileResult, ScanWarning, Site, SiteId, SiteKind, Span
 from unsafe_audit.rust_tokens import (
     Token,
-    edition_neutral,
+    code_digests,
     matching_close,
-    normalised,
     token_digest,
     tokenize,
 )
@@ -169,31 +168,39 @@ class FileExtractor:
 
     # ---------------------------------------------------------------- per buffer
     def _extract(self, buf: _Buffer) -> None:
-        caps = captures("sites", buf.tree.root_node)
+        root = buf.tree.root_node
+        found = candidates.locate(root, buf.data)
         if buf.main:
-            for use in caps.get("pg.use", []):
+            for use in found.uses:
                 scope = use.parent
                 if scope is not None:
                     add_use_declaration(self.imports, use, scope.start_byte, scope.end_byte)
-            self.fn_names = {context.text(n) for n in caps.get("item.fn_name", [])}
-        for node in caps.get("unsafe.keyword", []):
+            if self.imports.globs:
+                self.fn_names = candidates.fn_names(buf.data)
+        for node in found.unsafe_keywords:
             self._on_unsafe(buf, node)
-        for node in caps.get("unsafe.attribute", []):
+        for node in found.unsafe_attributes:
             self._on_unsafe_attribute(buf, node)
-        for node in caps.get("site.extern_block", []):
+        for node in found.extern_blocks:
             if not any(c.type == "unsafe" for c in node.children):
                 ext = node.children[0] if node.children else node
                 self._add(buf, SiteKind.EXTERN_BLOCK, node, ext, context.abi_of(node))
-        for node in caps.get("pg.scoped", []):
+        for node in found.pg_sys_paths:
             self._on_scoped(buf, node)
+        if self.imports.aliases:
+            aliases = {a.alias for a in self.imports.aliases}
+            for node in candidates.alias_paths(root, buf.data, aliases):
+                self._on_scoped(buf, node)
         if self.imports.any_bare:
-            for node in caps.get("pg.bare_call", []):
+            named = frozenset(n.local for n in self.imports.named)
+            callable_names = named | (self.names.functions if self.imports.globs else frozenset())
+            for node in candidates.callable_identifiers(root, buf.data, callable_names):
                 self._on_bare_call(buf, node)
-            self._bare_statics(buf)
+            self._bare_statics(buf, named)
         if buf.depth < MAX_MACRO_DEPTH:
-            for tt in caps.get("macro.args", []):
+            for tt in found.macro_args:
                 self._reparse(buf, tt, rules=False)
-            for tt in caps.get("macro.body", []):
+            for tt in found.macro_bodies:
                 self._reparse(buf, tt, rules=True)
 
     def _add(
@@ -321,6 +328,9 @@ class FileExtractor:
             self._add(buf, SiteKind.PG_SYS_STATIC, node, name, symbol)
 
     def _on_bare_call(self, buf: _Buffer, ident: Node) -> None:
+        call = _call_of(ident)
+        if call is None:
+            return
         local = context.text(ident)
         pos = buf.orig(ident.start_byte)
         real = self.imports.named_at(pos).get(local)
@@ -330,25 +340,22 @@ class FileExtractor:
             and self.imports.glob_at(pos)
         ):
             real = local
-        if real is not None and real not in self.names.statics and ident.parent is not None:
-            self._add(buf, SiteKind.PG_SYS_CALL, ident.parent, ident, real)
+        if real is not None and real not in self.names.statics:
+            self._add(buf, SiteKind.PG_SYS_CALL, call, ident, real)
 
-    def _bare_statics(self, buf: _Buffer) -> None:
-        named_locals = {n.local for n in self.imports.named}
+    def _bare_statics(self, buf: _Buffer, named_locals: frozenset[str]) -> None:
         wanted = named_locals | (self.names.statics if self.imports.globs else frozenset())
         if not wanted:
             return
-        for ident in captures("identifiers", buf.tree.root_node).get("pg.ident", []):
-            local = context.text(ident)
-            if local not in wanted:
-                continue
+        present = {w for w in wanted if w.encode() in buf.data}
+        for ident in candidates.identifiers_named(buf.tree.root_node, buf.data, present):
             parent = ident.parent
-            if parent is None or parent.type in _IDENT_SKIP_PARENTS:
+            # Identifiers in a token tree are found again, with in_macro set, by the re-parse.
+            if parent is None or parent.type in _IDENT_SKIP_PARENTS or parent.type == "token_tree":
                 continue
-            if parent.type == "call_expression" and _same(
-                parent.child_by_field_name("function"), ident
-            ):
+            if _call_of(ident) is not None:
                 continue
+            local = context.text(ident)
             pos = buf.orig(ident.start_byte)
             real = self.imports.named_at(pos).get(local)
             if real is None and self.imports.glob_at(pos):
@@ -552,10 +559,9 @@ class FileExtractor:
         occurrences: dict[tuple[str, str, str], int] = {}
         for raw in raws:
             code = self.source[raw.start : raw.end].decode("utf-8", "replace")
-            texts = normalised(list(tokenize(code)))
-            th = token_digest([raw.kind.value, *texts])
             compat_kind = _COMPAT_KIND.get(raw.kind, raw.kind).value
-            compat_hashes.append(token_digest([compat_kind, *edition_neutral(texts)]))
+            th, compat = code_digests(raw.kind.value, compat_kind, code)
+            compat_hashes.append(compat)
             item = "::".join(raw.item)
             occ_key = (raw.kind.value, item, th)
             occ = occurrences.get(occ_key, 0)
@@ -634,7 +640,7 @@ def _mask_safe_qualifier(source: bytes) -> bytes:
     """Blank edition 2024's ``safe fn`` / ``safe static`` qualifier in extern blocks, which
     tree-sitter-rust 0.24 does not know, so the block still parses. Offsets do not move, and
     fingerprints hash the original text."""
-    if b"safe" not in source:
+    if b"safe fn" not in source and b"safe static" not in source:
         return source
     return _SAFE_QUALIFIER_RE.sub(b"    ", source)
 
