@@ -172,7 +172,11 @@ def _replace_work_tree(repo: Path, release: Path) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    shutil.copytree(release, repo, dirs_exist_ok=True)
+    # copy, not copy2: a copied mtime equal to the previous release's file of the same size
+    # would let git's stat cache skip re-hashing it (a "racy git" miss). The index is also
+    # dropped so `git add -A` hashes every file afresh.
+    shutil.copytree(release, repo, dirs_exist_ok=True, copy_function=shutil.copy)
+    (repo / ".git" / "index").unlink(missing_ok=True)
 
 
 def build(name: str, dest: Path) -> Path:
