@@ -213,8 +213,9 @@ def scan_sources(
         hits = cache.get_many(key for key, _ in pending.values())
         misses: list[tuple[str, bytes]] = []
         for path, (key, data) in pending.items():
-            if key in hits:
-                results[path] = decode(path, hits[key])
+            cached = _decode_or_none(path, hits[key]) if key in hits else None
+            if cached is not None:
+                results[path] = cached
                 done += 1
             else:
                 misses.append((path, data))
@@ -245,6 +246,14 @@ def scan_sources(
         sites=tuple(sites),
         warnings=tuple(all_warnings),
     )
+
+
+def _decode_or_none(path: str, data: str) -> FileResult | None:
+    """A cached result, or None when the entry is damaged (then the file is parsed again)."""
+    try:
+        return decode(path, data)
+    except (ValueError, KeyError, TypeError, IndexError):  # JSONDecodeError is a ValueError
+        return None
 
 
 def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:

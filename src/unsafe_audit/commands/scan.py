@@ -6,6 +6,7 @@ import argparse
 import enum
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
@@ -142,6 +143,11 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _fit_left(text: str, width: int) -> str:
+    """Shorten from the left, so a long path keeps its file name and line number."""
+    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
+
+
 def write_table(result: ScanResult, out: TextIO) -> None:
     """Sites as a table that fits 80 columns: short id, kind, file:line, item or pg_sys name."""
     where = f"revision {result.rev[:12]}" if result.rev else "files on disk"
@@ -149,7 +155,7 @@ def write_table(result: ScanResult, out: TextIO) -> None:
     if result.sites:
         out.write(f"{'ID':8} {'KIND':19} {'LOCATION':26} ITEM / NAME\n")
     for s in result.sites:
-        loc = _fit(f"{s.path}:{s.span.line}", 26)
+        loc = _fit_left(f"{s.path}:{s.span.line}", 26)
         label = s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)"
         if s.in_macro:
             label += " [macro]"
@@ -162,4 +168,6 @@ def write_table(result: ScanResult, out: TextIO) -> None:
         skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
     out.write(f"\n{len(result.sites)} sites in {result.files_scanned} files, {skipped}\n")
     if counts:
-        out.write("  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + "\n")
+        listing = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        for line in textwrap.wrap(listing, width=78):
+            out.write(f"  {line}\n")
