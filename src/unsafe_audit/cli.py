@@ -16,7 +16,7 @@ from unsafe_audit import __version__
 from unsafe_audit.errors import UnsafeAuditError
 
 # Subcommand modules in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("scan", "checklist", "sample")
+COMMANDS: tuple[str, ...] = ("scan", "diff", "checklist", "sample")
 
 
 def _load(name: str) -> ModuleType:
