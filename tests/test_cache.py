@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import unsafe_audit.scan as scan_module
+import unsafe_audit.extract as extract_module
 from unsafe_audit.cache import EXTRACTOR_VERSION
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
@@ -102,7 +102,8 @@ def extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(path)
         return real(path, source)
 
-    monkeypatch.setattr(scan_module, "extract_file", recording)
+    # scan imports extract_file from this module when it has files to parse.
+    monkeypatch.setattr(extract_module, "extract_file", recording)
     return seen
 
 

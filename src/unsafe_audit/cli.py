@@ -15,15 +15,22 @@ from types import ModuleType
 from unsafe_audit import __version__
 from unsafe_audit.errors import UnsafeAuditError
 
-# Subcommand modules in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("scan", "diff", "checklist", "sample")
+# Subcommands in the order ``--help`` lists them, with their one-line help. Only the module of
+# the command being run is imported, so `scan` does not pay for git, YAML or Textual imports.
+COMMANDS: dict[str, str] = {
+    "scan": "list every unsafe site and pg_sys use",
+    "diff": "compare the sites with the previous release",
+    "checklist": "print the FFI-safety checklist in force",
+    "sample": "build a bundled sample extension as a git repository",
+}
 
 
 def _load(name: str) -> ModuleType:
     return importlib.import_module(f"unsafe_audit.commands.{name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, the other subcommands are registered by name only."""
     parser = argparse.ArgumentParser(
         prog="unsafe-audit",
         description=(
@@ -33,13 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"unsafe-audit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        _load(name).add_parser(subparsers)
+    for name, summary in COMMANDS.items():
+        if only is None or name == only:
+            _load(name).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -7,17 +7,15 @@ starting worker processes. Results are cached by content (see :mod:`unsafe_audit
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from unsafe_audit import history
 from unsafe_audit.cache import (
     EXTRACTOR_VERSION,
     ResultCache,
@@ -27,9 +25,11 @@ from unsafe_audit.cache import (
     encode,
 )
 from unsafe_audit.errors import UsageError
-from unsafe_audit.extract import default_names, extract_file
 from unsafe_audit.generated import is_generated
 from unsafe_audit.model import FileResult, ScanWarning, Site
+
+if TYPE_CHECKING:
+    from unsafe_audit import history
 
 # Files above this size are not parsed (a 16 MB .rs file is data, not code someone reviews).
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -111,14 +111,13 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         raise UsageError(f"{path} does not exist")
     if not path.is_dir():
         raise UsageError(f"{path} is not a directory; give the root of a crate or repository")
-    try:
-        repo = history.Repository.open(path)
-    except history.NotARepository as e:
+    repo = _open_repository(path)
+    if repo is None:
         if rev is not None:
             raise UsageError(
                 f"--rev needs a git repository, and {path} is not inside one "
                 "(scan the directory without --rev)"
-            ) from e
+            )
         files, warnings = _walk_plain(path)
         root = path.resolve()
         return scan_sources(
@@ -133,6 +132,19 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
             names = [p for p in names if not _has_pruned_dir(p)]
             return scan_sources(str(root), None, _read_files(root, names), len(names), options)
         return scan_revision(repo, rev, options, prefix=prefix)
+
+
+def _open_repository(path: Path) -> history.Repository | None:
+    """The git repository holding ``path``, or None. Plain directories never import git."""
+    here = path.resolve()
+    if not any((d / ".git").exists() for d in (here, *here.parents)):
+        return None
+    from unsafe_audit import history as git_history
+
+    try:
+        return git_history.Repository.open(path)
+    except git_history.NotARepository:
+        return None
 
 
 def scan_revision(
@@ -222,7 +234,7 @@ def scan_sources(
         if options.progress:
             options.progress(done, total)
         fresh: dict[str, str] = {}
-        for result in _extract_all(misses, options, done, total):
+        for result in _extract_all(misses, options, done, total) if misses else ():
             results[result.path] = result
             fresh[pending[result.path][0]] = encode(result)
         cache.put_many(fresh)
@@ -257,12 +269,17 @@ def _decode_or_none(path: str, data: str) -> FileResult | None:
 
 
 def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+    from unsafe_audit.extract import extract_file
+
     return [extract_file(path, data) for path, data in batch]
 
 
 def _extract_all(
     files: list[tuple[str, bytes]], options: ScanOptions, done: int, total: int
 ) -> Iterable[FileResult]:
+    # Imported here: a scan answered from the cache never loads tree-sitter or the name table.
+    from unsafe_audit.extract import default_names, extract_file
+
     jobs = options.jobs or min(os.cpu_count() or 1, 4)
     volume = sum(len(d) for _, d in files)
     if jobs <= 1 or volume < PARALLEL_MIN_BYTES or len(files) < 2:
@@ -272,6 +289,9 @@ def _extract_all(
             if options.progress:
                 options.progress(done, total)
         return
+    import concurrent.futures
+    import multiprocessing
+
     default_names()  # load the name table once, before forking, so workers share it
     batches = _balanced_batches(files, jobs * 4)
     ctx = multiprocessing.get_context("fork")

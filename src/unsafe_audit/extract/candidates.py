@@ -25,6 +25,8 @@ _CALLISH_RE = re.compile(rb"\b([A-Za-z_]\w*)\s*(?:\(|::\s*<)")
 class Candidates:
     """Nodes that may be sites in one parsed buffer, by role."""
 
+    unsafe_positions: list[int] = field(default_factory=list)
+    """Byte offsets of every whole-word ``unsafe`` in the buffer (comments and strings too)."""
     unsafe_keywords: list[Node] = field(default_factory=list)
     """``unsafe`` keyword leaves (items, blocks, fn-pointer types, token trees)."""
     unsafe_attributes: list[Node] = field(default_factory=list)
@@ -52,20 +54,31 @@ def _is_word_byte(b: int) -> bool:
     return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
 
 
-def _word_leaves(root: Node, data: bytes, word: bytes) -> Iterator[Node]:
-    """Leaves at each whole-word occurrence of ``word`` (``bytes.find`` is far faster than a
+def word_positions(data: bytes, word: bytes) -> list[int]:
+    """Offsets of each whole-word occurrence of ``word`` (``bytes.find`` is far faster than a
     ``\\b`` regex over megabytes)."""
     n = len(word)
+    found = []
     pos = data.find(word)
     while pos >= 0:
         end = pos + n
         if (pos == 0 or not _is_word_byte(data[pos - 1])) and (
             end >= len(data) or not _is_word_byte(data[end])
         ):
-            node = root.descendant_for_byte_range(pos, pos + 1)
-            if node is not None:
-                yield node
+            found.append(pos)
         pos = data.find(word, end)
+    return found
+
+
+def _leaves_at(root: Node, positions: Iterable[int]) -> Iterator[Node]:
+    for pos in positions:
+        node = root.descendant_for_byte_range(pos, pos + 1)
+        if node is not None:
+            yield node
+
+
+def _word_leaves(root: Node, data: bytes, word: bytes) -> Iterator[Node]:
+    return _leaves_at(root, word_positions(data, word))
 
 
 def _dedupe(nodes: Iterable[Node]) -> list[Node]:
@@ -101,7 +114,8 @@ def scoped_path_at(ident: Node) -> Node | None:
 def locate(root: Node, data: bytes) -> Candidates:
     """Every candidate node in a buffer's tree (``data`` is the buffer's bytes)."""
     found = Candidates()
-    for node in _word_leaves(root, data, b"unsafe"):
+    found.unsafe_positions = word_positions(data, b"unsafe")
+    for node in _leaves_at(root, found.unsafe_positions):
         if node.type == "unsafe":
             found.unsafe_keywords.append(node)
         elif node.type == "identifier" and node.parent and node.parent.type == "attribute":

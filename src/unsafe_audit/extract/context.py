@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from tree_sitter import Node
 
@@ -177,7 +178,7 @@ def statement_start_row(node: Node) -> int:
     return min(cur.start_point.row, node.start_point.row)
 
 
-def safety_comment(lines: list[str], start_row: int, anchor_row: int) -> str | None:
+def safety_comment(lines: Sequence[str], start_row: int, anchor_row: int) -> str | None:
     """The SAFETY justification written for a site, or None.
 
     Looks at the run of comment lines directly above the statement (attributes in between are

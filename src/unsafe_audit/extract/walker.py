@@ -11,7 +11,10 @@ a token scan, so a parse error can make a site less precise but never makes it d
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -63,7 +66,6 @@ _CONTAINERS = frozenset(
     }
 )
 _COMPAT_KIND = {SiteKind.UNSAFE_EXTERN_BLOCK: SiteKind.EXTERN_BLOCK}
-_UNSAFE_RE = re.compile(rb"\bunsafe\b")
 _IDENT_SKIP_PARENTS = frozenset(
     {
         "use_declaration",
@@ -138,6 +140,7 @@ class FileExtractor:
     accounted: set[int] = field(default_factory=set)
     warnings: list[ScanWarning] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
+    unsafe_positions: list[int] = field(default_factory=list)
     main_tree: Tree | None = None
 
     # ---------------------------------------------------------------- entry point
@@ -150,7 +153,10 @@ class FileExtractor:
             warning = ScanWarning(self.path, line, msg)
             return FileResult(self.path, (), (warning,), unreadable=True)
         self.crate_root, self.module = context.module_path(self.path)
-        self.line_starts = [0] + [m.end() for m in re.finditer(rb"\n", self.source)]
+        raw_lines = self.source.split(b"\n")
+        lengths = list(itertools.accumulate(map(len, raw_lines), initial=0))
+        # Line i starts after i newlines and the bytes of lines 0..i-1.
+        self.line_starts = list(map(operator.add, lengths[:-1], range(len(raw_lines))))
         tree = parse(_mask_safe_qualifier(self.source))
         self.main_tree = tree
         err = first_error(tree)
@@ -163,7 +169,8 @@ class FileExtractor:
         main = _Buffer(tree, self.source, 0, False, list(self.module), (), 0, True)
         self._extract(main)
         self._account_leftover_unsafe(tree)
-        sites = self._finalize(text.split("\n"))
+        del text
+        sites = self._finalize(_LazyLines(raw_lines))
         return FileResult(self.path, tuple(sites), tuple(self.warnings))
 
     # ---------------------------------------------------------------- per buffer
@@ -171,6 +178,7 @@ class FileExtractor:
         root = buf.tree.root_node
         found = candidates.locate(root, buf.data)
         if buf.main:
+            self.unsafe_positions = found.unsafe_positions
             for use in found.uses:
                 scope = use.parent
                 if scope is not None:
@@ -449,11 +457,8 @@ class FileExtractor:
     # ---------------------------------------------------------------- leftovers
     def _account_leftover_unsafe(self, tree: Tree) -> None:
         """Classify every real ``unsafe`` token that no tree-based site accounted for."""
-        if b"unsafe" not in self.source:
-            return
         root = tree.root_node
-        for m in _UNSAFE_RE.finditer(self.source):
-            pos = m.start()
+        for pos in self.unsafe_positions:
             if pos in self.accounted:
                 continue
             if pos >= 2 and self.source[pos - 2 : pos] == b"r#":
@@ -545,7 +550,7 @@ class FileExtractor:
     def _row(self, byte: int) -> int:
         return bisect.bisect_right(self.line_starts, byte) - 1
 
-    def _finalize(self, lines: list[str]) -> list[Site]:
+    def _finalize(self, lines: Sequence[str]) -> list[Site]:
         seen: set[tuple[SiteKind, int]] = set()
         raws: list[_Raw] = []
         for raw in sorted(self.raws, key=lambda r: (r.start, -r.end, r.anchor)):
@@ -617,6 +622,21 @@ class FileExtractor:
         return sites
 
 
+class _LazyLines(Sequence[str]):
+    """A file's lines, decoded only when a SAFETY-comment search looks at them."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: list[bytes]) -> None:
+        self.raw = raw
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        return self.raw[index].decode("utf-8", "replace")
+
+
 class _ByteMap:
     """Maps character offsets in a decoded chunk back to byte offsets in the file."""
 
@@ -633,16 +653,27 @@ class _ByteMap:
         return self.base + len(self.chunk[:char_offset].encode("utf-8"))
 
 
-_SAFE_QUALIFIER_RE = re.compile(rb"(?<![\w$])safe(?=\s+(?:fn|static)\b)")
+_SAFE_QUALIFIER_RE = re.compile(rb"safe(?=\s+(?:fn|static)\b)")
 
 
 def _mask_safe_qualifier(source: bytes) -> bytes:
     """Blank edition 2024's ``safe fn`` / ``safe static`` qualifier in extern blocks, which
     tree-sitter-rust 0.24 does not know, so the block still parses. Offsets do not move, and
     fingerprints hash the original text."""
-    if b"safe fn" not in source and b"safe static" not in source:
+    # Cheap test first: every `unsafe fn` also contains `safe fn`.
+    if source.count(b"safe fn") == source.count(b"unsafe fn") and source.count(
+        b"safe static"
+    ) == source.count(b"unsafe static"):
         return source
-    return _SAFE_QUALIFIER_RE.sub(b"    ", source)
+    out: bytearray | None = None
+    for m in _SAFE_QUALIFIER_RE.finditer(source):
+        start = m.start()
+        if start > 0 and (chr(source[start - 1]).isalnum() or source[start - 1] in b"_$"):
+            continue  # `unsafe fn`, `my_safe fn`...
+        if out is None:
+            out = bytearray(source)
+        out[start : start + 4] = b"    "
+    return bytes(out) if out is not None else source
 
 
 def neutralise_metavariables(content: bytes) -> bytes:
