@@ -19,7 +19,7 @@ from typing import Any
 from unsafe_audit.model import FileResult, ScanWarning, Site, SiteId, SiteKind, Span
 
 # Bump when extraction results for the same input can change.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 
 def default_cache_dir() -> Path:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.model import Site, SiteKind
-from unsafe_audit.rust_tokens import edition_neutral, normalised, tokenize
 
 SourceOf = Callable[[str], str | None]
 """The text of a file (by path) on one side of the diff, or None when it does not exist."""
@@ -319,10 +318,9 @@ def classify(
     path_map, prefix_map = m.renames()
 
     def changed_or_migrated(head: Site, base: Site) -> Status:
-        before, after = m.base_src.code(base), m.head_src.code(head)
-        if before is not None and after is not None and _neutral(before) == _neutral(after):
-            return Status.MIGRATED
-        return Status.CHANGED
+        # Equal edition-neutral hashes were mostly paired above; this catches the pairs whose
+        # first candidate was taken by another site.
+        return Status.MIGRATED if head.compat_hash == base.compat_hash else Status.CHANGED
 
     m.pair(
         lambda s: (_family(s.kind), s.path, s.item, s.name),
@@ -339,54 +337,6 @@ def classify(
 
 
 # -- edition 2024 ----------------------------------------------------------------------------------
-
-
-def _neutral(code: str) -> list[str]:
-    """Edition-neutral tokens, also blind to ``unsafe {}`` wrapping the body of a nested fn.
-
-    ``Site.compat_hash`` only unwraps the body of the site's own fn, so an ``unsafe impl`` whose
-    methods were migrated would otherwise count as changed.
-    """
-    texts = edition_neutral(normalised(list(tokenize(code))))
-    k = 0
-    while k + 2 < len(texts):
-        if (
-            texts[k] == "{"
-            and texts[k + 1] == "unsafe"
-            and texts[k + 2] == "{"
-            and _opens_fn_body(texts, k)
-        ):
-            inner_end = _close_of(texts, k + 2)
-            if inner_end + 1 < len(texts) and inner_end + 1 == _close_of(texts, k):
-                del texts[inner_end]
-                del texts[k + 1 : k + 3]
-                continue
-        k += 1
-    return texts
-
-
-def _close_of(texts: Sequence[str], open_index: int) -> int:
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    opener, closer = texts[open_index], pairs[texts[open_index]]
-    depth = 0
-    for i in range(open_index, len(texts)):
-        if texts[i] == opener:
-            depth += 1
-        elif texts[i] == closer:
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(texts)
-
-
-def _opens_fn_body(texts: Sequence[str], brace: int) -> bool:
-    """True when the ``{`` at ``brace`` follows a fn signature (``fn name(..) -> T where ..``)."""
-    for i in range(brace - 1, -1, -1):
-        if texts[i] in (";", "{", "}"):
-            return False
-        if texts[i] == "fn":
-            return True
-    return False
 
 
 # -- edition 2024: sites that have no base counterpart by construction -------------------------

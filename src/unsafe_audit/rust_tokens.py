@@ -85,21 +85,6 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[Toke
         yield Token(kind, m.group(), m.start(), pos)
 
 
-_CLOSERS = frozenset(")]}")
-
-
-def normalised(tokens: Sequence[Token]) -> list[str]:
-    """Token texts with the differences rustfmt makes removed (trailing commas)."""
-    out: list[str] = []
-    for i, tok in enumerate(tokens):
-        if tok.text == "," and i + 1 < len(tokens) and tokens[i + 1].text in _CLOSERS:
-            continue
-        if tok.text == "," and i + 1 == len(tokens):
-            continue
-        out.append(tok.text)
-    return out
-
-
 def token_digest(texts: Sequence[str]) -> str:
     """A short stable digest of a token sequence (16 hex digits)."""
     h = hashlib.blake2b(digest_size=8)

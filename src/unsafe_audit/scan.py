@@ -120,9 +120,7 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
             )
         files, warnings = _walk_plain(path)
         root = path.resolve()
-        return scan_sources(
-            str(root), None, _read_files(root, files), len(files), options, warnings
-        )
+        return scan_sources(str(root), None, _files(root, files), options, warnings)
     with repo:
         root = repo.root
         sub = path.resolve().relative_to(root.resolve()).as_posix()
@@ -130,7 +128,7 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         if rev is None:
             names = [p for p in repo.working_tree_rust_files() if p.startswith(prefix)]
             names = [p for p in names if not _has_pruned_dir(p)]
-            return scan_sources(str(root), None, _read_files(root, names), len(names), options)
+            return scan_sources(str(root), None, _files(root, names), options)
         return scan_revision(repo, rev, options, prefix=prefix)
 
 
@@ -164,68 +162,103 @@ def scan_revision(
         if s.startswith(prefix)
     ]
 
-    def blobs() -> Iterable[tuple[str, bytes | OSError]]:
-        for e in entries:
-            if e.size > MAX_FILE_BYTES:
-                yield e.path, OSError(f"{e.size} bytes; larger than {MAX_FILE_BYTES}")
-            else:
-                yield e.path, repo.read_blob(e.blob_sha)
-
-    return scan_sources(str(repo.root), commit, blobs(), len(entries), options, warnings)
+    sources = [
+        Source(e.path, _blob_reader(repo, e.blob_sha, e.size), identity=f"blob:{e.blob_sha}")
+        for e in entries
+    ]
+    return scan_sources(str(repo.root), commit, sources, options, warnings)
 
 
-def _read_files(root: Path, names: Sequence[str]) -> Iterable[tuple[str, bytes | OSError]]:
-    for name in names:
-        full = root / name
-        try:
-            size = full.stat().st_size
-            if size > MAX_FILE_BYTES:
-                yield name, OSError(f"{size} bytes; larger than {MAX_FILE_BYTES}")
-                continue
-            yield name, full.read_bytes()
-        except OSError as e:
-            yield name, e
+def _blob_reader(repo: history.Repository, blob_sha: str, size: int) -> Callable[[], bytes]:
+    def read() -> bytes:
+        if size > MAX_FILE_BYTES:
+            raise OSError(f"{size} bytes; larger than {MAX_FILE_BYTES}")
+        return repo.read_blob(blob_sha)
+
+    return read
+
+
+def _file_reader(full: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        size = full.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise OSError(f"{size} bytes; larger than {MAX_FILE_BYTES}")
+        return full.read_bytes()
+
+    return read
+
+
+def _files(root: Path, names: Sequence[str]) -> list[Source]:
+    return [Source(name, _file_reader(root / name)) for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One Rust file to scan."""
+
+    path: str
+    read: Callable[[], bytes]
+    """Returns the file's bytes (raises OSError when it cannot be read)."""
+    identity: str | None = None
+    """A content id known without reading, such as a git blob sha: a cache hit on it needs
+    no read at all. None: the cache is keyed by the bytes."""
 
 
 def scan_sources(
     root: str,
     rev: str | None,
-    sources: Iterable[tuple[str, bytes | OSError]],
-    total: int,
+    sources: Sequence[Source],
     options: ScanOptions,
     warnings: Sequence[ScanWarning] = (),
 ) -> ScanResult:
-    """The scan itself, over (path, bytes) pairs (or the error reading that path)."""
+    """The scan itself: every file's result from the cache or from the extractor.
+
+    Every outcome is cached, "generated, skipped" and "no keyword, nothing to parse" included,
+    so a warm scan of a git revision reads no blob at all.
+    """
     all_warnings = list(warnings)
     results: dict[str, FileResult] = {}
-    pending: dict[str, tuple[str, bytes]] = {}  # path -> (cache key, bytes)
-    scanned = skipped = generated = done = 0
-    salt = _salt()
-    for path, data in sources:
-        if isinstance(data, OSError):
-            reason = data.strerror or str(data)
-            all_warnings.append(ScanWarning(path, 0, f"not scanned: {reason}"))
-            skipped += 1
-            done += 1
-            continue
-        if not options.include_generated and is_generated(data):
-            skipped += 1
-            generated += 1
-            done += 1
-            continue
-        if not any(marker in data for marker in _SITE_MARKERS):
-            scanned += 1
-            done += 1
-            continue
-        pending[path] = (cache_key(path, data, salt), data)
-    if options.progress:
-        options.progress(done, total)
+    total = len(sources)
+    salt = f"{_salt()}:{int(options.include_generated)}"
     cache = ResultCache((options.cache_dir or default_cache_dir()) if options.use_cache else None)
     try:
-        hits = cache.get_many(key for key, _ in pending.values())
+        known = {
+            s.path: cache_key(s.path, s.identity.encode(), salt) for s in sources if s.identity
+        }
+        hits = cache.get_many(known.values())
+        keys: dict[str, str] = {}
+        to_parse: list[tuple[str, bytes]] = []
+        fresh: dict[str, str] = {}
+        done = 0
+        for source in sources:
+            key = known.get(source.path)
+            cached = _decode_or_none(source.path, hits[key]) if key in hits else None
+            if cached is not None:
+                results[source.path] = cached
+                done += 1
+                continue
+            try:
+                data = source.read()
+            except OSError as e:
+                reason = e.strerror or str(e)
+                all_warnings.append(ScanWarning(source.path, 0, f"not scanned: {reason}"))
+                results[source.path] = FileResult(source.path, (), unreadable=True)
+                done += 1
+                continue
+            keys[source.path] = key or cache_key(source.path, data, salt)
+            quick = _without_parsing(source.path, data, options.include_generated)
+            if quick is not None:
+                results[source.path] = quick
+                fresh[keys[source.path]] = encode(quick)
+                done += 1
+            else:
+                to_parse.append((source.path, data))
+        content_keys = [keys[p] for p, _ in to_parse if p not in known]
+        content_hits = cache.get_many(content_keys) if content_keys else {}
         misses: list[tuple[str, bytes]] = []
-        for path, (key, data) in pending.items():
-            cached = _decode_or_none(path, hits[key]) if key in hits else None
+        for path, data in to_parse:
+            hit = content_hits.get(keys[path])
+            cached = _decode_or_none(path, hit) if hit is not None else None
             if cached is not None:
                 results[path] = cached
                 done += 1
@@ -233,17 +266,20 @@ def scan_sources(
                 misses.append((path, data))
         if options.progress:
             options.progress(done, total)
-        fresh: dict[str, str] = {}
         for result in _extract_all(misses, options, done, total) if misses else ():
             results[result.path] = result
-            fresh[pending[result.path][0]] = encode(result)
+            fresh[keys[result.path]] = encode(result)
         cache.put_many(fresh)
     finally:
         cache.close()
     sites: list[Site] = []
+    scanned = skipped = generated = 0
     for path in sorted(results):
         result = results[path]
-        if result.unreadable:
+        if result.generated:
+            generated += 1
+            skipped += 1
+        elif result.unreadable:
             skipped += 1
         else:
             scanned += 1
@@ -258,6 +294,15 @@ def scan_sources(
         sites=tuple(sites),
         warnings=tuple(all_warnings),
     )
+
+
+def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
+    """The result of a file that needs no parse: generated (skipped), or with no keyword."""
+    if not include_generated and is_generated(data):
+        return FileResult(path, (), generated=True)
+    if not any(marker in data for marker in _SITE_MARKERS):
+        return FileResult(path, ())
+    return None
 
 
 def _decode_or_none(path: str, data: str) -> FileResult | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
 import re
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from typing import Any, TextIO, assert_never
 
 from unsafe_audit.compare import Comparison, Side, compare
 from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
+from unsafe_audit.json_document import write_document
 from unsafe_audit.model import Site, SiteKind
 from unsafe_audit.scan import ScanOptions
 
@@ -106,8 +106,7 @@ def run(args: argparse.Namespace) -> int:
         if fmt is DiffFormat.TABLE:
             write_table(comparison, sys.stdout, show_unchanged=args.show_unchanged)
         elif fmt is DiffFormat.JSON:
-            json.dump(to_json(comparison), sys.stdout, indent=2)
-            sys.stdout.write("\n")
+            write_document(to_json(comparison), sys.stdout)
         elif fmt is DiffFormat.MARKDOWN:
             write_markdown(comparison, sys.stdout)
         else:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
+from unsafe_audit.json_document import write_document
 from unsafe_audit.model import Site
 from unsafe_audit.scan import ScanOptions, ScanResult, scan_path
 
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt is ScanFormat.TABLE:
         write_table(result, sys.stdout)
     elif fmt is ScanFormat.JSON:
-        write_json(to_json(result), sys.stdout)
+        write_document(to_json(result), sys.stdout)
     else:
         assert_never(fmt)
     return 0
@@ -136,22 +136,6 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         ],
         "sites": [site_json(s) for s in result.sites],
     }
-
-
-def write_json(document: dict[str, Any], out: TextIO) -> None:
-    """The JSON document with one site per line: diffable, and fast (json's indenting encoder
-    is pure Python and took most of a warm scan's time on large trees)."""
-    head = {k: v for k, v in document.items() if k != "sites"}
-    out.write("{\n")
-    for key, value in head.items():
-        out.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
-    sites = document["sites"]
-    if not sites:
-        out.write('  "sites": []\n}\n')
-        return
-    out.write('  "sites": [\n    ')
-    out.write(",\n    ".join(json.dumps(site) for site in sites))
-    out.write("\n  ]\n}\n")
 
 
 def _fit(text: str, width: int) -> str:
