@@ -474,8 +474,12 @@ class FileExtractor:
         return chunk, toks, _ByteMap(chunk, start)
 
     def _token_scan_unsafe(self, pos: int) -> None:
-        end_limit = min(len(self.source), pos + 200_000)
-        _, toks, base = self._tokens_between(pos, end_limit)
+        # Most sites close within a few KB; widen the window only when the braces do not.
+        for window in (4_096, 65_536, 1_048_576):
+            end_limit = min(len(self.source), pos + window)
+            _, toks, base = self._tokens_between(pos, end_limit)
+            if end_limit == len(self.source) or _braces_close(toks):
+                break
         if not toks:
             return
         nxt = [t.text for t in toks[1:6]]
@@ -710,6 +714,15 @@ def neutralise_metavariables(content: bytes) -> bytes:
                     out[x] = ord(" ")
         i = j + 2
     return bytes(out)
+
+
+def _braces_close(toks: list[Token]) -> bool:
+    """True when the first bracket group in ``toks`` is closed within them."""
+    first = next((i for i, t in enumerate(toks) if t.text in "([{"), None)
+    if first is None:
+        return any(t.text == ";" for t in toks)
+    closer = {"(": ")", "[": "]", "{": "}"}[toks[first].text]
+    return toks[matching_close(toks, first)].text == closer
 
 
 def _item_end(toks: list[Token], start: int) -> int:
