@@ -484,7 +484,7 @@ class RustSyntax:
             raw = context.text(sib)
             if sib.type != "attribute_item" and (raw.startswith(("///", "/**"))):
                 body = re.sub(r"^(?:///|/\*\*)\s?|\*/$", "", raw.strip())
-                lines.extend(reversed([ln.strip(" *") for ln in body.splitlines()]))
+                lines.extend(reversed([ln.strip(" *") for ln in body.split("\n")]))
             sib = sib.prev_named_sibling
         lines.reverse()
         return "\n".join(lines)

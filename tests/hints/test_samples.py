@@ -1,0 +1,133 @@
+"""All rules on the bundled sample releases: the exact hints, checked by reading the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unsafe_audit.extract import extract_file
+from unsafe_audit.hints import ALL_RULES, ScanHints, hints_for, hints_for_scan
+from unsafe_audit.model import Site
+from unsafe_audit.samples import sample_dir
+
+
+def _scan(tree: Path) -> tuple[list[Site], dict[str, bytes]]:
+    files = {str(f.relative_to(tree)): f.read_bytes() for f in sorted(tree.rglob("*.rs"))}
+    sites = [s for path, data in files.items() for s in extract_file(path, data).sites]
+    return sites, files
+
+
+def _locations(result: ScanHints) -> set[tuple[str, str, int]]:
+    every = [h for hs in result.by_site.values() for h in hs] + result.unattached
+    return {(h.hint_id, h.path, h.line) for h in every}
+
+
+PG_CACHE_V020 = {
+    # context.rs
+    ("safety-comment-missing", "src/context.rs", 19),  # unsafe impl Sync: the SAFETY is on Send
+    ("long-lived-static", "src/context.rs", 21),  # OnceLock<CacheContext(pg_sys::MemoryContext)>
+    ("safety-comment-missing", "src/context.rs", 48),
+    ("context-switch-back", "src/context.rs", 54),  # `return None` on 56 skips the switch back
+    ("safety-comment-missing", "src/context.rs", 54),
+    ("safety-comment-missing", "src/context.rs", 60),
+    ("safety-comment-missing", "src/context.rs", 61),
+    ("context-reset", "src/context.rs", 78),  # MemoryContextDelete(scratch)
+    ("safety-comment-missing", "src/context.rs", 78),
+    ("context-reset", "src/context.rs", 85),  # MemoryContextReset(ctx.0)
+    ("safety-comment-missing", "src/context.rs", 85),
+    ("context-switch-back", "src/context.rs", 95),  # CurrentMemoryContext = ctx, never restored
+    # lib.rs
+    ("safety-comment-missing", "src/lib.rs", 17),  # extern "C" { fn getpid() }
+    ("safety-comment-missing", "src/lib.rs", 60),
+    ("raw-error-calls", "src/lib.rs", 61),  # errstart
+    ("raw-error-calls", "src/lib.rs", 62),  # errmsg_internal
+    ("raw-error-calls", "src/lib.rs", 63),  # errfinish
+    ("safety-comment-missing", "src/lib.rs", 75),  # unsafe inside error!(..)
+    ("safety-comment-missing", "src/lib.rs", 85),
+    ("safety-comment-missing", "src/lib.rs", 86),
+    ("safety-comment-missing", "src/lib.rs", 92),
+    ("pg-guard-missing", "src/lib.rs", 101),  # #[no_mangle] extern "C" fn pg_cache_abi_version
+    # loader.rs
+    ("safety-comment-missing", "src/loader.rs", 29),
+    # store.rs
+    ("safety-comment-missing", "src/store.rs", 38),  # unsafe impl FixedWidth for i64
+    ("safety-comment-missing", "src/store.rs", 91),
+    ("safety-comment-missing", "src/store.rs", 96),
+    ("safety-comment-missing", "src/store.rs", 102),
+    ("safety-comment-missing", "src/store.rs", 103),
+    ("safety-comment-missing", "src/store.rs", 104),
+}
+
+
+def test_pg_cache_v0_2_0_hints_are_exactly_the_ones_read_from_the_code() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    assert _locations(hints_for_scan(sites, files.__getitem__)) == PG_CACHE_V020
+
+
+def test_pg_cache_v0_2_0_hints_attach_to_the_sites_they_are_about() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    result = hints_for_scan(sites, files.__getitem__)
+    by_id = {s.id: s for s in sites}
+    attached = {
+        (h.hint_id, by_id[sid].kind.value, by_id[sid].line)
+        for sid, hs in result.by_site.items()
+        for h in hs
+    }
+    # The static's hint goes with the unsafe impls that let CacheContext into a static.
+    assert ("long-lived-static", "unsafe_impl", 18) in attached
+    assert ("long-lived-static", "unsafe_impl", 19) in attached
+    # Each raw error call's hint goes with its own pg_sys_call site.
+    assert {(k, line) for h, k, line in attached if h == "raw-error-calls"} == {
+        ("pg_sys_call", 61),
+        ("pg_sys_call", 62),
+        ("pg_sys_call", 63),
+    }
+    # pg_cache_abi_version holds no site, so its hint is not attached to any.
+    assert [(h.hint_id, h.line, h.site_id) for h in result.unattached] == [
+        ("pg-guard-missing", 101, None)
+    ]
+
+
+def test_pg_hooks_0_2_0_unguarded_hook_and_unchecked_tuptable() -> None:
+    tree = sample_dir("pg_hooks") / "releases" / "0.2.0"
+    sites, files = _scan(tree)
+    found = _locations(hints_for_scan(sites, files.__getitem__))
+    others = {loc for loc in found if loc[0] != "safety-comment-missing"}
+    assert others == {
+        # `pg_hooks_executor_end` is unsafe extern "C-unwind" without #[pg_guard].
+        ("pg-guard-missing", "src/executor.rs", 41),
+        # `table = pg_sys::SPI_tuptable` is dereferenced with no is_null() test.
+        ("raw-deref-no-null-check", "src/bgworker.rs", 43),
+    }
+
+
+def test_hints_for_scan_reads_each_file_once_and_orders_hints_per_site() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    reads: list[str] = []
+
+    def read(path: str) -> bytes:
+        reads.append(path)
+        return files[path]
+
+    result = hints_for_scan(sites, read)
+    assert reads == sorted(files)
+    for hints in result.by_site.values():
+        keys = [(h.line, h.hint_id) for h in hints]
+        assert keys == sorted(keys)
+
+
+def test_hints_for_one_file_matches_the_scan() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    path = "src/context.rs"
+    one = hints_for(path, files[path], sites, ALL_RULES)
+    assert {(h.hint_id, h.path, h.line) for h in one.all()} == {
+        loc for loc in PG_CACHE_V020 if loc[1] == path
+    }
+    switch = [h for h in one.all() if h.hint_id == "context-switch-back" and h.line == 54]
+    assert switch[0].evidence == (
+        "let previous = unsafe { pg_sys::MemoryContextSwitchTo(cache_context()) };"
+    )
+    assert "line 56" in switch[0].message
