@@ -155,6 +155,17 @@ def before_after(
     return before, after
 
 
+def _ranks(indexes: Sequence[int], sites: Sequence[Site]) -> dict[int, int]:
+    """Each site's rank among the given sites of its own file, in source order."""
+    per_file: Counter[str] = Counter()
+    ranks: dict[int, int] = {}
+    for i in sorted(indexes, key=lambda i: _order(sites[i])):
+        path = sites[i].path
+        ranks[i] = per_file[path]
+        per_file[path] += 1
+    return ranks
+
+
 class _Matcher:
     """The state of one classification: which sites are still unpaired, and the pairs so far."""
 
@@ -177,9 +188,9 @@ class _Matcher:
     ) -> None:
         """Pair unpaired sites with equal keys, one to one.
 
-        Among candidates, a base site in the head site's own file wins, first come first served,
-        so duplicates in one file pair in order of occurrence. Otherwise prefer the same item
-        name, then the nearest line.
+        Within a group of equal keys, the best pairs are taken first: same item name (a fn that
+        moved to another file keeps its name), then same file, then the same rank among the
+        group's sites in that file (so duplicates pair in order of occurrence).
         """
         buckets: dict[Hashable, list[int]] = {}
         for b in self.base_left:
@@ -188,25 +199,37 @@ class _Matcher:
                 buckets.setdefault(key, []).append(b)
         if not buckets:
             return
-        paired: set[int] = set()
+        groups: dict[Hashable, list[int]] = {}
         for h in self.head_left:
-            site = self.head[h]
-            key = head_key(site)
-            candidates = buckets.get(key) if key is not None else None
-            if not candidates:
-                continue
-
-            def score(b: int, site: Site = site) -> tuple[int, int, int]:
-                other = self.base[b]
-                if other.path == site.path:
-                    return (0, 0, 0)
-                return (1, _tail(other.item) != _tail(site.item), abs(other.line - site.line))
-
-            best = min(candidates, key=score)
-            candidates.remove(best)
-            paired.add(best)
-            self.result[h] = (status(site, self.base[best]), best)
-        self.base_left = [b for b in self.base_left if b not in paired]
+            key = head_key(self.head[h])
+            if key is not None and key in buckets:
+                groups.setdefault(key, []).append(h)
+        paired_base: set[int] = set()
+        for key, heads in groups.items():
+            bases = buckets[key]
+            head_rank = _ranks(heads, self.head)
+            base_rank = _ranks(bases, self.base)
+            options = []
+            for h in heads:
+                site = self.head[h]
+                for b in bases:
+                    other = self.base[b]
+                    score = (
+                        _tail(other.item) != _tail(site.item),
+                        other.path != site.path,
+                        abs(head_rank[h] - base_rank[b]),
+                        abs(other.line - site.line),
+                    )
+                    options.append((score, h, b))
+            options.sort()
+            taken_h: set[int] = set()
+            for _, h, b in options:
+                if h in taken_h or b in paired_base:
+                    continue
+                taken_h.add(h)
+                paired_base.add(b)
+                self.result[h] = (status(self.head[h], self.base[b]), b)
+        self.base_left = [b for b in self.base_left if b not in paired_base]
         self.head_left = [h for h in self.head_left if h not in self.result]
 
     def mark(self, h: int, status: Status) -> None:
