@@ -1,0 +1,194 @@
+"""Each head site's review state, from a classified delta and the ledger's entries. Pure.
+
+The rules (the README repeats them for users):
+
+- an entry is found under the head site's id; else under its base site's id (a moved or
+  migrated site keeps its sign-off; a changed one does not); else, for a site moved in an
+  earlier release, under an otherwise unused entry of the same kind and the same code
+  (``token_hash``);
+- a found entry is **stale** when the code it records is not the code in head: the site is
+  ``changed``, or its ``token_hash`` differs from head's (and from base's, for a moved or
+  migrated site). A stale entry does not count; its justification is offered again;
+- a valid entry with a ``fail`` answer is **failed**: consciously shipped, listed prominently,
+  but it does not fail the gate;
+- a site with no entry is **missing**;
+- entries used by no head site are **orphaned**: kept as history, counted, never failing the
+  gate (``unsafe-audit prune`` deletes them).
+
+The gate: every head site whose review is stale or missing blocks, whatever its diff status (a
+release audit covers all unsafe code). With ``only_changed``, only new and changed sites and
+stale reviews block, for adopting the tool on an existing code base gradually.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from unsafe_audit.diff import Delta, SiteDelta, Status
+from unsafe_audit.ledger import Entry
+from unsafe_audit.model import Site, SiteId
+
+
+class Review(StrEnum):
+    """Where a head site stands with the ledger. The values are part of the JSON contract."""
+
+    SIGNED = "signed"
+    """A valid sign-off with no fail answer."""
+    FAILED = "failed"
+    """A valid sign-off with a fail answer, shipped anyway with a justification."""
+    STALE = "stale"
+    """Signed off for code that has changed since; needs a new sign-off."""
+    MISSING = "missing"
+    """Never signed off (or the sign-off's signature does not hold)."""
+
+    @property
+    def valid(self) -> bool:
+        """True when the site has a sign-off that counts."""
+        return self in (Review.SIGNED, Review.FAILED)
+
+
+EntryProblem = Callable[[Entry], str | None]
+"""Says why an otherwise valid entry does not count (a missing signature), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReview:
+    """One head site, its diff status and its review state."""
+
+    delta: SiteDelta
+    """The site's diff against base (``delta.head`` is never None here)."""
+    review: Review
+    """Signed, failed, stale or missing."""
+    entry: Entry | None
+    """The entry that counts (signed, failed), the stale one, or one rejected by a problem."""
+    reason: str
+    """Why the review is what it is, for people."""
+    blocking: bool
+    """True when this site makes ``check`` fail."""
+
+    @property
+    def site(self) -> Site:
+        """The head site."""
+        assert self.delta.head is not None
+        return self.delta.head
+
+    @property
+    def offered_justification(self) -> str | None:
+        """The text to start a new sign-off from: the stale entry's, else the SAFETY comment."""
+        if self.entry is not None and self.review is Review.STALE:
+            return self.entry.justification
+        return self.site.safety_comment
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    """The review state of every head site, and the entries no head site uses."""
+
+    sites: tuple[SiteReview, ...]
+    """Head sites in delta order (status, then location)."""
+    orphaned: tuple[Entry, ...]
+    """Entries for sites that are no longer in head, by site id."""
+    only_changed: bool = False
+    """True when only new/changed sites and stale reviews block."""
+
+    @property
+    def ok(self) -> bool:
+        """True when no site blocks."""
+        return not any(r.blocking for r in self.sites)
+
+    def summary(self) -> dict[str, int]:
+        """Counts: sites, each review state, blocking sites and orphaned entries."""
+        counts = {r.value: 0 for r in Review}
+        for r in self.sites:
+            counts[r.review.value] += 1
+        return {
+            "sites": len(self.sites),
+            **counts,
+            "blocking": sum(r.blocking for r in self.sites),
+            "orphaned": len(self.orphaned),
+        }
+
+    def with_review(self, review: Review) -> tuple[SiteReview, ...]:
+        """The sites in one review state, in order."""
+        return tuple(r for r in self.sites if r.review is review)
+
+
+def _code_matches(entry: Entry, delta: SiteDelta) -> bool:
+    assert delta.head is not None
+    if entry.token_hash == delta.head.token_hash:
+        return True
+    return (
+        delta.status in (Status.MOVED, Status.MIGRATED)
+        and delta.base is not None
+        and entry.token_hash == delta.base.token_hash
+    )
+
+
+def review_sites(
+    delta: Delta,
+    entries: Mapping[SiteId, Entry],
+    *,
+    only_changed: bool = False,
+    problem: EntryProblem | None = None,
+) -> ReviewState:
+    """Classify every head site of ``delta`` against the ledger ``entries`` (see module doc).
+
+    ``problem`` may reject entries that are otherwise valid (``check --require-signatures``);
+    a rejected entry leaves its site missing, with the problem as the reason.
+    """
+    heads = [d for d in delta.sites if d.head is not None]
+    used: set[SiteId] = set()
+    found: dict[int, tuple[Entry | None, bool]] = {}  # index -> (entry, found through base)
+    for i, d in enumerate(heads):
+        assert d.head is not None
+        if d.head.id in entries:
+            found[i] = (entries[d.head.id], False)
+            used.add(d.head.id)
+        elif d.base is not None and d.base.id in entries:
+            found[i] = (entries[d.base.id], True)
+            used.add(d.base.id)
+    # Sites moved in an earlier release: their entry is still under the id they had then.
+    head_ids = {d.head.id for d in heads if d.head is not None}
+    spare: dict[tuple[str, str], list[Entry]] = {}
+    for site_id in sorted(entries):
+        entry = entries[site_id]
+        if site_id not in used and site_id not in head_ids:
+            spare.setdefault((entry.kind.value, entry.token_hash), []).append(entry)
+    for i, d in enumerate(heads):
+        assert d.head is not None
+        candidates = spare.get((d.head.kind.value, d.head.token_hash))
+        if i not in found and candidates:
+            entry = candidates.pop(0)
+            found[i] = (entry, True)
+            used.add(entry.site)
+
+    reviews: list[SiteReview] = []
+    for i, d in enumerate(heads):
+        chosen, via_other_id = found.get(i, (None, False))
+        review, reason = _judge(d, chosen, via_other_id, problem)
+        blocking = not review.valid and (
+            not only_changed or review is Review.STALE or d.status.needs_review
+        )
+        reviews.append(SiteReview(d, review, chosen, reason, blocking))
+    orphaned = tuple(entries[s] for s in sorted(entries) if s not in used)
+    return ReviewState(tuple(reviews), orphaned, only_changed)
+
+
+def _judge(
+    d: SiteDelta, entry: Entry | None, via_other_id: bool, problem: EntryProblem | None
+) -> tuple[Review, str]:
+    if entry is None:
+        return Review.MISSING, "never signed off"
+    if d.status is Status.CHANGED and via_other_id:
+        return Review.STALE, f"the code changed since it was signed off for {entry.release}"
+    if not _code_matches(entry, d):
+        return Review.STALE, f"the code differs from what was signed off for {entry.release}"
+    rejected = problem(entry) if problem is not None else None
+    if rejected is not None:
+        return Review.MISSING, f"sign-off rejected: {rejected}"
+    where = f"signed off by {entry.reviewer} for {entry.release}"
+    if entry.failed_items:
+        return Review.FAILED, f"{where}, shipped with fail: {', '.join(entry.failed_items)}"
+    return Review.SIGNED, where
