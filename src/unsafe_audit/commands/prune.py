@@ -1,0 +1,66 @@
+"""``unsafe-audit prune``: list (or, with ``--apply``, delete) ledger entries of removed sites.
+
+``check`` keeps such entries as history and never fails on them; pruning is a deliberate step.
+An entry is orphaned when no site of head uses it: not under its own id, not as the base id of
+a moved, migrated or changed site, not as the same code moved in an earlier release. Dry run by
+default; the deletions show up in the next commit's diff.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from unsafe_audit.compare import compare
+from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Ledger
+from unsafe_audit.review_state import review_sites
+from unsafe_audit.scan import ScanOptions
+
+
+def add_parser(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "prune",
+        help="list or delete ledger entries whose site is gone (dry run unless --apply)",
+        description=(
+            "List the ledger entries that no site of head (the work tree, or --head REF) uses "
+            "any more: their sites were removed. `check` keeps them as history; prune deletes "
+            "them with --apply."
+        ),
+    )
+    p.add_argument(
+        "path", nargs="?", default=".", type=Path, help="repository or crate in it (default .)"
+    )
+    p.add_argument("--base", help="compare with this revision instead of the previous release tag")
+    p.add_argument("--head", help="prune against this committed revision instead of the work tree")
+    p.add_argument(
+        "--ledger",
+        metavar="DIR",
+        help=f"ledger directory relative to the repository root (default {DEFAULT_LEDGER_DIR})",
+    )
+    p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    with compare(
+        args.path, base=args.base, head=args.head, allow_first_release=True, options=options
+    ) as comparison:
+        ledger = Ledger.load(comparison.root, args.ledger)
+        orphaned = review_sites(comparison.delta, ledger.entries).orphaned
+    verb = "deleted" if args.apply else "would delete"
+    for entry in orphaned:
+        if args.apply:
+            ledger.remove(entry.site)
+        print(
+            f"{verb} {ledger.display}/{entry.site}.yaml ({entry.kind.value} in "
+            f"{entry.item or 'the crate root'} at {entry.path}, signed off for {entry.release})"
+        )
+    if not orphaned:
+        print("no orphaned entries", file=sys.stderr)
+    elif not args.apply:
+        print(f"{len(orphaned)} orphaned entries; run with --apply to delete them", file=sys.stderr)
+    return 0

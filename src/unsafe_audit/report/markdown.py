@@ -1,0 +1,80 @@
+"""``check --format markdown``: a PR comment or CI job summary."""
+
+from __future__ import annotations
+
+import re
+
+from unsafe_audit.model import Site
+from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.review_state import Review, SiteReview
+
+
+def _code(text: str) -> str:
+    runs = [len(m.group()) for m in re.finditer(r"`+", text)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _label(site: Site) -> str:
+    label = site.name if site.kind.is_pg_sys and site.name else site.item
+    return _code(label) if label else "crate root"
+
+
+def _row(r: SiteReview) -> str:
+    s = r.site
+    return (
+        f"| {r.review.value} | {r.delta.status.value} | {_code(s.kind.value)} | "
+        f"{_code(f'{s.path}#L{s.span.line}')} | {_label(s)} | {_code(s.id)} | "
+        f"{_cell(r.reason)} |\n"
+    )
+
+
+_HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
+
+
+class MarkdownFormatter(Formatter):
+    """A verdict line, counts, then tables of blocking and shipped-with-fail sites."""
+
+    def format(self, report: CheckReport) -> str:
+        state = report.state
+        summary = state.summary()
+        mark = "✅" if report.ok else "❌"
+        verdict = (
+            "every site that needs a sign-off has one"
+            if report.ok
+            else f"{summary['blocking']} sites need a sign-off"
+        )
+        out = [
+            f"## unsafe-audit check {mark}\n\n",
+            f"{report.head.label} against **{report.base.label}** ({report.reason}): "
+            f"{verdict}.\n\n",
+            "| Review | Sites |\n|---|---:|\n",
+        ]
+        out.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
+        out.append(f"| orphaned entries (kept as history) | {summary['orphaned']} |\n")
+        blocking = [r for r in state.sites if r.blocking]
+        if blocking:
+            out.append(f"\n### Needs sign-off ({len(blocking)})\n\n{_HEADER}")
+            out.extend(_row(r) for r in blocking)
+            out.append(
+                "\nSign off with `unsafe-audit sign-off SITE_ID --justification TEXT "
+                "--answer ITEM=pass|fail|n/a ...` and commit the new ledger file.\n"
+            )
+        failed = state.with_review(Review.FAILED)
+        if failed:
+            out.append(f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}")
+            out.extend(_row(r) for r in failed)
+        waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+        if waived:
+            out.append(
+                f"\n<details><summary>Not signed off, not blocking with --only-changed "
+                f"({len(waived)})</summary>\n\n{_HEADER}"
+            )
+            out.extend(_row(r) for r in waived)
+            out.append("\n</details>\n")
+        return "".join(out)

@@ -1,0 +1,110 @@
+"""``check --format sarif``: SARIF 2.1.0 for code-scanning dashboards.
+
+Every head site is a result of the one rule ``unsafe-audit/sign-off``, located at the site and
+fingerprinted by its site id in ``partialFingerprints`` (line moves do not make it a new
+alert). Sites with a valid sign-off carry an accepted ``suppressions`` entry holding the
+justification, so dashboards show them as reviewed; the others are open results.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from unsafe_audit import __version__
+from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.review_state import SiteReview
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULE_ID = "unsafe-audit/sign-off"
+FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
+_INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
+
+
+def _result(r: SiteReview) -> dict[str, Any]:
+    s = r.site
+    label = s.name if s.kind.is_pg_sys and s.name else s.item or "the crate root"
+    text = f"{s.kind.value} in {label}: {r.review.value} ({r.reason})"
+    result: dict[str, Any] = {
+        "ruleId": RULE_ID,
+        "ruleIndex": 0,
+        "level": "error" if r.blocking else ("note" if r.review.valid else "warning"),
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": s.span.line,
+                        "startColumn": s.span.column,
+                        "endLine": max(s.span.end_line, s.span.line),
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: s.id},
+        "properties": {
+            "kind": s.kind.value,
+            "diffStatus": r.delta.status.value,
+            "review": r.review.value,
+        },
+    }
+    if r.review.valid and r.entry is not None:
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": r.entry.justification,
+                "properties": {
+                    "reviewer": r.entry.reviewer,
+                    "release": r.entry.release,
+                    "reviewedAt": r.entry.reviewed_at,
+                    "failedItems": list(r.entry.failed_items),
+                },
+            }
+        ]
+    return result
+
+
+def to_sarif(report: CheckReport) -> dict[str, Any]:
+    """The SARIF log: one run, one rule, one result per head site."""
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "unsafe-audit",
+                        "version": __version__,
+                        "informationUri": _INFO_URI,
+                        "rules": [
+                            {
+                                "id": RULE_ID,
+                                "name": "UnsafeSiteSignOff",
+                                "shortDescription": {
+                                    "text": "Unsafe code or pg_sys use without a valid sign-off"
+                                },
+                                "fullDescription": {
+                                    "text": (
+                                        "Every unsafe site and raw pg_sys use needs a reviewer's "
+                                        "sign-off in the ledger, renewed when its code changes."
+                                    )
+                                },
+                                "defaultConfiguration": {"level": "error"},
+                            }
+                        ],
+                    }
+                },
+                "results": [_result(r) for r in report.state.sites],
+                "properties": {"summary": report.state.summary(), "ok": report.ok},
+            }
+        ],
+    }
+
+
+class SarifFormatter(Formatter):
+    """For GitHub code scanning and other SARIF consumers."""
+
+    def format(self, report: CheckReport) -> str:
+        return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
