@@ -118,7 +118,8 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
     )
     assert code == 0
     assert capsys.readouterr().out == (
-        f"signed off {block.id} (unsafe_block at src/lib.rs:4): .unsafe-audit/ledger/{block.id}.yaml\n"
+        f"signed off {block.id} (unsafe_block at src/lib.rs:4): "
+        f".unsafe-audit/ledger/{block.id}.yaml\n"
     )
     text = (repo.path / ".unsafe-audit" / "ledger" / f"{block.id}.yaml").read_text()
     assert text == (

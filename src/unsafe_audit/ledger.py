@@ -338,8 +338,6 @@ class _Reader:
         if signature is not None and not isinstance(signature, str):
             raise self.fail("field 'signature' must be text", self.at("signature"))
         justification = self.text(data, "justification")
-        if not justification.strip():
-            raise self.fail("field 'justification' must not be empty", self.at("justification"))
         return Entry(
             site=SiteId(site),
             kind=kind,
