@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +290,25 @@ def test_entry_for_other_code_under_the_same_id_is_stale(tmp_path: Path) -> None
         "old",
     )
     assert review.reason == "the code differs from what was signed off for v0.0.1"
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
+def test_require_signatures_counts_only_verified_sign_offs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = released(tmp_path / "ext")
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    kind, public = (tmp_path / "id_ed25519.pub").read_text().split()[:2]
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f"ada@example.com {kind} {public}\n")
+    ids = [s.id for s in sites_of(repo)]
+    for sid in ids[:3]:
+        assert sign(repo, sid, "--justification", "ok", "--sign-with", str(key)) == 0
+    assert sign(repo, ids[3], "--justification", "ok") == 0
+    args = ("--require-signatures", "--allowed-signers", str(signers))
+    data = check_json(capsys, repo.path, *args, code=1)
+    reviews = {s["id"]: (s["review"], s["reason"]) for s in data["sites"]}
+    assert [reviews[sid][0] for sid in ids] == ["signed", "signed", "signed", "missing"]
+    assert reviews[ids[3]][1] == "sign-off rejected: not signed"
+    assert check_json(capsys, repo.path, code=0)["ok"] is True
