@@ -21,12 +21,15 @@ COMMANDS: dict[str, str] = {
     "scan": "list every unsafe site and pg_sys use",
     "diff": "compare the sites with the previous release",
     "checklist": "print the FFI-safety checklist in force",
+    "sign-off": "record a reviewed site in the ledger",
+    "check": "fail unless every site has a valid sign-off (for CI)",
+    "prune": "list or delete ledger entries of removed sites",
     "sample": "build a bundled sample extension as a git repository",
 }
 
 
 def _load(name: str) -> ModuleType:
-    return importlib.import_module(f"unsafe_audit.commands.{name}")
+    return importlib.import_module(f"unsafe_audit.commands.{name.replace('-', '_')}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
