@@ -20,7 +20,10 @@ from typing import Any, assert_never
 
 from unsafe_audit.compare import compare
 from unsafe_audit.errors import UsageError
+from unsafe_audit.hints import hints_for_scan
+from unsafe_audit.hints.interface import Hint
 from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Entry, Ledger, signature_problem
+from unsafe_audit.model import SiteId
 from unsafe_audit.report.interface import CheckReport, Formatter
 from unsafe_audit.review_state import EntryProblem, review_sites
 from unsafe_audit.scan import ScanOptions
@@ -137,6 +140,16 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         state = review_sites(
             comparison.delta, ledger.entries, only_changed=args.only_changed, problem=problem
         )
+        hints: dict[SiteId, list[Hint]] = {}
+        if args.format in (CheckFormat.TEXT.value, CheckFormat.MARKDOWN.value):
+            # Evidence for the people reading the report; only where a sign-off is needed.
+            blocking = [r.site for r in state.sites if r.blocking]
+            source = comparison.head_source
+
+            def read(path: str) -> bytes:
+                return (source(path) or "").encode("utf-8", "surrogateescape")
+
+            hints = hints_for_scan(blocking, read).by_site
         return CheckReport(
             base=comparison.base,
             head=comparison.head,
@@ -144,6 +157,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             state=state,
             ledger=ledger.display,
             require_signatures=args.require_signatures,
+            hints=hints,
         )
 
 

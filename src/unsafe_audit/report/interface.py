@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from unsafe_audit.compare import Side
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.model import SiteId
 from unsafe_audit.review_state import ReviewState
 
 JSON_SCHEMA_VERSION = 1
@@ -29,6 +32,8 @@ class CheckReport:
     """The ledger directory, relative to the repository root."""
     require_signatures: bool = False
     """True when unsigned entries did not count."""
+    hints: Mapping[SiteId, Sequence[Hint]] = field(default_factory=dict)
+    """What the static hints saw at the sites that need a sign-off (evidence, not verdicts)."""
 
     @property
     def ok(self) -> bool:

@@ -34,6 +34,29 @@ def _row(r: SiteReview) -> str:
     )
 
 
+def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
+    """What the static hints saw at these sites: evidence for the reviewer, not verdicts."""
+    seen: set[tuple[str, str, int]] = set()
+    lines: list[str] = []
+    for r in rows:
+        for hint in report.hints.get(r.site.id, ()):
+            key = (hint.hint_id, hint.path, hint.line)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(
+                f"- {_code(f'{hint.path}#L{hint.line}')} {_code(hint.hint_id)} "
+                f"({', '.join(hint.items)}): {_cell(hint.message)}\n"
+            )
+    if not lines:
+        return []
+    return [
+        f"\n<details><summary>What the code already shows ({len(lines)} hints)</summary>\n\n",
+        *lines,
+        "\n</details>\n",
+    ]
+
+
 _HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
 
 
@@ -65,6 +88,7 @@ class MarkdownFormatter(Formatter):
                 "\nSign off with `unsafe-audit sign-off SITE_ID --justification TEXT "
                 "--answer ITEM=pass|fail|n/a ...` and commit the new ledger file.\n"
             )
+            out.extend(_hint_section(report, blocking))
         failed = state.with_review(Review.FAILED)
         if failed:
             out.append(f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}")
