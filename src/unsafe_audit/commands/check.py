@@ -141,7 +141,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             comparison.delta, ledger.entries, only_changed=args.only_changed, problem=problem
         )
         hints: dict[SiteId, list[Hint]] = {}
-        if args.format in (CheckFormat.TEXT.value, CheckFormat.MARKDOWN.value):
+        if args.format == CheckFormat.MARKDOWN.value:
             # Evidence for the people reading the report; only where a sign-off is needed.
             blocking = [r.site for r in state.sites if r.blocking]
             source = comparison.head_source
