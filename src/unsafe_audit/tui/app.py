@@ -1,0 +1,420 @@
+"""The review app: a queue of sites on the left, the site and its checklist on the right.
+
+Thin: every decision is made by :class:`~unsafe_audit.review.ReviewSession`; this module maps
+keys to session calls and shows the result. The session is built by an injected loader in a
+background worker, so the screen paints at once and shows progress while the repository is
+scanned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from unsafe_audit.errors import UnsafeAuditError
+from unsafe_audit.ledger import entry_text
+from unsafe_audit.model import SiteId
+from unsafe_audit.review import LoadedReview, Loader, ReviewSession
+from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
+from unsafe_audit.tui.screens.confirm import ConfirmSignOff
+from unsafe_audit.tui.screens.editor import JustificationEditor, LineEditor
+from unsafe_audit.tui.screens.filter import FilterScreen
+from unsafe_audit.tui.screens.help import HelpScreen
+from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
+from unsafe_audit.tui.widgets.literal import literal
+from unsafe_audit.tui.widgets.queue import QueueList
+from unsafe_audit.tui.widgets.site import SiteView
+
+
+class ReviewApp(App[int]):
+    """``unsafe-audit review``. The return value is the exit code."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "unsafe-audit review"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("n", "next", "Next"),
+        Binding("p", "previous", "Prev", show=False),
+        Binding("b", "step_back", "Back", show=False),
+        Binding("space", "open", "Answer", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("s", "sign_off", "Sign off"),
+        Binding("d", "toggle_diff", "Diff"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("f", "filter", "Filter"),
+        Binding("escape", "to_queue", "Queue", show=False),
+    ]
+
+    def __init__(self, loader: Loader) -> None:
+        super().__init__()
+        self.loader = loader
+        self.loaded: LoadedReview | None = None
+        self.show_diff = True
+        self.last_message = ""
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static("unsafe-audit review", id="title", markup=False)
+            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
+            yield Static("", id="count", markup=False)
+        yield Static("", id="banner", markup=False)
+        with Vertical(id="loading"):
+            yield Static("Scanning the repository…", id="loading-stage", markup=False)
+            yield ProgressBar(total=None, show_eta=False, id="loading-bar")
+        with Horizontal(id="main"):
+            yield QueueList(id="queue")
+            with Vertical(id="right"):
+                yield SiteView(id="site")
+                yield ChecklistPanel(id="checklist")
+        yield Static("", id="message", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#main").display = False
+        self.query_one("#banner").display = False
+        self.query_one("#message").display = False
+        self.load_review()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load_review(self) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
+            self.post_message(LoadProgress(stage, done, total))
+
+        try:
+            loaded = self.loader(progress)
+        except UnsafeAuditError as e:
+            self.post_message(LoadFailed(str(e)))
+            return
+        self.post_message(ReviewReady(loaded))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.show_error(f"unexpected error: {type(error).__name__}: {error}")
+
+    def show_error(self, text: str) -> None:
+        """The one place errors are shown: a message line and a notification."""
+        self.say(text, error=True)
+        self.notify(literal(text), severity="error", timeout=8, markup=False)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#message", Static)
+        message.display = bool(text)
+        message.set_class(error, "-error")
+        message.update(Text(literal(text)))
+        self.last_message = text
+
+    @on(LoadProgress)
+    def _progress(self, event: LoadProgress) -> None:
+        stage = self.query_one("#loading-stage", Static)
+        bar = self.query_one("#loading-bar", ProgressBar)
+        stage.update(Text(literal(event.stage)))
+        if event.total:
+            bar.update(total=event.total, progress=event.done)
+        else:
+            bar.update(total=None)
+
+    @on(LoadFailed)
+    def _failed(self, event: LoadFailed) -> None:
+        self.query_one("#loading-stage", Static).update(
+            Text(literal(event.error) + "\n\npress q to quit", style="bold red")
+        )
+        self.query_one("#loading-bar").display = False
+        self.show_error(event.error)
+        self.exit_code_on_quit = 2
+
+    exit_code_on_quit = 0
+
+    @on(ReviewReady)
+    def _review_ready(self, event: ReviewReady) -> None:
+        self.loaded = event.loaded
+        session = event.loaded.session
+        self.query_one("#loading").display = False
+        self.query_one("#main").display = True
+        self.query_one("#title", Static).update(Text(literal(event.loaded.title)))
+        if session.read_only:
+            banner = self.query_one("#banner", Static)
+            banner.display = True
+            banner.update(Text(literal(f"READ-ONLY: {session.read_only}")))
+        queue = self.query_one(QueueList)
+        queue.load(session)
+        queue.focus()
+        self.refresh_site()
+        self.refresh_progress()
+        for notice in event.loaded.notices:
+            self.notify(literal(notice), timeout=6, markup=False)
+        if not session.visible:
+            self.say("Nothing needs a review: every site is signed off. Press f to see them all.")
+
+    # -- showing -------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> ReviewSession | None:
+        return self.loaded.session if self.loaded else None
+
+    def refresh_site(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        item = session.current
+        self.query_one(SiteView).show(item, session, diff=self.show_diff)
+        panel = self.query_one(ChecklistPanel)
+        panel.show(item, session)
+        self.refresh_checklist_title()
+
+    def refresh_checklist_title(self) -> None:
+        session = self.session
+        panel = self.query_one(ChecklistPanel)
+        item = session.current if session else None
+        if session is None or item is None:
+            panel.border_title = "checklist"
+            return
+        draft = session.draft(item.id)
+        answered = sum(1 for i in item.items if draft.answer(i.id).verdict is not None)
+        problems = session.problems(item.id)
+        state = "ready: press s to sign off" if not problems else "not complete"
+        panel.border_title = f"checklist {answered}/{len(item.items)} · {state}"
+
+    def refresh_progress(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        done, total = session.progress()
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#count", Static).update(f"{done}/{total} reviewed")
+        queue = self.query_one(QueueList)
+        queue.border_title = f"{session.filter.describe()} ({len(session.visible)})"
+        queue.refresh()
+
+    # -- queue ---------------------------------------------------------------------------------
+
+    @on(QueueList.Moved)
+    def _moved(self, event: QueueList.Moved) -> None:
+        self.refresh_site()
+
+    @on(QueueList.Opened)
+    def _opened(self, event: QueueList.Opened) -> None:
+        self.refresh_site()
+        self.query_one(ChecklistPanel).focus()
+
+    def _go(self, step: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        session.move(step)
+        self.query_one(QueueList).sync_cursor()
+        self.refresh_site()
+
+    def action_next(self) -> None:
+        self._go(1)
+
+    def action_previous(self) -> None:
+        self._go(-1)
+
+    def action_step_back(self) -> None:
+        if self.session is not None:
+            self.session.step_back()
+            self.query_one(QueueList).sync_cursor()
+            self.refresh_site()
+
+    def action_open(self) -> None:
+        if self.session is not None and self.session.current is not None:
+            self.query_one(ChecklistPanel).focus()
+
+    def action_to_queue(self) -> None:
+        self.query_one(QueueList).focus()
+
+    def action_toggle_diff(self) -> None:
+        self.show_diff = not self.show_diff
+        item = self.session.current if self.session else None
+        if item is not None and item.before is None:
+            self.say("this site has no earlier version to diff against (it is new or unchanged)")
+        self.refresh_site()
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _guard(self, action: str, site_id: SiteId) -> bool:
+        session = self.session
+        if session is not None and session.read_only is not None:
+            self.show_error(f"cannot {action}: {session.read_only}")
+            return False
+        del site_id
+        return True
+
+    @on(ChecklistPanel.Activated)
+    def _activated(self, event: ChecklistPanel.Activated) -> None:
+        session = self.session
+        item = session.current if session else None
+        if session is None or item is None or not self._guard("answer", item.id):
+            return
+        try:
+            if event.row == PATTERN:
+                session.cycle_pattern(item.id)
+            elif event.row == JUSTIFICATION:
+                self.action_edit()
+                return
+            elif event.row.startswith(ITEM_PREFIX):
+                item_id = event.row.removeprefix(ITEM_PREFIX)
+                if event.key == "enter":
+                    self._edit_note(item.id, item_id)
+                    return
+                session.cycle_answer(item.id, item_id)
+        except (UnsafeAuditError, OSError) as e:
+            self.show_error(str(e))
+        self.after_change()
+
+    def after_change(self) -> None:
+        session = self.session
+        item = session.current if session else None
+        if session is None or item is None:
+            return
+        self.query_one(ChecklistPanel).show(item, session)
+        self.refresh_checklist_title()
+        self.query_one(QueueList).refresh()
+        self.say("")
+
+    def _edit_note(self, site_id: SiteId, item_id: str) -> None:
+        session = self.session
+        assert session is not None
+        note = session.draft(site_id).answer(item_id).note
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                try:
+                    session.set_note(site_id, item_id, value)
+                except (UnsafeAuditError, OSError) as e:
+                    self.show_error(str(e))
+                self.after_change()
+
+        self.push_screen(
+            LineEditor(f"Note for {item_id} (enter saves, escape cancels)", note), done
+        )
+
+    def action_edit(self) -> None:
+        session = self.session
+        item = session.current if session else None
+        if session is None or item is None or not self._guard("edit", item.id):
+            return
+        site_id = item.id
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                try:
+                    session.set_justification(site_id, value)
+                except (UnsafeAuditError, OSError) as e:
+                    self.show_error(str(e))
+                self.after_change()
+
+        where = f"{item.site.kind.value} at {item.site.path}:{item.site.line}"
+        self.push_screen(
+            JustificationEditor(session.justification(site_id), f"Justification — {where}"), done
+        )
+
+    def action_sign_off(self) -> None:
+        session = self.session
+        item = session.current if session else None
+        if session is None or item is None or not self._guard("sign off", item.id):
+            return
+        problems = session.problems(item.id)
+        if problems:
+            self.say("Not ready to sign off: " + "; ".join(problems), error=True)
+            return
+        try:
+            entry = session.entry_for(item.id)
+        except UnsafeAuditError as e:
+            self.show_error(str(e))
+            return
+        where = session.store.where(item.id)
+
+        def done(confirmed: bool | None) -> None:
+            if not confirmed:
+                self.say("Not signed off; your answers are kept.")
+                return
+            try:
+                path = session.sign_off(entry)
+            except (UnsafeAuditError, OSError) as e:
+                self.show_error(f"{e} (answers kept as a draft)")
+                return
+            done_count, total = session.progress()
+            self.say(f"Signed off → {where}   ({done_count}/{total} reviewed)")
+            del path
+            queue = self.query_one(QueueList)
+            queue.sync_cursor()
+            self.refresh_site()
+            self.refresh_progress()
+            queue.focus()
+            if done_count == total:
+                self.notify("Every site is signed off. Commit .unsafe-audit/ledger/.", timeout=10)
+
+        self.push_screen(ConfirmSignOff(where, entry_text(entry)), done)
+
+    # -- finding -------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                session.search(value)
+                self.query_one(QueueList).load(session)
+                self.refresh_site()
+                self.refresh_progress()
+
+        self.push_screen(
+            LineEditor(
+                "Search (path, item, kind, pg_sys name, hint, id); empty clears",
+                session.filter.text,
+            ),
+            done,
+        )
+
+    def action_filter(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def done(value: object) -> None:
+            from unsafe_audit.review import QueueFilter
+
+            if isinstance(value, QueueFilter):
+                session.set_filter(value)
+                self.query_one(QueueList).load(session)
+                self.refresh_site()
+                self.refresh_progress()
+
+        self.push_screen(FilterScreen(session.filter, session.files(), session.counts()), done)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.exit(self.exit_code_on_quit)
+
+    def on_unmount(self) -> None:
+        if self.loaded is not None:
+            self.loaded.close()
+
+
+def make_app(loader: Loader) -> ReviewApp:
+    """The review app over ``loader`` (used by the CLI, the tests and the benchmark)."""
+    return ReviewApp(loader)
+
+
+__all__ = ["Path", "ReviewApp", "make_app"]

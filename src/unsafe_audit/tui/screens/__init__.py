@@ -1,0 +1,1 @@
+"""Modal screens of the review: help, sign-off confirmation, filter, text editors."""

@@ -1,0 +1,73 @@
+"""Text editors: the multi-line justification (``TextArea``) and a one-line note (``Input``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static, TextArea
+
+
+class JustificationEditor(ModalScreen[str | None]):
+    """Returns the edited text (ctrl+s), or None (escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    def __init__(self, text: str, title: str) -> None:
+        super().__init__()
+        self.text = text
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor-box"):
+            yield Static(Text(self.title_text, style="bold"), id="editor-title")
+            yield TextArea(self.text, id="editor-text", soft_wrap=True, tab_behavior="indent")
+            yield Static(
+                Text("ctrl+s saves · escape cancels · say why the code is sound", style="dim")
+            )
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LineEditor(ModalScreen[str | None]):
+    """One line of text (a note, a search): enter returns it, escape returns None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="line-box"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Input(self.value, placeholder=self.placeholder, id="line-input")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
