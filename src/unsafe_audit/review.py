@@ -200,6 +200,8 @@ def code_view(text: str, site: Site) -> CodeView:
     header_line, header = 0, ""
     for number in range(first, max(0, first - 400), -1):
         line = lines[number - 1]
+        if number < first and line.strip() == "}" and len(line) - len(line.lstrip()) <= indent:
+            break  # the end of an item before the site: the site is in no fn
         if _FN_LINE.match(line) and len(line) - len(line.lstrip()) <= indent:
             head = number
             while head > 1 and _ATTRIBUTE.match(lines[head - 2]):
@@ -711,6 +713,13 @@ class ReviewSession:
         pattern = ids[(ids.index(current) + 1) % len(ids)]
         self._update(site_id, replace(draft, pattern=pattern))
         return pattern
+
+    def set_pattern(self, site_id: SiteId, pattern: str | None) -> None:
+        """Name the lifetime pattern (one of the checklist's, or None)."""
+        known = {p.id for p in self.checklist.lifetime_patterns}
+        if pattern is not None and pattern not in known:
+            raise ReviewError(f"unknown lifetime pattern {pattern!r} (known: {sorted(known)})")
+        self._update(site_id, replace(self.draft(site_id), pattern=pattern))
 
     def set_justification(self, site_id: SiteId, text: str) -> None:
         self._update(site_id, replace(self.draft(site_id), justification=text))

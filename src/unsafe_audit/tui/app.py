@@ -20,7 +20,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger import entry_text
+from unsafe_audit.ledger import Verdict, entry_text
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import LoadedReview, Loader, ReviewSession
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
@@ -32,6 +32,9 @@ from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTE
 from unsafe_audit.tui.widgets.literal import literal
 from unsafe_audit.tui.widgets.queue import QueueList
 from unsafe_audit.tui.widgets.site import SiteView
+
+DIRECT = ("1", "2", "3", "4")
+DIRECT_VERDICTS = (Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE)
 
 
 class ReviewApp(App[int]):
@@ -263,6 +266,9 @@ class ReviewApp(App[int]):
         if session is None or item is None or not self._guard("answer", item.id):
             return
         try:
+            if event.key in DIRECT:
+                self._answer_directly(item.id, event.row, DIRECT.index(event.key))
+                return
             if event.row == PATTERN:
                 session.cycle_pattern(item.id)
             elif event.row == JUSTIFICATION:
@@ -277,6 +283,21 @@ class ReviewApp(App[int]):
         except (UnsafeAuditError, OSError) as e:
             self.show_error(str(e))
         self.after_change()
+
+    def _answer_directly(self, site_id: SiteId, row: str, choice: int) -> None:
+        """1/2/3 answer pass/fail/n/a (1-4 pick a pattern) and move to the next row."""
+        session = self.session
+        assert session is not None
+        if row == PATTERN:
+            patterns = session.checklist.lifetime_patterns
+            if choice < len(patterns):
+                session.set_pattern(site_id, patterns[choice].id)
+        elif row.startswith(ITEM_PREFIX) and choice < len(DIRECT_VERDICTS):
+            session.set_answer(site_id, row.removeprefix(ITEM_PREFIX), DIRECT_VERDICTS[choice])
+        else:
+            return
+        self.after_change()
+        self.query_one(ChecklistPanel).action_cursor_down()
 
     def after_change(self) -> None:
         session = self.session

@@ -18,6 +18,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("n / p", "next / previous site"),
     ("b", "back to the site you came from"),
     ("space", "cycle an answer: pass → fail → n/a → unanswered; cycle the pattern"),
+    ("1 / 2 / 3", "answer pass / fail / n/a (1-4 pick a pattern) and go to the next row"),
     ("e", "edit the justification (ctrl+s saves, escape cancels)"),
     ("s", "sign off: shows the ledger entry, then writes it"),
     ("d", "show or hide the diff against the base release"),

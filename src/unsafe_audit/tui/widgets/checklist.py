@@ -84,6 +84,10 @@ class ChecklistPanel(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("space", "activate('space')", "Cycle answer", show=True),
         Binding("enter", "activate('enter')", "Note/edit", show=True),
+        Binding("1", "activate('1')", "Pass/1st", show=False),
+        Binding("2", "activate('2')", "Fail/2nd", show=False),
+        Binding("3", "activate('3')", "n/a/3rd", show=False),
+        Binding("4", "activate('4')", "4th pattern", show=False),
     ]
 
     class Activated(Message):

@@ -49,7 +49,7 @@ def code_renderable(item: ReviewItem) -> RenderableType:
             line_numbers=True,
             start_line=view.start_line,
             highlight_lines=set(range(first, last + 1)),
-            word_wrap=True,
+            word_wrap=False,
             background_color="default",
         )
     )
@@ -165,3 +165,13 @@ class SiteView(VerticalScroll, can_focus=False):
         previous.display = prev is not None
         previous.update(prev if prev is not None else "")
         self.scroll_home(animate=False)
+        if not show_diff and item.code is not None:
+            # Bring the site's first line near the top: the context above it stays reachable.
+            lines_above = item.code.site_lines[0] - item.code.start_line
+            if item.code.header:
+                lines_above += item.code.header.count("\n") + 2
+            self.call_after_refresh(self._scroll_to_site, code, lines_above)
+
+    def _scroll_to_site(self, code: Static, lines_above: int) -> None:
+        top = code.region.y - self.region.y + self.scroll_offset.y
+        self.scroll_to(y=max(0, top + lines_above - 3), animate=False)
