@@ -254,7 +254,7 @@ class ReviewApp(App[int]):
     def _guard(self, action: str, site_id: SiteId) -> bool:
         session = self.session
         if session is not None and session.read_only is not None:
-            self.show_error(f"cannot {action}: {session.read_only}")
+            self.show_error(f"read-only review, cannot {action}: {session.read_only}")
             return False
         del site_id
         return True
