@@ -1,0 +1,220 @@
+"""The review session without any UI: fed calls the way keys would feed them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from unsafe_audit.checklist import default_checklist
+from unsafe_audit.diff import SiteDelta, Status
+from unsafe_audit.errors import LedgerError
+from unsafe_audit.ledger import Entry, Verdict
+from unsafe_audit.model import Site, SiteId, SiteKind, Span
+from unsafe_audit.review import (
+    Draft,
+    Group,
+    QueueFilter,
+    ReviewError,
+    ReviewSession,
+    SignOffIdentity,
+    build_items,
+    code_view,
+)
+from unsafe_audit.review_state import Review, SiteReview
+
+
+def _site(n: int, path: str, size: int, kind: SiteKind = SiteKind.UNSAFE_BLOCK) -> Site:
+    return Site(
+        id=SiteId(f"{n:016x}"),
+        kind=kind,
+        path=path,
+        span=Span(line=n, column=1, end_line=n, start_byte=0, end_byte=size),
+        item=f"m::f{n}",
+        token_hash=f"t{n}",
+        safety_comment="ok because" if n % 2 else None,
+    )
+
+
+def _review(site: Site, status: Status, review: Review = Review.MISSING) -> SiteReview:
+    return SiteReview(SiteDelta(status, site, None), review, None, "", True)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.written: list[Entry] = []
+        self.fail: str | None = None
+
+    def write(self, entry: Entry) -> Path:
+        if self.fail:
+            raise LedgerError(self.fail)
+        self.written.append(entry)
+        return Path(f"{entry.site}.yaml")
+
+    def where(self, site_id: SiteId) -> str:
+        return f"{site_id}.yaml"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.saved: list[dict[SiteId, Draft]] = []
+
+    def save(self, drafts: Mapping[SiteId, Draft]) -> None:
+        self.saved.append(dict(drafts))
+
+
+IDENTITY = SignOffIdentity("R <r@example.com>", "v1", "pgrx-ffi@1", "unsafe-audit 0", lambda: "T")
+
+
+def _session(store: Store | None = None, sink: Sink | None = None) -> ReviewSession:
+    reviews = [
+        _review(_site(1, "b.rs", 50), Status.UNCHANGED),
+        _review(_site(2, "a.rs", 90), Status.NEW),
+        _review(_site(3, "a.rs", 10), Status.NEW),
+        _review(_site(4, "a.rs", 5), Status.UNCHANGED, Review.SIGNED),
+        _review(_site(5, "c.rs", 5), Status.CHANGED),
+    ]
+    items = build_items(reviews, default_checklist())
+    return ReviewSession(items, default_checklist(), IDENTITY, store or Store(), draft_sink=sink)
+
+
+def test_queue_order_groups_then_file_then_smallest_first() -> None:
+    session = _session()
+    order = [(i.group, i.site.path, i.size) for i in session.items]
+    assert order == [
+        (Group.NEW, "a.rs", 10),
+        (Group.NEW, "a.rs", 90),
+        (Group.CHANGED, "c.rs", 5),
+        (Group.MISSING, "b.rs", 50),
+        (Group.SIGNED, "a.rs", 5),
+    ]
+    assert len(session.visible) == 4  # signed sites hidden by default
+    session.set_filter(QueueFilter(status="all"))
+    assert len(session.visible) == 5
+
+
+def test_cursor_moves_clamps_and_steps_back() -> None:
+    session = _session()
+    ids = [i.id for i in session.visible_items()]
+    assert session.current is not None and session.current.id == ids[0]
+    session.next()
+    session.next()
+    session.previous()
+    assert session.current.id == ids[1]
+    session.step_back()
+    assert session.current.id == ids[2]
+    session.move(100)
+    assert session.current.id == ids[-1]
+
+
+def test_answers_cycle_and_completeness() -> None:
+    sink = Sink()
+    session = _session(sink=sink)
+    item = session.current
+    assert item is not None
+    first = item.items[0].id
+    assert [session.cycle_answer(item.id, first) for _ in range(4)] == [
+        Verdict.PASS,
+        Verdict.FAIL,
+        Verdict.NOT_APPLICABLE,
+        None,
+    ]
+    assert sink.saved[-1] == {}  # back to nothing: no draft kept
+    for checklist_item in item.items:
+        session.set_answer(item.id, checklist_item.id, Verdict.PASS)
+    session.set_justification(item.id, "  ")  # the offered SAFETY comment, erased
+    assert session.problems(item.id) == [
+        "no lifetime pattern chosen (borrow / own / pin / n/a)",
+        "the justification is empty (press e to write it)",
+    ]
+    session.cycle_pattern(item.id)
+    session.set_justification(item.id, "  sound  ")
+    assert session.is_complete(item.id)
+    session.set_answer(item.id, first, Verdict.FAIL)
+    assert session.is_complete(item.id)  # a justification written by the reviewer
+
+
+def test_a_fail_needs_more_than_the_safety_comment() -> None:
+    session = _session()
+    session.set_filter(QueueFilter(status="all", text="0000000000000001"))
+    item = session.current
+    assert item is not None and item.offered_justification == "ok because"
+    for checklist_item in item.items:
+        session.set_answer(item.id, checklist_item.id, Verdict.FAIL)
+    session.set_pattern(item.id, "own")
+    assert any("fail answer" in p for p in session.problems(item.id))
+
+
+def test_sign_off_writes_drops_the_draft_and_advances() -> None:
+    store, sink = Store(), Sink()
+    session = _session(store, sink)
+    item = session.current
+    assert item is not None
+    for checklist_item in item.items:
+        session.set_answer(item.id, checklist_item.id, Verdict.PASS, "fine")
+    session.set_pattern(item.id, "pin")
+    session.set_justification(item.id, "sound")
+    entry = session.entry_for(item.id)
+    assert entry.lifetime_pattern == "pin" and entry.reviewed_at == "T"
+    assert entry.answers[0][1].note == "fine"
+    session.sign_off(entry)
+    assert store.written == [entry]
+    assert item.id not in session.drafts and sink.saved[-1] == {}
+    assert session.current is not None and session.current.id != item.id
+    assert session.progress() == (1, 4)
+    assert session.group(item) is Group.SIGNED
+
+
+def test_a_failed_write_keeps_the_draft() -> None:
+    store = Store()
+    store.fail = "read-only"
+    session = _session(store)
+    item = session.current
+    assert item is not None
+    for checklist_item in item.items:
+        session.set_answer(item.id, checklist_item.id, Verdict.PASS)
+    session.set_pattern(item.id, "pin")
+    session.set_justification(item.id, "sound")
+    with pytest.raises(LedgerError):
+        session.sign_off(session.entry_for(item.id))
+    assert item.id in session.drafts and session.progress() == (0, 4)
+
+
+def test_read_only_session_refuses_changes() -> None:
+    items = _session().items
+    session = ReviewSession(items, default_checklist(), IDENTITY, Store(), read_only="locked")
+    assert session.current is not None
+    with pytest.raises(ReviewError, match="read-only review: locked"):
+        session.cycle_pattern(session.current.id)
+
+
+def test_drafts_round_trip_and_reject_junk() -> None:
+    draft = Draft(
+        {"a": __import__("unsafe_audit.review").review.ItemAnswer(Verdict.PASS, "n")},
+        "own",
+        "j",
+        "t",
+    )
+    assert Draft.from_json(draft.to_json()) == draft
+    assert Draft.from_json({"answers": {"a": {"answer": "maybe"}}}) is None
+    assert Draft.from_json([1]) is None
+
+
+def test_code_view_includes_the_fn_signature_and_attributes() -> None:
+    text = (
+        'use x;\n\n#[pg_guard]\npub unsafe extern "C" fn f() {\n'
+        "    let a = 1;\n    unsafe { g() }\n}\n"
+    )
+    site = Site(
+        id=SiteId("0" * 16),
+        kind=SiteKind.UNSAFE_BLOCK,
+        path="a.rs",
+        span=Span(6, 5, 6, 0, 0),
+        item="f",
+        token_hash="t",
+    )
+    view = code_view(text, site)
+    assert view.start_line == 3
+    assert view.text.splitlines()[0] == "#[pg_guard]"
+    assert view.site_lines == (6, 6)
