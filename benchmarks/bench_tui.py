@@ -7,8 +7,8 @@ are the UI's alone: first paint is measured from the loaded session (the end of 
 the queue and the site pane being drawn; key latency is ``j``/``k``/``n`` in the queue and
 ``space`` in the checklist: the CPU time the process spends from the key to the screen being
 idle again (handling, layout and rendering). The wall time through Textual's test pilot is
-printed too; it adds the pilot's own fixed waits and the 60 fps refresh tick. Targets (issue): first paint
-< 1 s after the scan, key latency < 50 ms. Runs headless (Textual's test driver).
+printed too; it adds the pilot's own fixed waits and the 60 fps refresh tick. Targets (issue):
+first paint < 1 s after the scan, key latency < 50 ms. Runs headless (Textual's test driver).
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ async def _wait(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, ReviewApp)
     await loaded(app, pilot)
+    # The site pane scrolls to the site after a refresh: let that settle before the picture.
+    for _ in range(3):
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.05)
 
 
 def test_queue(snap_compare: Any, pg_cache: Path) -> None:
@@ -43,7 +47,8 @@ def test_site_view_with_diff(snap_compare: Any, pg_cache: Path) -> None:
         session.set_filter(QueueFilter(status="changed"))
         app.query_one("#queue").load(session)  # type: ignore[attr-defined]
         app.refresh_site()
-        await pilot.pause()
+        for _ in range(3):
+            await pilot.pause(0.05)
 
     assert snap_compare(_app(pg_cache), terminal_size=SIZE, run_before=changed_site)
 
