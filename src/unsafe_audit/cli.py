@@ -18,6 +18,8 @@ from unsafe_audit.errors import UnsafeAuditError
 # Subcommands in the order ``--help`` lists them, with their one-line help. Only the module of
 # the command being run is imported, so `scan` does not pay for git, YAML or Textual imports.
 COMMANDS: dict[str, str] = {
+    "demo": "try the review on a bundled sample extension",
+    "review": "review and sign off the sites that need it, in a terminal UI",
     "scan": "list every unsafe site and pg_sys use",
     "diff": "compare the sites with the previous release",
     "checklist": "print the FFI-safety checklist in force",
