@@ -165,13 +165,26 @@ class SiteView(VerticalScroll, can_focus=False):
         previous.display = prev is not None
         previous.update(prev if prev is not None else "")
         self.scroll_home(animate=False)
+        self._pending_scroll = None
         if not show_diff and item.code is not None:
             # Bring the site's first line near the top: the context above it stays reachable.
             lines_above = item.code.site_lines[0] - item.code.start_line
             if item.code.header:
                 lines_above += item.code.header.count("\n") + 2
-            self.call_after_refresh(self._scroll_to_site, code, lines_above)
+            self._pending_scroll = lines_above
+            self.call_after_refresh(self._scroll_to_site, code)
 
-    def _scroll_to_site(self, code: Static, lines_above: int) -> None:
-        top = code.region.y - self.region.y + self.scroll_offset.y
-        self.scroll_to(y=max(0, top + lines_above - 3), animate=False)
+    _pending_scroll: int | None = None
+
+    def _scroll_to_site(self, code: Static) -> None:
+        # The code's offset inside the pane is known once the title above it has been laid
+        # out; until then, try again after the next refresh (a stale offset scrolled to a
+        # different line from one run to the next).
+        if self._pending_scroll is None:
+            return
+        if code.virtual_region.height == 0:
+            self.call_after_refresh(self._scroll_to_site, code)
+            return
+        top = code.virtual_region.y
+        self.scroll_to(y=max(0, top + self._pending_scroll - 3), animate=False)
+        self._pending_scroll = None
