@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, assert_never
 
+from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import compare
 from unsafe_audit.errors import UsageError
 from unsafe_audit.hints import hints_for_scan
@@ -26,7 +27,6 @@ from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Entry, Ledger, signature_pro
 from unsafe_audit.model import SiteId
 from unsafe_audit.report.interface import CheckReport, Formatter
 from unsafe_audit.review_state import EntryProblem, review_sites
-from unsafe_audit.scan import ScanOptions
 
 
 class CheckFormat(enum.StrEnum):
@@ -105,13 +105,7 @@ def add_parser(subparsers: Any) -> None:
         type=Path,
         help="ssh allowed_signers file (as for git's gpg.ssh.allowedSignersFile)",
     )
-    p.add_argument(
-        "--include-generated",
-        action="store_true",
-        help="also scan generated files (bindgen output, @generated headers)",
-    )
-    p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    add_scan_options(p)
     p.set_defaults(run=run)
 
 
@@ -125,12 +119,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         if not signers.is_file():
             raise UsageError(f"--allowed-signers {signers}: no such file")
         problem = functools.partial(_signature_problem, signers)
-    options = ScanOptions(
-        include_generated=args.include_generated,
-        use_cache=not args.no_cache,
-        cache_dir=getattr(args, "cache_dir", None),
-        jobs=args.jobs,
-    )
+    options = scan_options(args)
     with compare(
         args.path, base=args.base, head=args.head, allow_first_release=True, options=options
     ) as comparison:

@@ -14,11 +14,11 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
+from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, Side, compare
 from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
 from unsafe_audit.json_document import write_document
 from unsafe_audit.model import Site, SiteKind
-from unsafe_audit.scan import ScanOptions
 
 SCHEMA_VERSION = 1
 # Longest code shown per site in Markdown; a PR comment has a size limit and a reviewer has the
@@ -67,27 +67,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--show-unchanged", action="store_true", help="table: also list the unchanged sites"
     )
-    p.add_argument(
-        "--include-generated",
-        action="store_true",
-        help="also scan generated files (bindgen output, @generated headers)",
-    )
-    p.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="ignore and do not update the result cache ($XDG_CACHE_HOME/unsafe-audit)",
-    )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    add_scan_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = ScanOptions(
-        include_generated=getattr(args, "include_generated", False),
-        use_cache=not getattr(args, "no_cache", False),
-        cache_dir=getattr(args, "cache_dir", None),
-        jobs=getattr(args, "jobs", None),
-    )
+    options = scan_options(args)
     with compare(
         args.path,
         base=args.base,

@@ -9,9 +9,10 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
+from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.json_document import write_document
 from unsafe_audit.model import Site
-from unsafe_audit.scan import ScanOptions, ScanResult, scan_path
+from unsafe_audit.scan import ScanResult, scan_path
 
 SCHEMA_VERSION = 1
 
@@ -42,17 +43,7 @@ def add_parser(subparsers: Any) -> None:
         default=ScanFormat.TABLE.value,
         help="table (default, for people) or json (schema_version 1, for tools)",
     )
-    p.add_argument(
-        "--include-generated",
-        action="store_true",
-        help="also scan generated files (bindgen output, @generated headers)",
-    )
-    p.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="ignore and do not update the result cache ($XDG_CACHE_HOME/unsafe-audit)",
-    )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    add_scan_options(p)
     p.set_defaults(run=run)
 
 
@@ -81,12 +72,7 @@ class _ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    options = ScanOptions(
-        include_generated=args.include_generated,
-        use_cache=not args.no_cache,
-        jobs=args.jobs,
-        progress=bar,
-    )
+    options = scan_options(args, progress=bar)
     try:
         result = scan_path(args.path, args.rev, options)
     finally:
