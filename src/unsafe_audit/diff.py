@@ -207,6 +207,11 @@ class _Matcher:
         paired_base: set[int] = set()
         for key, heads in groups.items():
             bases = buckets[key]
+            if len(heads) == 1 and len(bases) == 1:  # the common case: nothing to choose
+                h, b = heads[0], bases[0]
+                paired_base.add(b)
+                self.result[h] = (status(self.head[h], self.base[b]), b)
+                continue
             head_rank = _ranks(heads, self.head)
             base_rank = _ranks(bases, self.base)
             options = []
