@@ -144,7 +144,10 @@ def write_table(result: ScanResult, out: TextIO) -> None:
         label = s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)"
         if s.in_macro:
             label += " [macro]"
-        out.write(f"{s.id[:8]} {s.kind.value:19} {loc:26} {_fit(label, 24)}\n")
+        # An item path is shortened from the left (its last segment says most), a name from
+        # the right.
+        fitted = _fit(label, 24) if s.kind.is_pg_sys else _fit_left(label, 24)
+        out.write(f"{s.id[:8]} {s.kind.value:19} {loc:26} {fitted}\n")
     counts: dict[str, int] = {}
     for s in result.sites:
         counts[s.kind.value] = counts.get(s.kind.value, 0) + 1
