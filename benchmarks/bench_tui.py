@@ -6,9 +6,14 @@ The sites are synthetic (built in memory, 100 files of 100 sites with code), so 
 are the UI's alone: first paint is measured from the loaded session (the end of the scan) to
 the queue and the site pane being drawn; key latency is ``j``/``k``/``n`` in the queue and
 ``space`` in the checklist: the CPU time the process spends from the key to the screen being
-idle again (handling, layout and rendering). The wall time through Textual's test pilot is
-printed too; it adds the pilot's own fixed waits and the 60 fps refresh tick. Targets (issue):
-first paint < 1 s after the scan, key latency < 50 ms. Runs headless (Textual's test driver).
+idle again (handling, layout and rendering).
+
+A move redraws the queue at once and the site pane after a pause in the keys
+(``ReviewApp.SITE_DELAY``). That deferred render is not hidden: after each move the benchmark
+renders the pending pane and reports its CPU time on its own lines (``site_pane_*``), and the
+key plus its pane (``move_total_p95``). The wall time through Textual's test pilot is printed
+too; it adds the pilot's own fixed waits and the 60 fps refresh tick. Targets (issue): first
+paint < 1 s after the scan, key latency < 50 ms. Runs headless (Textual's test driver).
 """
 
 from __future__ import annotations
@@ -88,7 +93,8 @@ async def measure(count: int, keys: int) -> dict[str, float]:
     def loader(progress: ProgressCallback) -> LoadedReview:
         return prepared
 
-    app = make_app(loader)
+    # The pane's timer never fires by itself here: each deferred render is run and timed below.
+    app = make_app(loader, site_delay=3600.0)
     async with app.run_test(size=(80, 24)) as pilot:
         start = time.perf_counter()
         while app.loaded is None:
@@ -98,11 +104,16 @@ async def measure(count: int, keys: int) -> dict[str, float]:
         first_paint = time.perf_counter() - start
         latencies: list[float] = []
         walls: list[float] = []
+        panes: list[float] = []
         for key in ["j"] * (keys // 2) + ["k"] * (keys // 4) + ["n"] * (keys // 4):
             t, w = time.process_time(), time.perf_counter()
             await pilot.press(key)
             latencies.append(time.process_time() - t)
             walls.append(time.perf_counter() - w)
+            t = time.process_time()
+            assert app.flush_site(), "a move must leave the site pane to render"
+            await pilot.pause()
+            panes.append(time.process_time() - t)
         await pilot.press("enter")
         answer: list[float] = []
         for _ in range(min(keys, 40)):
@@ -110,11 +121,15 @@ async def measure(count: int, keys: int) -> dict[str, float]:
             await pilot.press("space")
             answer.append(time.process_time() - t)
     ms = 1000.0
+    totals = [a + b for a, b in zip(latencies, panes, strict=True)]
     return {
         "build_session_s": build,
         "first_paint_s": first_paint,
         "move_p50_ms": statistics.median(latencies) * ms,
         "move_p95_ms": statistics.quantiles(latencies, n=20)[18] * ms,
+        "site_pane_p50_ms": statistics.median(panes) * ms,
+        "site_pane_p95_ms": statistics.quantiles(panes, n=20)[18] * ms,
+        "move_total_p95_ms": statistics.quantiles(totals, n=20)[18] * ms,
         "answer_p50_ms": statistics.median(answer) * ms,
         "answer_p95_ms": statistics.quantiles(answer, n=20)[18] * ms,
         "move_wall_p50_ms": statistics.median(walls) * ms,
@@ -128,10 +143,11 @@ def main() -> int:
     args = ap.parse_args()
     result = asyncio.run(measure(args.sites, args.keys))
     for name, value in result.items():
-        print(f"{name:18} {value:8.3f}")
+        print(f"{name:19} {value:8.3f}")
     ok = (
         result["first_paint_s"] < 1.0
         and result["move_p95_ms"] < 50
+        and result["site_pane_p95_ms"] < 50
         and (result["answer_p95_ms"] < 50)
     )
     print("targets met" if ok else "targets NOT met (first paint < 1 s, key p95 < 50 ms)")

@@ -16,10 +16,11 @@ SIZE = (100, 30)
 
 @asynccontextmanager
 async def opened(
-    request: ReviewRequest, size: tuple[int, int] = SIZE
+    request: ReviewRequest, size: tuple[int, int] = SIZE, *, site_delay: float = 0
 ) -> AsyncIterator[tuple[ReviewApp, Pilot[int]]]:
-    """The app over ``request``, loaded."""
-    app = make_app(make_loader(request))
+    """The app over ``request``, loaded; the site pane follows every move at once unless
+    ``site_delay`` says otherwise, so a test reads the pane right after a key."""
+    app = make_app(make_loader(request), site_delay=site_delay)
     async with app.run_test(size=size) as pilot:
         await loaded(app, pilot)
         yield app, pilot

@@ -33,7 +33,7 @@ class _PictureApp(ReviewApp):
 
 
 def _app(repo: Path) -> ReviewApp:
-    return _PictureApp(make_loader(request_for(repo)))
+    return _PictureApp(make_loader(request_for(repo)), site_delay=0)
 
 
 async def _settle(pilot: Pilot[Any]) -> None:

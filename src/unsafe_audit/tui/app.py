@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
@@ -59,12 +60,18 @@ class ReviewApp(App[int]):
         Binding("escape", "to_queue", "Queue", show=False),
     ]
 
-    def __init__(self, loader: Loader) -> None:
+    SITE_DELAY = 0.04
+    """Seconds the site pane waits after a move before it renders (reset by every move): holding
+    ``j`` scrolls the queue at key-repeat speed and the pane follows when the keys stop."""
+
+    def __init__(self, loader: Loader, *, site_delay: float = SITE_DELAY) -> None:
         super().__init__()
         self.loader = loader
         self.loaded: LoadedReview | None = None
         self.show_diff = True
         self.last_message = ""
+        self.site_delay = site_delay
+        self._site_timer: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -170,7 +177,31 @@ class ReviewApp(App[int]):
     def session(self) -> ReviewSession | None:
         return self.loaded.session if self.loaded else None
 
+    @property
+    def site_pending(self) -> bool:
+        """True while the site pane still shows the site before the latest move."""
+        return self._site_timer is not None
+
+    def site_moved(self) -> None:
+        """The cursor moved: show its site once the moves pause (at once with no delay)."""
+        if self.site_delay <= 0:
+            self.refresh_site()
+            return
+        if self._site_timer is not None:
+            self._site_timer.stop()
+        self._site_timer = self.set_timer(self.site_delay, self.refresh_site)
+
+    def flush_site(self) -> bool:
+        """Show the current site now if a move is waiting; True when one was."""
+        if self._site_timer is None:
+            return False
+        self.refresh_site()
+        return True
+
     def refresh_site(self) -> None:
+        if self._site_timer is not None:
+            self._site_timer.stop()
+            self._site_timer = None
         session = self.session
         if session is None:
             return
@@ -208,7 +239,7 @@ class ReviewApp(App[int]):
 
     @on(QueueList.Moved)
     def _moved(self, event: QueueList.Moved) -> None:
-        self.refresh_site()
+        self.site_moved()
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
@@ -221,7 +252,7 @@ class ReviewApp(App[int]):
             return
         session.move(step)
         self.query_one(QueueList).sync_cursor()
-        self.refresh_site()
+        self.site_moved()
 
     def action_next(self) -> None:
         self._go(1)
@@ -236,6 +267,7 @@ class ReviewApp(App[int]):
             self.refresh_site()
 
     def action_open(self) -> None:
+        self.flush_site()
         if self.session is not None and self.session.current is not None:
             self.query_one(ChecklistPanel).focus()
 
@@ -252,6 +284,9 @@ class ReviewApp(App[int]):
     # -- answering -----------------------------------------------------------------------------
 
     def _guard(self, action: str, site_id: SiteId) -> bool:
+        if self.flush_site():
+            # The key came before the pane showed the site it would act on: show it first.
+            return False
         session = self.session
         if session is not None and session.read_only is not None:
             self.show_error(f"read-only review, cannot {action}: {session.read_only}")
@@ -433,9 +468,10 @@ class ReviewApp(App[int]):
             self.loaded.close()
 
 
-def make_app(loader: Loader) -> ReviewApp:
-    """The review app over ``loader`` (used by the CLI, the tests and the benchmark)."""
-    return ReviewApp(loader)
+def make_app(loader: Loader, *, site_delay: float = ReviewApp.SITE_DELAY) -> ReviewApp:
+    """The review app over ``loader`` (used by the CLI, the tests and the benchmark);
+    ``site_delay`` 0 renders the site pane on every move."""
+    return ReviewApp(loader, site_delay=site_delay)
 
 
 __all__ = ["Path", "ReviewApp", "make_app"]
