@@ -184,7 +184,11 @@ class QueueList(ScrollView, can_focus=True):
             self.post_message(self.Opened(self.session.current.id))
 
     async def _on_click(self, event: events.Click) -> None:
-        row = event.y + self.scroll_offset.y
+        # The event's offset counts the border: a click on a row selected the one below it.
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = offset.y + self.scroll_offset.y
         if 0 <= row < len(self.rows) and self.session is not None:
             index = self.rows[row].index
             if index is not None:
