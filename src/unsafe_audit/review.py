@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -457,6 +458,8 @@ class QueueFilter:
     file: str | None = None
     """Exact path, or None for every file."""
     has_hint: bool = False
+    hint: str | None = None
+    """A hint id (``Hint.hint_id``): only the sites that carry that hint; None for any."""
     text: str = ""
     """Case-insensitive search in path, item, kind, pg_sys names, hints and site id."""
 
@@ -473,6 +476,8 @@ class QueueFilter:
             return False
         if self.has_hint and not item.hints:
             return False
+        if self.hint is not None and all(h.hint_id != self.hint for h in item.hints):
+            return False
         if self.text:
             return self.text.lower() in _haystack(item)
         return True
@@ -486,6 +491,8 @@ class QueueFilter:
             parts.append(self.file)
         if self.has_hint:
             parts.append("with hints")
+        if self.hint is not None:
+            parts.append(f"hint {self.hint}")
         if self.text:
             parts.append(f"/{self.text}")
         return " · ".join(parts)
@@ -660,6 +667,13 @@ class ReviewSession:
 
     def files(self) -> list[str]:
         return sorted({item.site.path for item in self.items})
+
+    def hint_counts(self) -> dict[str, int]:
+        """How many sites carry each hint id, by id."""
+        counts: Counter[str] = Counter()
+        for item in self.items:
+            counts.update({h.hint_id for h in item.hints})
+        return dict(sorted(counts.items()))
 
     # -- answering ---------------------------------------------------------------------------
 

@@ -455,7 +455,10 @@ class ReviewApp(App[int]):
                 self.refresh_site()
                 self.refresh_progress()
 
-        self.push_screen(FilterScreen(session.filter, session.files(), session.counts()), done)
+        self.push_screen(
+            FilterScreen(session.filter, session.files(), session.counts(), session.hint_counts()),
+            done,
+        )
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

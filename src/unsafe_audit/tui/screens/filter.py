@@ -1,4 +1,5 @@
-"""``FilterScreen``: narrow the queue by status, kind, file and hints; returns the filter."""
+"""``FilterScreen``: narrow the queue by status, kind, file and hint (any, or one hint id);
+returns the filter."""
 
 from __future__ import annotations
 
@@ -21,11 +22,19 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: QueueFilter, files: list[str], counts: dict[Group, int]) -> None:
+    def __init__(
+        self,
+        current: QueueFilter,
+        files: list[str],
+        counts: dict[Group, int],
+        hints: dict[str, int] | None = None,
+    ) -> None:
         super().__init__()
         self.current = current
         self.files = files
         self.counts = counts
+        self.hints = hints or {}
+        """Sites per hint id."""
 
     def compose(self) -> ComposeResult:
         statuses = [("to review (new, changed, stale, missing)", TO_REVIEW), ("all sites", ALL)]
@@ -46,6 +55,12 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
                 id="f-file",
             )
             yield Checkbox("only sites with hints", self.current.has_hint, id="f-hint")
+            yield Select(
+                [(f"{hint_id} ({n})", hint_id) for hint_id, n in self.hints.items()],
+                value=self.current.hint if self.current.hint in self.hints else Select.NULL,
+                prompt="any hint",
+                id="f-hint-id",
+            )
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply", id="apply", variant="primary")
                 yield Button("Reset", id="reset")
@@ -63,6 +78,7 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
                 kind=SiteKind(kind) if kind else None,
                 file=self._value("#f-file"),
                 has_hint=self.query_one("#f-hint", Checkbox).value,
+                hint=self._value("#f-hint-id"),
                 text=self.current.text,
             )
         )

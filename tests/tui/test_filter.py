@@ -1,0 +1,56 @@
+"""The filter screen narrows the queue by one hint id."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Select
+
+from tests.tui.conftest import request_for
+from tests.tui.pilot import opened
+from unsafe_audit.review import ALL, QueueFilter
+from unsafe_audit.tui.screens.filter import FilterScreen
+from unsafe_audit.tui.widgets.queue import QueueList
+
+
+def test_filter_by_one_hint_id(pg_cache: Path) -> None:
+    async def run() -> None:
+        async with opened(request_for(pg_cache)) as (app, pilot):
+            assert app.loaded is not None
+            session = app.loaded.session
+            assert session.hint_counts() == {
+                "context-reset": 2,
+                "context-switch-back": 1,
+                "long-lived-static": 2,
+                "pg-guard-missing": 4,
+                "raw-error-calls": 3,
+                "safety-comment-missing": 21,
+            }
+            session.set_filter(QueueFilter(status=ALL))
+            await pilot.press("f")
+            screen = app.screen
+            assert isinstance(screen, FilterScreen)
+            screen.query_one("#f-hint-id", Select).value = "pg-guard-missing"
+            await pilot.pause()
+            await pilot.click("#apply")
+            await pilot.pause()
+            assert session.filter == QueueFilter(status=ALL, hint="pg-guard-missing")
+            assert len(session.visible_items()) == 4
+            assert all(
+                "pg-guard-missing" in {h.hint_id for h in item.hints}
+                for item in session.visible_items()
+            )
+            queue = app.query_one(QueueList)
+            assert queue.border_title == "all · hint pg-guard-missing (4)"
+            assert len([r for r in queue.rows if r.index is not None]) == 4
+
+            await pilot.press("f")
+            screen = app.screen
+            assert isinstance(screen, FilterScreen)
+            assert screen.query_one("#f-hint-id", Select).value == "pg-guard-missing"
+            await pilot.click("#reset")
+            await pilot.pause()
+            assert session.filter == QueueFilter()
+
+    asyncio.run(run())
