@@ -108,12 +108,20 @@ class ChecklistPanel(OptionList):
             self.site_id = None
             return
         prompts = option_prompts(item, session)
-        if item.id == self.site_id and self.option_count == len(prompts):
+        same_rows = self.option_count == len(prompts) and all(
+            self.get_option_at_index(n).id == option_id for n, (option_id, _) in enumerate(prompts)
+        )
+        if same_rows:
+            # Rewrite only the prompts that changed: rebuilding every option re-lays out the
+            # list, and the next site of the same kind often reads the same.
             for n, (_, prompt) in enumerate(prompts):
-                self.replace_option_prompt_at_index(n, prompt)
-            return
+                if self.get_option_at_index(n).prompt != prompt:
+                    self.replace_option_prompt_at_index(n, prompt)
+            if item.id == self.site_id:
+                return
+        else:
+            self.set_options(Option(prompt, id=option_id) for option_id, prompt in prompts)
         self.site_id = item.id
-        self.set_options(Option(prompt, id=option_id) for option_id, prompt in prompts)
         draft = session.draft(item.id)
         first = 0
         for n, (option_id, _) in enumerate(prompts):
