@@ -184,11 +184,6 @@ def edition_neutral_joined(joined: str) -> str:
     return out
 
 
-def edition_neutral(texts: Sequence[str]) -> list[str]:
-    """:func:`edition_neutral_joined` on a token list (for tests and callers with tokens)."""
-    return edition_neutral_joined(_SEP.join(texts)).split(_SEP)
-
-
 def _unwrap_unsafe_bodies(texts: list[str]) -> list[str]:
     """``{ unsafe { BODY } }`` -> ``{ BODY }`` wherever a block is one unsafe block (a fn body
     wrapped for ``unsafe_op_in_unsafe_fn``, also in methods inside an impl or trait)."""

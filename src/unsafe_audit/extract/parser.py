@@ -25,9 +25,7 @@ def error_count(tree: Tree) -> int:
     if not tree.root_node.has_error:
         return 0
     count = 0
-    cursor = tree.walk()
     stack = [tree.root_node]
-    del cursor
     while stack:
         node = stack.pop()
         if not node.has_error:
