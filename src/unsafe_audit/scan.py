@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -225,14 +226,18 @@ def scan_sources(
         known = {
             s.path: cache_key(s.path, s.identity.encode(), salt) for s in sources if s.identity
         }
-        hits = cache.get_many(known.values())
+        hits = cache.get_many(k for k in known.values() if k not in _DECODED)
         keys: dict[str, str] = {}
         to_parse: list[tuple[str, bytes]] = []
         fresh: dict[str, str] = {}
         done = 0
         for source in sources:
             key = known.get(source.path)
-            cached = _decode_or_none(source.path, hits[key]) if key in hits else None
+            cached = _DECODED.get(key) if key is not None else None
+            if cached is None and key in hits:
+                cached = _decode_or_none(source.path, hits[key])
+                if cached is not None and key is not None:
+                    _remember(key, cached)
             if cached is not None:
                 results[source.path] = cached
                 done += 1
@@ -269,6 +274,7 @@ def scan_sources(
         for result in _extract_all(misses, options, done, total) if misses else ():
             results[result.path] = result
             fresh[keys[result.path]] = encode(result)
+            _remember(keys[result.path], result)
         cache.put_many(fresh)
     finally:
         cache.close()
@@ -303,6 +309,19 @@ def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileRes
     if not any(marker in data for marker in _SITE_MARKERS):
         return FileResult(path, ())
     return None
+
+
+# Results already decoded or extracted in this process, by cache key (which includes the path):
+# the two sides of a diff share most files, and each is decoded or parsed once, cache or not.
+_DECODED: OrderedDict[str, FileResult] = OrderedDict()
+_DECODED_MAX = 20_000
+
+
+def _remember(key: str, result: FileResult) -> None:
+    _DECODED[key] = result
+    _DECODED.move_to_end(key)
+    if len(_DECODED) > _DECODED_MAX:
+        _DECODED.popitem(last=False)
 
 
 def _decode_or_none(path: str, data: str) -> FileResult | None:
