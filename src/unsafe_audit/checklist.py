@@ -34,6 +34,10 @@ _ITEM_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
 _KNOWN_KINDS = ", ".join(kind.value for kind in SiteKind)
 
 
+LIFETIME_SECTION = "A"
+"""The memory-context section: a site of a kind it applies to names a lifetime pattern."""
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a checklist entry was defined, for error messages that point at the file."""
@@ -119,6 +123,11 @@ class Checklist:
     def items_for(self, kind: SiteKind) -> tuple[Item, ...]:
         """The items to ask for a site of ``kind``, in checklist order."""
         return tuple(item for item in self.items if kind in item.applies_to)
+
+    def pattern_applies(self, kind: SiteKind) -> bool:
+        """True when a site of ``kind`` must name its lifetime pattern: some item of the
+        memory-context section applies to it (sign-off and the review UI both ask this)."""
+        return any(item.section == LIFETIME_SECTION for item in self.items_for(kind))
 
     def items_in(self, section_id: str) -> tuple[Item, ...]:
         """The items of one section, in checklist order."""

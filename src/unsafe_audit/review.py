@@ -58,10 +58,6 @@ class Group(StrEnum):
 
 _GROUP_ORDER = {g: i for i, g in enumerate(Group)}
 
-LIFETIME_SECTION = "A"
-"""The memory-context section: a site of a kind it applies to names a lifetime pattern.
-The same rule as ``unsafe-audit sign-off`` (commands/sign_off.py ``pattern_applies``)."""
-
 
 def group_of(review: Review, status: Status) -> Group:
     """The queue group of a site in review state ``review`` with diff ``status``."""
@@ -112,7 +108,7 @@ class ReviewItem:
     items: tuple[Item, ...]
     """The checklist items that apply to its kind, in checklist order."""
     pattern_applies: bool
-    """True when the reviewer must name a lifetime pattern (see :data:`LIFETIME_SECTION`)."""
+    """True when the reviewer must name a lifetime pattern (see :meth:`Checklist.pattern_applies`)."""
     hints: tuple[Hint, ...] = ()
     """Static hints about the site (evidence, never answers)."""
     code: CodeView | None = None
@@ -169,11 +165,6 @@ class ReviewItem:
 def queue_key(item: ReviewItem) -> tuple[int, str, int, int, str]:
     """Queue order: group, file, smallest first, then line."""
     return (_GROUP_ORDER[item.group], item.site.path, item.size, item.site.line, item.id)
-
-
-def pattern_applies(checklist: Checklist, kind: SiteKind) -> bool:
-    """True when a site of ``kind`` must name a lifetime pattern."""
-    return any(item.section == LIFETIME_SECTION for item in checklist.items_for(kind))
 
 
 _FN_LINE = re.compile(
@@ -255,7 +246,7 @@ def build_items(
                 review=r.review,
                 entry=r.entry,
                 items=checklist.items_for(site.kind),
-                pattern_applies=pattern_applies(checklist, site.kind),
+                pattern_applies=checklist.pattern_applies(site.kind),
                 hints=tuple((hints or {}).get(site.id, ())),
                 code=code,
                 before=before,

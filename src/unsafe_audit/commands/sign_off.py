@@ -42,7 +42,6 @@ from unsafe_audit.scan import ScanOptions, scan_path
 MIN_PREFIX = 6
 _PREFIX = re.compile(r"[0-9a-f]{6,16}\Z")
 _REVIEWER = re.compile(r"\S.*<[^<>\s]+@[^<>\s]+>\Z")
-_PATTERN_SECTION = "A"  # the memory-context section: its kinds are the ones a pattern describes
 
 
 def add_parser(subparsers: Any) -> None:
@@ -192,16 +191,11 @@ def parse_answers(
     return tuple((item.id, given.get(item.id, Answer(Verdict.PASS))) for item in items)
 
 
-def pattern_applies(checklist: Checklist, kind: SiteKind) -> bool:
-    """True when sites of ``kind`` must name a lifetime pattern (see the module doc)."""
-    return any(item.section == _PATTERN_SECTION for item in checklist.items_for(kind))
-
-
 def choose_pattern(checklist: Checklist, kind: SiteKind, given: str | None) -> str:
     """The lifetime pattern to record; refuses an unknown one, or none where one applies."""
     known = [p.id for p in checklist.lifetime_patterns]
     if given is None:
-        if pattern_applies(checklist, kind):
+        if checklist.pattern_applies(kind):
             raise UsageError(
                 f"a {kind.value} site needs --pattern, the lifetime pattern it follows: "
                 f"{', '.join(known)}"
