@@ -108,7 +108,7 @@ class ReviewItem:
     items: tuple[Item, ...]
     """The checklist items that apply to its kind, in checklist order."""
     pattern_applies: bool
-    """True when the reviewer must name a lifetime pattern (see :meth:`Checklist.pattern_applies`)."""
+    """True when the reviewer must name a lifetime pattern (``Checklist.pattern_applies``)."""
     hints: tuple[Hint, ...] = ()
     """Static hints about the site (evidence, never answers)."""
     code: CodeView | None = None

@@ -21,15 +21,9 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser(
-        "checklist",
-        help="print the FFI-safety checklist reviewers answer for each site",
-        description=(
-            "Print the checklist a reviewer answers for every unsafe site and pg_sys use: the "
-            "built-in pgrx-ffi checklist, plus any team checklists given with --checklist."
-        ),
-    )
+def add_checklist_option(p: argparse.ArgumentParser) -> None:
+    """``--checklist PATH`` (repeatable), shared by every command that uses the checklist;
+    :func:`build_checklist` turns the paths into the checklist in force."""
     p.add_argument(
         "--checklist",
         dest="checklists",
@@ -42,6 +36,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "collide with existing ones); repeat to add several"
         ),
     )
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "checklist",
+        help="print the FFI-safety checklist reviewers answer for each site",
+        description=(
+            "Print the checklist a reviewer answers for every unsafe site and pg_sys use: the "
+            "built-in pgrx-ffi checklist, plus any team checklists given with --checklist."
+        ),
+    )
+    add_checklist_option(p)
     p.add_argument(
         "--format",
         type=OutputFormat,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from unsafe_audit import __version__, history
+from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -47,14 +48,7 @@ def add_review_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``review`` and ``demo``."""
     p.add_argument("--base", help="compare with this revision instead of the previous release tag")
     p.add_argument("--head", help="review this committed revision instead of the work tree")
-    p.add_argument(
-        "--checklist",
-        dest="checklists",
-        metavar="PATH",
-        action="append",
-        default=[],
-        help="a team checklist added on top of the built-in one (as for `checklist`)",
-    )
+    add_checklist_option(p)
     p.add_argument(
         "--allow-first-release",
         action="store_true",
@@ -107,7 +101,6 @@ def make_loader(request: ReviewRequest) -> Loader:
 
 def load_review(request: ReviewRequest, progress: ProgressCallback | None = None) -> LoadedReview:
     """Build the :class:`~unsafe_audit.review.LoadedReview` for ``request``."""
-    from unsafe_audit.commands.checklist import build_checklist
     from unsafe_audit.commands.sign_off import reviewed_at
     from unsafe_audit.compare import compare
     from unsafe_audit.drafts import DraftFile, GuardedLedger, ReviewLock

@@ -26,7 +26,7 @@ from typing import Any
 
 from unsafe_audit import __version__, history
 from unsafe_audit.checklist import Checklist, Item
-from unsafe_audit.commands.checklist import build_checklist
+from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.errors import GitError, UsageError
 from unsafe_audit.ledger import (
     DEFAULT_LEDGER_DIR,
@@ -92,14 +92,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help=f"ledger directory relative to the repository root (default {DEFAULT_LEDGER_DIR})",
     )
-    p.add_argument(
-        "--checklist",
-        dest="checklists",
-        metavar="PATH",
-        action="append",
-        default=[],
-        help="a team checklist added on top of the built-in one (as for `checklist`)",
-    )
+    add_checklist_option(p)
     p.add_argument(
         "--sign-with",
         metavar="KEY",
