@@ -73,6 +73,11 @@ class Comparison:
         """True when there was no base to compare with, so every site is new."""
         return self.base.commit is None
 
+    @property
+    def repository(self) -> history.Repository:
+        """The repository compared (open until the comparison is closed)."""
+        return self._repo
+
     def close(self) -> None:
         """Stop the git processes that read base and head blobs."""
         self._repo.close()

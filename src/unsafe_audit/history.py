@@ -104,6 +104,11 @@ class Repository:
         return Path(top)
 
     @property
+    def git_dir(self) -> Path:
+        """The repository's git directory (a linked worktree's own one; the root when bare)."""
+        return Path(self._repo.git_dir)
+
+    @property
     def is_bare(self) -> bool:
         """True for a repository without a work tree."""
         return bool(self._repo.bare)
@@ -320,6 +325,11 @@ class Repository:
         return sorted(paths)
 
     # -- configuration ------------------------------------------------------------------------
+
+    def identity(self) -> str | None:
+        """``Name <email>`` from git config, or None when either is unset."""
+        name, email = self.user_name(), self.user_email()
+        return f"{name} <{email}>" if name and email else None
 
     def user_name(self) -> str | None:
         """``user.name`` from git config (repository, global or system), or None if unset."""

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit import samples
+from unsafe_audit import history, samples
 from unsafe_audit.commands.review import add_review_options, open_review, request_from
 from unsafe_audit.errors import UsageError
 
@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"unsafe-audit demo: built sample {args.sample} in {repo}")
     request = request_from(args, repo)
     if request.reviewer is None:
-        from unsafe_audit.commands.review import _reviewer
-
-        if not _reviewer(repo, None):
+        with history.Repository.open(repo) as git_repo:
+            identity = git_repo.identity()
+        if identity is None:
             request.reviewer = DEMO_REVIEWER
             request.extra_notices.append(
                 f"git has no user.name/user.email here: signing off as {DEMO_REVIEWER}"

@@ -78,16 +78,9 @@ class ReviewRequest:
 
 
 def git_dir_of(root: Path) -> Path:
-    """The git directory of the work tree at ``root`` (``.git`` may be a ``gitdir:`` file)."""
-    dot_git = root / ".git"
-    if dot_git.is_file():
-        text = dot_git.read_text(encoding="utf-8").strip()
-        if text.startswith("gitdir:"):
-            target = Path(text.removeprefix("gitdir:").strip())
-            return target if target.is_absolute() else (root / target).resolve()
-    if dot_git.is_dir():
-        return dot_git
-    return root  # a bare repository: the root is the git directory
+    """The git directory of the repository at ``root`` (drafts and the lock live there)."""
+    with history.Repository.open(root) as repo:
+        return repo.git_dir
 
 
 def make_loader(request: ReviewRequest) -> Loader:
@@ -152,14 +145,15 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
         release = _release(comparison)
         title = f"{root.name}: {comparison.base.label} → {release}"
         notices = [f"warning: {w}" for w in comparison.warnings[:5]]
+        repo = comparison.repository
+        git_dir = repo.git_dir
+        reviewer = _reviewer(repo, request.reviewer)
 
-    reviewer = _reviewer(root, request.reviewer)
     if not reviewer:
         notices.append(
             "no reviewer identity: set git config user.name and user.email (or pass "
             "--reviewer 'Name <email>') before signing off"
         )
-    git_dir = git_dir_of(root)
     lock = ReviewLock.in_git_dir(git_dir)
     holder = lock.acquire()
     read_only = (
@@ -213,14 +207,12 @@ def _release(comparison: Comparison) -> str:
     return "working tree"
 
 
-def _reviewer(root: Path, override: str | None) -> str:
+def _reviewer(repo: history.Repository, override: str | None) -> str:
     if override:
-        from unsafe_audit.commands.sign_off import reviewer_of
+        from unsafe_audit.commands.sign_off import check_reviewer
 
-        return reviewer_of(root, override)
-    with history.Repository.open(root) as repo:
-        name, email = repo.user_name(), repo.user_email()
-    return f"{name} <{email}>" if name and email else ""
+        return check_reviewer(override)
+    return repo.identity() or ""
 
 
 def request_from(args: argparse.Namespace, path: Path) -> ReviewRequest:

@@ -251,21 +251,26 @@ def choose_justification(
     return seeded.strip()
 
 
+def check_reviewer(value: str) -> str:
+    """A --reviewer value, checked to be ``Name <email>``."""
+    stripped = value.strip()
+    if not _REVIEWER.match(stripped):
+        raise UsageError(f"--reviewer {value!r}: expected 'Name <email>'")
+    return stripped
+
+
 def reviewer_of(path: Path, override: str | None) -> str:
     """``Name <email>`` from --reviewer, else from git config."""
     if override is not None:
-        value = override.strip()
-        if not _REVIEWER.match(value):
-            raise UsageError(f"--reviewer {override!r}: expected 'Name <email>'")
-        return value
+        return check_reviewer(override)
     with history.Repository.open(path) as repo:
-        name, email = repo.user_name(), repo.user_email()
-    if not name or not email:
+        identity = repo.identity()
+    if identity is None:
         raise UsageError(
             "no reviewer: set git config user.name and user.email, or pass "
             "--reviewer 'Name <email>'"
         )
-    return f"{name} <{email}>"
+    return identity
 
 
 def reviewed_at() -> str:
