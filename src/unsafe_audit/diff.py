@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.rust_tokens import matching_close
 
 SourceOf = Callable[[str], str | None]
 """The text of a file (by path) on one side of the diff, or None when it does not exist."""
@@ -379,17 +380,7 @@ def _squash(text: str) -> str:
 
 def _bracket_end(text: str, open_at: int) -> int:
     """Index just past the bracket matching ``text[open_at]`` (strings are not special here)."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    opener, closer = text[open_at], pairs[text[open_at]]
-    depth = 0
-    for i in range(open_at, len(text)):
-        if text[i] == opener:
-            depth += 1
-        elif text[i] == closer:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return len(text)
+    return matching_close(text, open_at) + 1
 
 
 def _plain_attributes(text: str) -> list[tuple[int, str, str]]:

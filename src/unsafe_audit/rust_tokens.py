@@ -94,23 +94,6 @@ def token_digest(texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def matching_close(tokens: Sequence[Token], open_index: int) -> int:
-    """Index of the bracket closing ``tokens[open_index]``, or the last index if unbalanced."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    opener = tokens[open_index].text
-    closer = pairs[opener]
-    depth = 0
-    for i in range(open_index, len(tokens)):
-        t = tokens[i].text
-        if t == opener:
-            depth += 1
-        elif t == closer:
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(tokens) - 1
-
-
 # The same token grammar as _TOKEN_RE, as one capturing group for re.findall (C speed).
 # Skipped text (whitespace, comments) matches the first, non-capturing alternatives and yields ''.
 # Nested block comments and raw strings with more than three hashes take the slow path.
@@ -191,8 +174,8 @@ def _unwrap_unsafe_bodies(texts: list[str]) -> list[str]:
     i = len(out) - 3
     while i >= 0:
         if out[i] == "{" and out[i + 1] == "unsafe" and out[i + 2] == "{":
-            inner_close = _match_texts(out, i + 2)
-            outer_close = _match_texts(out, i)
+            inner_close = matching_close(out, i + 2)
+            outer_close = matching_close(out, i)
             if outer_close == inner_close + 1:
                 del out[inner_close]
                 del out[i + 1 : i + 3]
@@ -200,8 +183,9 @@ def _unwrap_unsafe_bodies(texts: list[str]) -> list[str]:
     return out
 
 
-def _match_texts(texts: Sequence[str], open_index: int) -> int:
-    """Index of the bracket closing ``texts[open_index]`` (the last index if unbalanced)."""
+def matching_close(texts: Sequence[str], open_index: int) -> int:
+    """Index of the bracket closing ``texts[open_index]`` (token texts, or the characters of a
+    string), or the last index if it is never closed."""
     pairs = {"(": ")", "[": "]", "{": "}"}
     opener = texts[open_index]
     closer = pairs[opener]

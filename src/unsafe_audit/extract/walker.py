@@ -422,8 +422,8 @@ class FileExtractor:
     def _token_scan_pg_sys(self, buf: _Buffer, start: int, end: int) -> None:
         """pg_sys uses in a token tree that would not parse (a macro_rules! template, say)."""
         have = {(r.kind, r.anchor) for r in self.raws}
-        text, toks, base = self._tokens_between(start, end)
-        del text
+        _, toks, base = self._tokens_between(start, end)
+        texts = [t.text for t in toks]
         modules = self.imports.module_names_at(start)
         named = self.imports.named_at(start)
         for i, tok in enumerate(toks):
@@ -449,7 +449,7 @@ class FileExtractor:
             first = i - 2 if toks[i - 1].text == "::" else i
             while first >= 2 and toks[first - 1].text == "::":
                 first -= 2
-            last = matching_close(toks, i + 1) if is_call else i
+            last = matching_close(texts, i + 1) if is_call else i
             self._add_token_site(
                 kind, base(toks[first].start), anchor, base(toks[last].end), symbol
             )
@@ -482,7 +482,8 @@ class FileExtractor:
                 break
         if not toks:
             return
-        nxt = [t.text for t in toks[1:6]]
+        texts = [t.text for t in toks]
+        nxt = texts[1:6]
         kind = SiteKind.UNSAFE_BLOCK
         name: str | None = None
         last = 0
@@ -493,24 +494,24 @@ class FileExtractor:
                 j += 1
         follow = toks[j].text if j < len(toks) else ""
         if follow == "{" and j > 1:
-            kind, last = SiteKind.UNSAFE_EXTERN_BLOCK, matching_close(toks, j)
+            kind, last = SiteKind.UNSAFE_EXTERN_BLOCK, matching_close(texts, j)
         elif follow == "fn":
             if j + 1 < len(toks) and toks[j + 1].text == "(":
                 self.accounted.add(pos)  # fn-pointer type
                 return
             kind = SiteKind.UNSAFE_FN
             name = toks[j + 1].text if j + 1 < len(toks) else None
-            last = _item_end(toks, j)
+            last = _item_end(texts, j)
         elif follow == "impl":
-            kind, last = SiteKind.UNSAFE_IMPL, _item_end(toks, j)
+            kind, last = SiteKind.UNSAFE_IMPL, _item_end(texts, j)
         elif follow in ("trait", "auto"):
-            kind, last = SiteKind.UNSAFE_TRAIT, _item_end(toks, j)
+            kind, last = SiteKind.UNSAFE_TRAIT, _item_end(texts, j)
             name = toks[j + 1].text if j + 1 < len(toks) else None
         elif follow == "(" and self._preceded_by_attribute(pos):
-            kind, last = SiteKind.UNSAFE_ATTRIBUTE, matching_close(toks, 1)
+            kind, last = SiteKind.UNSAFE_ATTRIBUTE, matching_close(texts, 1)
             name = toks[2].text if len(toks) > 2 else None
         elif follow == "{":
-            kind, last = SiteKind.UNSAFE_BLOCK, matching_close(toks, 1)
+            kind, last = SiteKind.UNSAFE_BLOCK, matching_close(texts, 1)
         else:
             self.warnings.append(
                 ScanWarning(
@@ -718,20 +719,22 @@ def neutralise_metavariables(content: bytes) -> bytes:
 
 def _braces_close(toks: list[Token]) -> bool:
     """True when the first bracket group in ``toks`` is closed within them."""
-    first = next((i for i, t in enumerate(toks) if t.text in "([{"), None)
+    texts = [t.text for t in toks]
+    first = next((i for i, t in enumerate(texts) if t in ("(", "[", "{")), None)
     if first is None:
-        return any(t.text == ";" for t in toks)
-    closer = {"(": ")", "[": "]", "{": "}"}[toks[first].text]
-    return toks[matching_close(toks, first)].text == closer
+        return ";" in texts
+    closer = {"(": ")", "[": "]", "{": "}"}[texts[first]]
+    return texts[matching_close(texts, first)] == closer
 
 
-def _item_end(toks: list[Token], start: int) -> int:
-    for i in range(start, len(toks)):
-        if toks[i].text == ";":
+def _item_end(texts: list[str], start: int) -> int:
+    """Index of the ``;`` or closing ``}`` that ends the item starting at ``texts[start]``."""
+    for i in range(start, len(texts)):
+        if texts[i] == ";":
             return i
-        if toks[i].text == "{":
-            return matching_close(toks, i)
-    return len(toks) - 1
+        if texts[i] == "{":
+            return matching_close(texts, i)
+    return len(texts) - 1
 
 
 def _same(a: Node | None, b: Node) -> bool:
