@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import enum
-import re
 import sys
 import textwrap
 from pathlib import Path
@@ -18,6 +17,7 @@ from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, Side, compare
 from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
 from unsafe_audit.json_document import write_document
+from unsafe_audit.markdown_text import code_span, fence
 from unsafe_audit.model import Site, SiteKind
 
 SCHEMA_VERSION = 1
@@ -210,28 +210,14 @@ def write_table(comparison: Comparison, out: TextIO, *, show_unchanged: bool = F
 # -- Markdown --------------------------------------------------------------------------------------
 
 
-def _fence(code: str, lang: str = "rust") -> str:
-    """A fenced block that the code cannot close early: longer than any backtick run in it."""
-    runs = [len(m.group()) for m in re.finditer(r"`+", code)]
-    ticks = "`" * max(3, max(runs, default=0) + 1)
-    return f"{ticks}{lang}\n{code.rstrip()}\n{ticks}\n"
-
-
-def _code_span(text: str) -> str:
-    runs = [len(m.group()) for m in re.finditer(r"`+", text)]
-    ticks = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
 def _md_label(site: Site) -> str:
     label = site.name if site.kind.is_pg_sys and site.name else site.item
-    text = _code_span(label) if label else "the crate root"
+    text = code_span(label) if label else "the crate root"
     return text + " (in a macro)" if site.in_macro else text
 
 
 def _link(site: Site) -> str:
-    return _code_span(f"{site.path}#L{site.span.line}")
+    return code_span(f"{site.path}#L{site.span.line}")
 
 
 def _clip(code: str) -> str:
@@ -251,10 +237,10 @@ def write_markdown(comparison: Comparison, out: TextIO) -> None:
         out.write(f"## unsafe-audit: changes since {base.label}\n\n")
     head_text = "the working tree" if head.working_tree else f"**{head.label}**"
     if head.commit is not None and head.ref != head.commit:
-        head_text += f" ({_code_span(head.commit[:12])})"
+        head_text += f" ({code_span(head.commit[:12])})"
     if base.commit is not None:
         out.write(
-            f"Comparing {head_text} with **{base.label}** ({_code_span(base.commit[:12])}): "
+            f"Comparing {head_text} with **{base.label}** ({code_span(base.commit[:12])}): "
             f"{comparison.reason}.\n\n"
         )
     else:
@@ -282,7 +268,7 @@ def write_markdown(comparison: Comparison, out: TextIO) -> None:
         for d in listed:
             s = d.site
             where = _link(d.head) if d.head is not None else f"was {_link(s)}"
-            line = f"- {d.status.value} {_code_span(s.kind.value)} in {_md_label(s)}"
+            line = f"- {d.status.value} {code_span(s.kind.value)} in {_md_label(s)}"
             line += f" — {where}"
             if d.status is Status.MOVED and d.base is not None:
                 line += f" (from {_link(d.base)})"
@@ -293,7 +279,7 @@ def write_markdown(comparison: Comparison, out: TextIO) -> None:
 def _write_review_site(comparison: Comparison, d: SiteDelta, out: TextIO) -> None:
     s = d.site
     out.write(
-        f"#### {d.status.value}: {_code_span(s.kind.value)} in {_md_label(s)} — {_link(s)}\n\n"
+        f"#### {d.status.value}: {code_span(s.kind.value)} in {_md_label(s)} — {_link(s)}\n\n"
     )
     if d.status is Status.CHANGED and d.base is not None and d.head is not None:
         before, after = before_after(
@@ -304,13 +290,13 @@ def _write_review_site(comparison: Comparison, d: SiteDelta, out: TextIO) -> Non
         )
         if before is not None:
             out.write(f"Before ({_link(d.base)} in {comparison.base.label}):\n\n")
-            out.write(_fence(_clip(before)) + "\n")
+            out.write(fence(_clip(before)) + "\n")
         if after is not None:
             out.write(f"After ({_link(d.head)}):\n\n")
-            out.write(_fence(_clip(after)) + "\n")
+            out.write(fence(_clip(after)) + "\n")
     elif d.head is not None:
         code = site_code(d.head, comparison.head_source, whole_lines=True)
         if code is not None:
-            out.write(_fence(_clip(code)) + "\n")
+            out.write(fence(_clip(code)) + "\n")
     if s.safety_comment is None and s.kind in (SiteKind.UNSAFE_BLOCK, SiteKind.UNSAFE_IMPL):
         out.write("No `// SAFETY:` comment.\n\n")

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
+from unsafe_audit.markdown_text import code_span
 from unsafe_audit.model import Site
 from unsafe_audit.report.interface import CheckReport, Formatter
 from unsafe_audit.review_state import Review, SiteReview
-
-
-def _code(text: str) -> str:
-    runs = [len(m.group()) for m in re.finditer(r"`+", text)]
-    ticks = "`" * (max(runs, default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _cell(text: str) -> str:
@@ -22,14 +14,14 @@ def _cell(text: str) -> str:
 
 def _label(site: Site) -> str:
     label = site.name if site.kind.is_pg_sys and site.name else site.item
-    return _code(label) if label else "crate root"
+    return code_span(label) if label else "crate root"
 
 
 def _row(r: SiteReview) -> str:
     s = r.site
     return (
-        f"| {r.review.value} | {r.delta.status.value} | {_code(s.kind.value)} | "
-        f"{_code(f'{s.path}#L{s.span.line}')} | {_label(s)} | {_code(s.id)} | "
+        f"| {r.review.value} | {r.delta.status.value} | {code_span(s.kind.value)} | "
+        f"{code_span(f'{s.path}#L{s.span.line}')} | {_label(s)} | {code_span(s.id)} | "
         f"{_cell(r.reason)} |\n"
     )
 
@@ -45,7 +37,7 @@ def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
                 continue
             seen.add(key)
             lines.append(
-                f"- {_code(f'{hint.path}#L{hint.line}')} {_code(hint.hint_id)} "
+                f"- {code_span(f'{hint.path}#L{hint.line}')} {code_span(hint.hint_id)} "
                 f"({', '.join(hint.items)}): {_cell(hint.message)}\n"
             )
     if not lines:
