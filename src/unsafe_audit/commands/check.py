@@ -18,12 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any, assert_never
 
+from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import compare
 from unsafe_audit.errors import UsageError
 from unsafe_audit.hints import hints_for_scan
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Entry, Ledger, signature_problem
+from unsafe_audit.ledger import Entry, Ledger, signature_problem
 from unsafe_audit.model import SiteId
 from unsafe_audit.report.interface import CheckReport, Formatter
 from unsafe_audit.review_state import EntryProblem, review_sites
@@ -84,11 +85,7 @@ def add_parser(subparsers: Any) -> None:
         default=CheckFormat.TEXT.value,
         help="text (default), json (schema_version 1), markdown (PR comment) or sarif (2.1.0)",
     )
-    p.add_argument(
-        "--ledger",
-        metavar="DIR",
-        help=f"ledger directory relative to the repository root (default {DEFAULT_LEDGER_DIR})",
-    )
+    add_ledger_option(p)
     p.add_argument(
         "--only-changed",
         action="store_true",

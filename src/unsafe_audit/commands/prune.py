@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.compare import compare
-from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Ledger
+from unsafe_audit.ledger import Ledger
 from unsafe_audit.review_state import review_sites
 from unsafe_audit.scan import ScanOptions
 
@@ -34,11 +35,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--base", help="compare with this revision instead of the previous release tag")
     p.add_argument("--head", help="prune against this committed revision instead of the work tree")
-    p.add_argument(
-        "--ledger",
-        metavar="DIR",
-        help=f"ledger directory relative to the repository root (default {DEFAULT_LEDGER_DIR})",
-    )
+    add_ledger_option(p)
     p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
     p.set_defaults(run=run)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from unsafe_audit import __version__, history
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
+from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def add_review_options(p: argparse.ArgumentParser) -> None:
         help="with no earlier release tag, review every site as new",
     )
     p.add_argument("--reviewer", metavar="'NAME <EMAIL>'", help="override the git config identity")
-    p.add_argument("--ledger", metavar="DIR", help="ledger directory relative to the repository")
+    add_ledger_option(p)
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from unsafe_audit import __version__, history
 from unsafe_audit.checklist import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
+from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
 from unsafe_audit.ledger import (
     DEFAULT_LEDGER_DIR,
@@ -87,11 +88,7 @@ def add_parser(subparsers: Any) -> None:
         help="lifetime pattern: borrow, own, pin or n/a (required for kinds that touch memory)",
     )
     p.add_argument("--reviewer", metavar="'NAME <EMAIL>'", help="override the git config identity")
-    p.add_argument(
-        "--ledger",
-        metavar="DIR",
-        help=f"ledger directory relative to the repository root (default {DEFAULT_LEDGER_DIR})",
-    )
+    add_ledger_option(p)
     add_checklist_option(p)
     p.add_argument(
         "--sign-with",
