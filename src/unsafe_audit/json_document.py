@@ -1,17 +1,46 @@
 """Write a JSON document with one list entry per line: readable, diffable and fast.
 
 ``json.dump(..., indent=2)`` runs json's pure-Python encoder, which took most of a warm scan's
-time on large trees; each entry is dumped by the C encoder instead.
+time on large trees; each entry is dumped by the C encoder instead. The hottest contracts (a
+scan's sites, a diff's deltas) go further and render each entry with an f-string over
+:func:`string`, about three times faster than building a dict for ``json.dumps``; their tests
+hold each renderer to ``json.dumps`` of the documented dict.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
 
-def write_document(document: dict[str, Any], out: TextIO, list_key: str = "sites") -> None:
-    """Write ``document``; the entries of ``document[list_key]`` go one per line, last."""
+def string(value: str | None) -> str:
+    """``value`` as ``json.dumps`` writes it (ASCII, escaped), or ``null``."""
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def strings(values: Iterable[str]) -> str:
+    """A list of strings as ``json.dumps`` writes it."""
+    return "[" + ", ".join(map(encode_basestring_ascii, values)) + "]"
+
+
+def boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def number(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def write_document(
+    document: dict[str, Any],
+    out: TextIO,
+    list_key: str = "sites",
+    render: Callable[[Any], str] = json.dumps,
+) -> None:
+    """Write ``document``; the entries of ``document[list_key]`` go one per line, last, each
+    written by ``render`` (``json.dumps`` unless the caller has a faster exact renderer)."""
     head = {k: v for k, v in document.items() if k != list_key}
     out.write("{\n")
     for key, value in head.items():
@@ -21,5 +50,5 @@ def write_document(document: dict[str, Any], out: TextIO, list_key: str = "sites
         out.write(f"  {json.dumps(list_key)}: []\n}}\n")
         return
     out.write(f"  {json.dumps(list_key)}: [\n    ")
-    out.write(",\n    ".join(json.dumps(entry) for entry in entries))
+    out.write(",\n    ".join(map(render, entries)))
     out.write("\n  ]\n}\n")

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib.resources import files
+from pathlib import Path
 
-__all__ = ["functions", "statics", "versions"]
+__all__ = ["TABLE_PATH", "functions", "statics", "versions"]
+
+# Package data sits next to this module in every install (wheels are never run zipped); a plain
+# path spares every scan the import of importlib.resources.
+TABLE_PATH = Path(__file__).with_name("data") / "pg_sys_names.tsv"
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,6 @@ class _Table:
     """Names callable as ``pg_sys::name`` in at least one supported PostgreSQL version."""
     statics: frozenset[str]
     """Names of ``pub static`` / ``pub static mut`` items of ``pg_sys``."""
-    versions: dict[str, tuple[int, ...]]
-    """PostgreSQL major versions each name exists in, ascending."""
 
 
 def _expand(versions: str) -> set[int]:
@@ -37,24 +39,30 @@ def _expand(versions: str) -> set[int]:
 
 
 @functools.cache
+def _rows() -> list[list[str]]:
+    """The TSV's rows as ``[kind, name, versions, origin]`` (read once per process)."""
+    text = TABLE_PATH.read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@functools.cache
 def _table() -> _Table:
-    """Read and parse the package's ``pg_sys_names.tsv`` (once per process)."""
-    text = (files("unsafe_audit") / "data" / "pg_sys_names.tsv").read_text(encoding="utf-8")
-    functions: set[str] = set()
-    statics: set[str] = set()
+    """The name sets. Every scan that parses a file needs them, so they are built cheaply."""
+    rows = _rows()
+    return _Table(
+        functions=frozenset([row[1] for row in rows if row[0] == "fn"]),
+        statics=frozenset([row[1] for row in rows if row[0] != "fn"]),
+    )
+
+
+@functools.cache
+def _versions() -> dict[str, tuple[int, ...]]:
+    """PostgreSQL versions per name; only hints ask, so this is built on first use."""
     by_name: dict[str, set[int]] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        kind, name, versions, _origin = line.split("\t")
-        (functions if kind == "fn" else statics).add(name)
+    for _kind, name, versions, _origin in _rows():
         # A name can have one row per origin (bindgen, pgrx); its versions are the union.
         by_name.setdefault(name, set()).update(_expand(versions))
-    return _Table(
-        functions=frozenset(functions),
-        statics=frozenset(statics),
-        versions={name: tuple(sorted(vs)) for name, vs in by_name.items()},
-    )
+    return {name: tuple(sorted(vs)) for name, vs in by_name.items()}
 
 
 def functions() -> frozenset[str]:
@@ -69,4 +77,4 @@ def statics() -> frozenset[str]:
 
 def versions(name: str) -> tuple[int, ...]:
     """PostgreSQL major versions in which NAME exists in pg_sys, ascending; ``()`` if never."""
-    return _table().versions.get(name, ())
+    return _versions().get(name, ())

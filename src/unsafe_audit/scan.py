@@ -13,7 +13,6 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,7 @@ from unsafe_audit.cache import (
 from unsafe_audit.errors import UsageError
 from unsafe_audit.generated import is_generated
 from unsafe_audit.model import FileResult, ScanWarning, Site
+from unsafe_audit.pg_sys_names import TABLE_PATH
 
 if TYPE_CHECKING:
     from unsafe_audit import history
@@ -74,7 +74,7 @@ class ScanOptions:
 
 @functools.cache
 def _salt() -> str:
-    table = resources.files("unsafe_audit").joinpath("data", "pg_sys_names.tsv").read_bytes()
+    table = TABLE_PATH.read_bytes()
     return f"{EXTRACTOR_VERSION}:{hashlib.blake2b(table, digest_size=8).hexdigest()}"
 
 
@@ -271,9 +271,9 @@ def scan_sources(
                 misses.append((path, data))
         if options.progress:
             options.progress(done, total)
-        for result in _extract_all(misses, options, done, total) if misses else ():
+        for result, payload in _extract_all(misses, options, done, total) if misses else ():
             results[result.path] = result
-            fresh[keys[result.path]] = encode(result)
+            fresh[keys[result.path]] = payload
             _remember(keys[result.path], result)
         cache.put_many(fresh)
     finally:
@@ -332,15 +332,21 @@ def _decode_or_none(path: str, data: str) -> FileResult | None:
         return None
 
 
-def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """Run in a worker: each file's result, already encoded for the cache.
+
+    Encoding here rather than in the parent spreads the work over the workers, and a JSON
+    string crosses the process boundary faster than pickled sites do.
+    """
     from unsafe_audit.extract import extract_file
 
-    return [extract_file(path, data) for path, data in batch]
+    return [(path, encode(extract_file(path, data))) for path, data in batch]
 
 
 def _extract_all(
     files: list[tuple[str, bytes]], options: ScanOptions, done: int, total: int
-) -> Iterable[FileResult]:
+) -> Iterable[tuple[FileResult, str]]:
+    """Each file's result with its cache encoding."""
     # Imported here: a scan answered from the cache never loads tree-sitter or the name table.
     from unsafe_audit.extract import default_names, extract_file
 
@@ -348,7 +354,8 @@ def _extract_all(
     volume = sum(len(d) for _, d in files)
     if jobs <= 1 or volume < PARALLEL_MIN_BYTES or len(files) < 2:
         for path, data in files:
-            yield extract_file(path, data)
+            result = extract_file(path, data)
+            yield result, encode(result)
             done += 1
             if options.progress:
                 options.progress(done, total)
@@ -360,9 +367,9 @@ def _extract_all(
     batches = _balanced_batches(files, jobs * 4)
     ctx = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for results in pool.map(_extract_batch, batches):
-            for result in results:
-                yield result
+        for encoded in pool.map(_extract_batch, batches):
+            for path, payload in encoded:
+                yield decode(path, payload), payload
                 done += 1
             if options.progress:
                 options.progress(done, total)

@@ -13,10 +13,10 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
+from unsafe_audit import json_document as js
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, Side, compare
 from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
-from unsafe_audit.json_document import write_document
 from unsafe_audit.markdown_text import code_span, fence
 from unsafe_audit.model import Site, SiteKind
 
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         if fmt is DiffFormat.TABLE:
             write_table(comparison, sys.stdout, show_unchanged=args.show_unchanged)
         elif fmt is DiffFormat.JSON:
-            write_document(to_json(comparison), sys.stdout)
+            write_json(comparison, sys.stdout)
         elif fmt is DiffFormat.MARKDOWN:
             write_markdown(comparison, sys.stdout)
         else:
@@ -145,11 +145,54 @@ def delta_json(delta: SiteDelta, comparison: Comparison) -> dict[str, Any]:
     return out
 
 
-def to_json(comparison: Comparison) -> dict[str, Any]:
+def delta_line(delta: SiteDelta, comparison: Comparison) -> str:
+    """``json.dumps(delta_json(delta, comparison))``, written directly: a diff of a large tree
+    has thousands of unchanged sites, and building a dict for each doubled the output's cost."""
+    head, base, site = delta.head, delta.base, delta.site
+    before = after = None
+    if delta.status is Status.CHANGED:
+        before, after = before_after(
+            delta, base_source=comparison.base_source, head_source=comparison.head_source
+        )
+    hs, bs = (head.span if head else None), (base.span if base else None)
+    return (
+        f'{{"status": "{delta.status.value}", '
+        f'"needs_review": {js.boolean(delta.status.needs_review)}, '
+        f'"id": {js.string(head.id if head else None)}, "kind": "{site.kind.value}", '
+        f'"path": {js.string(head.path if head else None)}, '
+        f'"line": {js.number(hs.line if hs else None)}, '
+        f'"base_id": {js.string(base.id if base else None)}, '
+        f'"base_path": {js.string(base.path if base else None)}, '
+        f'"base_line": {js.number(bs.line if bs else None)}, '
+        f'"item": {js.string(site.item)}, "name": {js.string(site.name)}, '
+        f'"end_line": {js.number(hs.end_line if hs else None)}, '
+        f'"column": {js.number(hs.column if hs else None)}, '
+        f'"base_item": {js.string(base.item if base else None)}, '
+        f'"base_end_line": {js.number(bs.end_line if bs else None)}, '
+        f'"in_macro": {js.boolean(site.in_macro)}, '
+        f'"token_hash": {js.string(head.token_hash if head else None)}, '
+        f'"base_token_hash": {js.string(base.token_hash if base else None)}, '
+        f'"safety_comment": {js.string(site.safety_comment)}, '
+        f'"pg_sys_calls": {js.strings(site.pg_sys_calls)}, '
+        f'"before": {js.string(before)}, "after": {js.string(after)}}}'
+    )
+
+
+def write_json(comparison: Comparison, out: TextIO) -> None:
+    """The JSON contract (:func:`to_json`), one site per line."""
+    document: dict[str, Any] = {
+        **to_json(comparison, with_sites=False),
+        "sites": comparison.delta.sites,
+    }
+    js.write_document(document, out, render=lambda d: delta_line(d, comparison))
+
+
+def to_json(comparison: Comparison, *, with_sites: bool = True) -> dict[str, Any]:
+    """The JSON contract as a dict (``sites`` left out unless ``with_sites``)."""
     base = _side_json(comparison.base)
     base["reason"] = comparison.reason
     base["first_release"] = comparison.first_release
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "base": base,
         "head": _side_json(comparison.head),
@@ -159,8 +202,10 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
             {"path": w.path, "line": w.line, "message": w.message} for w in comparison.warnings
         ],
         "submodules": list(comparison.submodules),
-        "sites": [delta_json(d, comparison) for d in comparison.delta.sites],
     }
+    if with_sites:
+        document["sites"] = [delta_json(d, comparison) for d in comparison.delta.sites]
+    return document
 
 
 # -- table -----------------------------------------------------------------------------------------
