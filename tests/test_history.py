@@ -191,6 +191,15 @@ def test_tags_peels_annotated_tags_and_skips_tags_on_blobs(
     ]
 
 
+def test_tags_peels_a_tag_of_a_tag_to_its_commit(history: History) -> None:
+    history.repo.git("tag", "-a", "-m", "re-tag", "v0.1.0-signed", "v0.1.0")
+    history.repo.git("tag", "-a", "-m", "again", "v0.1.0-twice", "v0.1.0-signed")
+    with Repository.open(history.repo.path) as repository:
+        tags = dict(repository.tags())
+    assert tags["v0.1.0-signed"] == history.c1
+    assert tags["v0.1.0-twice"] == history.c1
+
+
 def test_head_tags(opened: Repository) -> None:
     assert opened.head_tags() == []
     assert opened.head_tags("HEAD~1") == ["latest", "v0.3.0"]

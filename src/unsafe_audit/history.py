@@ -58,6 +58,7 @@ class Repository:
     def __init__(self, repo: git.Repo) -> None:
         self._repo = repo
         self._listings: dict[str, _TreeListing] = {}
+        self._tags: list[tuple[str, str]] | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Repository:
@@ -197,8 +198,30 @@ class Repository:
         Tags on trees or blobs are left out. A lightweight tag whose commit is missing (a
         shallow clone) is kept, so that using it gives the shallow-clone advice.
         """
+        if self._tags is None:
+            self._tags = self._read_tags()
+        return list(self._tags)
+
+    def _read_tags(self) -> list[tuple[str, str]]:
+        # One for-each-ref names each tag's object and what an annotated tag points at, so a
+        # repository with hundreds of tags needs no object read per tag. It fails when a tagged
+        # object is missing (a shallow clone); then each tag is peeled on its own.
+        fields = "%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname:strip=2)"
+        status, out, _ = self._run("for-each-ref", f"--format={fields}", "refs/tags")
+        found: list[tuple[str, str]] = []
+        if status == 0:
+            for line in out.splitlines():
+                sha, kind, target, target_kind, name = line.split(" ", 4)
+                if kind == "commit":
+                    found.append((name, sha))
+                elif kind == "tag" and target_kind == "commit":
+                    found.append((name, target))
+                elif kind == "tag" and target_kind == "tag":
+                    commit = self._peel_to_commit(target)
+                    if commit is not None:
+                        found.append((name, commit))
+            return sorted(found)
         out = self._git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
-        found = []
         for line in out.splitlines():
             name, _, sha = line.rpartition(" ")
             commit = self._peel_to_commit(sha)
