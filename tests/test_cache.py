@@ -4,8 +4,10 @@ and a cache that is corrupt or cannot be written never changing a scan's results
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from unsafe_audit.cache import EXTRACTOR_VERSION
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
 from unsafe_audit.model import FileResult
+from unsafe_audit.scan import ScanOptions, ScanResult, Source, scan_sources
 
 LIB_RS = """\
 use pgrx::pg_sys;
@@ -271,3 +274,87 @@ def test_cache_location_blocked_by_a_file_does_not_break_the_scan(
 
     assert rows(doc) == SITES
     assert (cache_home / "unsafe-audit").read_text(encoding="utf-8") == "not a directory\n"
+
+
+# -- the stat index: files on disk unchanged since the last scan are not read again ----------------
+
+AN_HOUR_AGO = time.time() - 3600
+
+
+def _age(*files: Path) -> None:
+    for f in files:
+        os.utime(f, (AN_HOUR_AGO, AN_HOUR_AGO))
+
+
+def _counting_sources(root: Path, names: list[str], reads: list[str]) -> list[Source]:
+    def reader(name: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            reads.append(name)
+            return (root / name).read_bytes()
+
+        return read
+
+    return [Source(name, reader(name), file=root / name) for name in names]
+
+
+def _scan(root: Path, names: list[str], reads: list[str], cache_home: Path) -> ScanResult:
+    options = ScanOptions(cache_dir=cache_home / "unsafe-audit")
+    return scan_sources(str(root), None, _counting_sources(root, names, reads), options)
+
+
+NAMES = ["src/lib.rs", "src/memory.rs"]
+
+
+def test_unchanged_file_is_answered_from_its_stat_without_being_read(
+    cache_home: Path, crate: Path
+) -> None:
+    _age(crate / "src" / "lib.rs", crate / "src" / "memory.rs")
+    first_reads: list[str] = []
+    first = _scan(crate, NAMES, first_reads, cache_home)
+    second_reads: list[str] = []
+    second = _scan(crate, NAMES, second_reads, cache_home)
+
+    assert first_reads == NAMES
+    assert second_reads == []
+    assert second.sites == first.sites
+    assert [(s.kind.value, s.path, s.line) for s in second.sites] == SITES
+
+
+def test_file_modified_just_before_it_was_read_is_read_again_next_time(
+    cache_home: Path, crate: Path
+) -> None:
+    # lib.rs was written a moment ago: a write in the same timestamp tick could go unseen by
+    # stat, so its recorded identity is not trusted (git calls this "racily clean").
+    _age(crate / "src" / "memory.rs")
+    _scan(crate, NAMES, [], cache_home)
+    reads: list[str] = []
+    _scan(crate, NAMES, reads, cache_home)
+
+    assert reads == ["src/lib.rs"]
+
+
+def test_same_size_edit_with_the_old_mtime_put_back_is_still_seen(
+    capsys: pytest.CaptureFixture[str], cache_home: Path, crate: Path
+) -> None:
+    memory = crate / "src" / "memory.rs"
+    _age(memory)
+    first = scan_json(capsys, str(crate))
+    edited = MEMORY_RS.replace("raw_palloc", "raw_pallox")
+    assert len(edited) == len(MEMORY_RS)
+    memory.write_text(edited, encoding="utf-8")
+    _age(memory)  # size and mtime as before; only ctime (which utime cannot set) tells
+    second = scan_json(capsys, str(crate))
+
+    assert rows(second) == rows(first)
+    assert {s["item"] for s in first["sites"]} == {"backend_pid", "memory::raw_palloc"}
+    assert {s["item"] for s in second["sites"]} == {"backend_pid", "memory::raw_pallox"}
+
+
+def test_stat_index_is_not_used_with_no_cache(cache_home: Path, crate: Path) -> None:
+    _age(crate / "src" / "lib.rs", crate / "src" / "memory.rs")
+    _scan(crate, NAMES, [], cache_home)
+    reads: list[str] = []
+    options = ScanOptions(use_cache=False)
+    scan_sources(str(crate), None, _counting_sources(crate, NAMES, reads), options)
+
+    assert reads == NAMES

@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,54 @@ def default_cache_dir() -> Path:
     return Path(base) / "unsafe-audit"
 
 
-def cache_key(path: str, source: bytes, salt: str) -> str:
+def content_identity(data: bytes) -> str:
+    """A file's identity from its bytes (a git blob sha plays this part for git objects)."""
+    return "content:" + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_key(path: str, identity: str, salt: str) -> str:
+    """The key of one file's result: its path, its content's identity and the extractor's salt
+    (version, name table, options)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(salt.encode())
     h.update(b"\0")
     h.update(path.encode("utf-8", "surrogateescape"))
     h.update(b"\0")
-    h.update(source)
+    h.update(identity.encode())
     return h.hexdigest()
+
+
+# Coarser than any filesystem's timestamp granularity that matters (FAT has 2 s).
+RACY_WINDOW_NS = 3_000_000_000
+
+
+def stat_signature(st: os.stat_result) -> str:
+    """The parts of ``stat`` that any write to a file changes (ctime cannot be set back)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatEntry:
+    """What a file's ``stat`` looked like when its content identity was last computed."""
+
+    signature: str
+    """Size, mtime, ctime, inode and device, as :func:`stat_signature` writes them."""
+    identity: str
+    """:func:`content_identity` of the bytes read then."""
+    recorded_ns: int
+    """A time (``time.time_ns()``) taken before the file was stat'ed and read."""
+
+    def vouches_for(self, st: os.stat_result) -> bool:
+        """True when ``st`` is the same file, unchanged since the entry was written.
+
+        Like git's index, an entry is only trusted for a file last modified well before it was
+        read: a file written in the same timestamp tick as it was read could have changed again
+        without its stat moving ("racily clean"), so it is read again.
+        """
+        return (
+            self.signature == stat_signature(st)
+            and st.st_mtime_ns < self.recorded_ns - RACY_WINDOW_NS
+        )
 
 
 def _site_to_json(s: Site) -> list[Any]:
@@ -113,6 +154,10 @@ class ResultCache:
             directory.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(directory / f"scan-v{EXTRACTOR_VERSION}.sqlite", timeout=5)
             db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS stats (path TEXT PRIMARY KEY, signature TEXT, "
+                "identity TEXT, recorded INTEGER)"
+            )
             self._db = db
         except (OSError, sqlite3.Error):
             self._db = None
@@ -143,6 +188,40 @@ class ResultCache:
             with self._db:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO results (key, data) VALUES (?, ?)", items.items()
+                )
+        except sqlite3.Error:
+            pass
+
+    def stats_get_many(self, paths: Iterable[str]) -> dict[str, StatEntry]:
+        """The recorded stat entries of these absolute paths (those that have one)."""
+        if self._db is None:
+            return {}
+        wanted = list(paths)
+        found: dict[str, StatEntry] = {}
+        try:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                q = f"SELECT path, signature, identity, recorded FROM stats WHERE path IN ({marks})"
+                for path, signature, identity, recorded in self._db.execute(q, chunk):
+                    if isinstance(recorded, int) and isinstance(identity, str):
+                        found[path] = StatEntry(str(signature), identity, recorded)
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def stats_put_many(self, items: Mapping[str, tuple[str, str]], stat_time_ns: int) -> None:
+        """Record ``path -> (stat signature, content identity)``. ``stat_time_ns`` must be a
+        time taken before the files were stat'ed and read (see :meth:`StatEntry.vouches_for`)."""
+        if self._db is None or not items:
+            return
+        rows = [(path, sig, identity, stat_time_ns) for path, (sig, identity) in items.items()]
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO stats (path, signature, identity, recorded) "
+                    "VALUES (?, ?, ?, ?)",
+                    rows,
                 )
         except sqlite3.Error:
             pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,9 +21,11 @@ from unsafe_audit.cache import (
     EXTRACTOR_VERSION,
     ResultCache,
     cache_key,
+    content_identity,
     decode,
     default_cache_dir,
     encode,
+    stat_signature,
 )
 from unsafe_audit.errors import UsageError
 from unsafe_audit.generated import is_generated
@@ -190,7 +193,7 @@ def _file_reader(full: Path) -> Callable[[], bytes]:
 
 
 def _files(root: Path, names: Sequence[str]) -> list[Source]:
-    return [Source(name, _file_reader(root / name)) for name in names]
+    return [Source(name, _file_reader(root / name), file=root / name) for name in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,9 @@ class Source:
     identity: str | None = None
     """A content id known without reading, such as a git blob sha: a cache hit on it needs
     no read at all. None: the cache is keyed by the bytes."""
+    file: Path | None = None
+    """The file on disk, when the source is one: an unchanged ``stat`` since a previous scan
+    vouches for the content identity recorded then, and the file is not read again."""
 
 
 def scan_sources(
@@ -223,9 +229,10 @@ def scan_sources(
     salt = f"{_salt()}:{int(options.include_generated)}"
     cache = ResultCache((options.cache_dir or default_cache_dir()) if options.use_cache else None)
     try:
-        known = {
-            s.path: cache_key(s.path, s.identity.encode(), salt) for s in sources if s.identity
-        }
+        stat_time = time.time_ns()
+        identities, signatures = _identities(sources, cache)
+        known = {path: cache_key(path, identity, salt) for path, identity in identities.items()}
+        recorded: dict[str, tuple[str, str]] = {}
         hits = cache.get_many(k for k in known.values() if k not in _DECODED)
         keys: dict[str, str] = {}
         to_parse: list[tuple[str, bytes]] = []
@@ -250,7 +257,13 @@ def scan_sources(
                 results[source.path] = FileResult(source.path, (), unreadable=True)
                 done += 1
                 continue
-            keys[source.path] = key or cache_key(source.path, data, salt)
+            if key is None:
+                identity = content_identity(data)
+                key = cache_key(source.path, identity, salt)
+                signature = signatures.get(source.path)
+                if signature is not None and source.file is not None:
+                    recorded[str(source.file)] = (signature, identity)
+            keys[source.path] = key
             quick = _without_parsing(source.path, data, options.include_generated)
             if quick is not None:
                 results[source.path] = quick
@@ -276,6 +289,7 @@ def scan_sources(
             fresh[keys[result.path]] = payload
             _remember(keys[result.path], result)
         cache.put_many(fresh)
+        cache.stats_put_many(recorded, stat_time)
     finally:
         cache.close()
     sites: list[Site] = []
@@ -300,6 +314,30 @@ def scan_sources(
         sites=tuple(sites),
         warnings=tuple(all_warnings),
     )
+
+
+def _identities(
+    sources: Sequence[Source], cache: ResultCache
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Content identities known without reading (by path), and the stat signatures of the files
+    on disk that must be read (by path), to record with what their bytes hash to."""
+    identities = {s.path: s.identity for s in sources if s.identity is not None}
+    on_disk = [(s.path, s.file) for s in sources if s.identity is None and s.file is not None]
+    if not on_disk or not cache.enabled:
+        return identities, {}
+    entries = cache.stats_get_many(str(file) for _, file in on_disk)
+    signatures: dict[str, str] = {}
+    for path, file in on_disk:
+        try:
+            st = os.stat(file)
+        except OSError:
+            continue  # reading it reports the problem
+        entry = entries.get(str(file))
+        if entry is not None and entry.vouches_for(st):
+            identities[path] = entry.identity
+        else:
+            signatures[path] = stat_signature(st)
+    return identities, signatures
 
 
 def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
