@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,14 +31,13 @@ from unsafe_audit.errors import UsageError
 from unsafe_audit.generated import is_generated
 from unsafe_audit.model import FileResult, ScanWarning, Site
 from unsafe_audit.pg_sys_names import TABLE_PATH
+from unsafe_audit.scan_workers import Extraction, default_jobs
 
 if TYPE_CHECKING:
     from unsafe_audit import history
 
 # Files above this size are not parsed (a 16 MB .rs file is data, not code someone reviews).
 MAX_FILE_BYTES = 16 * 1024 * 1024
-# Below this many bytes to parse, starting worker processes costs more than it saves.
-PARALLEL_MIN_BYTES = 512 * 1024
 _PRUNED_DIRS = frozenset({"target", ".git", "node_modules", ".hg", ".svn"})
 _SITE_MARKERS = (b"unsafe", b"extern", b"pg_sys")
 
@@ -167,7 +166,12 @@ def scan_revision(
     ]
 
     sources = [
-        Source(e.path, _blob_reader(repo, e.blob_sha, e.size), identity=f"blob:{e.blob_sha}")
+        Source(
+            e.path,
+            _blob_reader(repo, e.blob_sha, e.size),
+            identity=f"blob:{e.blob_sha}",
+            size=e.size,
+        )
         for e in entries
     ]
     return scan_sources(str(repo.root), commit, sources, options, warnings)
@@ -206,6 +210,8 @@ class Source:
     identity: str | None = None
     """A content id known without reading, such as a git blob sha: a cache hit on it needs
     no read at all. None: the cache is keyed by the bytes."""
+    size: int | None = None
+    """The size in bytes, when known without reading (git trees list it)."""
     file: Path | None = None
     """The file on disk, when the source is one: an unchanged ``stat`` since a previous scan
     vouches for the content identity recorded then, and the file is not read again."""
@@ -230,14 +236,10 @@ def scan_sources(
     cache = ResultCache((options.cache_dir or default_cache_dir()) if options.use_cache else None)
     try:
         stat_time = time.time_ns()
-        identities, signatures = _identities(sources, cache)
+        identities, signatures, sizes = _identities(sources, cache)
         known = {path: cache_key(path, identity, salt) for path, identity in identities.items()}
-        recorded: dict[str, tuple[str, str]] = {}
         hits = cache.get_many(k for k in known.values() if k not in _DECODED)
-        keys: dict[str, str] = {}
-        to_parse: list[tuple[str, bytes]] = []
-        fresh: dict[str, str] = {}
-        done = 0
+        pending: list[Source] = []
         for source in sources:
             key = known.get(source.path)
             cached = _DECODED.get(key) if key is not None else None
@@ -247,47 +249,64 @@ def scan_sources(
                     _remember(key, cached)
             if cached is not None:
                 results[source.path] = cached
-                done += 1
-                continue
-            try:
-                data = source.read()
-            except OSError as e:
-                reason = e.strerror or str(e)
-                all_warnings.append(ScanWarning(source.path, 0, f"not scanned: {reason}"))
-                results[source.path] = FileResult(source.path, (), unreadable=True)
-                done += 1
-                continue
-            if key is None:
-                identity = content_identity(data)
-                key = cache_key(source.path, identity, salt)
-                signature = signatures.get(source.path)
-                if signature is not None and source.file is not None:
-                    recorded[str(source.file)] = (signature, identity)
-            keys[source.path] = key
-            quick = _without_parsing(source.path, data, options.include_generated)
-            if quick is not None:
-                results[source.path] = quick
-                fresh[keys[source.path]] = encode(quick)
-                done += 1
             else:
-                to_parse.append((source.path, data))
-        content_keys = [keys[p] for p, _ in to_parse if p not in known]
-        content_hits = cache.get_many(content_keys) if content_keys else {}
-        misses: list[tuple[str, bytes]] = []
-        for path, data in to_parse:
-            hit = content_hits.get(keys[path])
-            cached = _decode_or_none(path, hit) if hit is not None else None
-            if cached is not None:
-                results[path] = cached
-                done += 1
-            else:
-                misses.append((path, data))
+                pending.append(source)
+        done = len(results)
         if options.progress:
             options.progress(done, total)
-        for result, payload in _extract_all(misses, options, done, total) if misses else ():
-            results[result.path] = result
-            fresh[keys[result.path]] = payload
-            _remember(keys[result.path], result)
+
+        # Read the rest largest first, handing each file to the extractor as soon as it is read.
+        extraction = Extraction(
+            jobs=options.jobs or default_jobs(),
+            expected_bytes=sum(sizes.get(s.path, 0) for s in pending),
+        )
+        keys: dict[str, str] = {}
+        fresh: dict[str, str] = {}
+        recorded: dict[str, tuple[str, str]] = {}
+        try:
+            for source in sorted(pending, key=lambda s: -sizes.get(s.path, 0)):
+                try:
+                    data = source.read()
+                except OSError as e:
+                    reason = e.strerror or str(e)
+                    all_warnings.append(ScanWarning(source.path, 0, f"not scanned: {reason}"))
+                    results[source.path] = FileResult(source.path, (), unreadable=True)
+                    done += 1
+                    continue
+                key = known.get(source.path)
+                if key is None:
+                    identity = content_identity(data)
+                    key = cache_key(source.path, identity, salt)
+                    signature = signatures.get(source.path)
+                    if signature is not None and source.file is not None:
+                        recorded[str(source.file)] = (signature, identity)
+                    # The same bytes may have been scanned under another name for the file
+                    # (another clone, a stat that changed): look the content up.
+                    hit = cache.get_many([key]).get(key)
+                    cached = _decode_or_none(source.path, hit) if hit is not None else None
+                    if cached is not None:
+                        results[source.path] = cached
+                        done += 1
+                        continue
+                keys[source.path] = key
+                quick = _without_parsing(source.path, data, options.include_generated)
+                if quick is not None:
+                    results[source.path] = quick
+                    fresh[key] = encode(quick)
+                    done += 1
+                else:
+                    extraction.submit(source.path, data)
+            if options.progress:
+                options.progress(done, total)
+            for result, payload in extraction.results():
+                results[result.path] = result
+                fresh[keys[result.path]] = payload
+                _remember(keys[result.path], result)
+                done += 1
+                if options.progress:
+                    options.progress(done, total)
+        finally:
+            extraction.close()
         cache.put_many(fresh)
         cache.stats_put_many(recorded, stat_time)
     finally:
@@ -318,26 +337,26 @@ def scan_sources(
 
 def _identities(
     sources: Sequence[Source], cache: ResultCache
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Content identities known without reading (by path), and the stat signatures of the files
-    on disk that must be read (by path), to record with what their bytes hash to."""
+) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
+    """By path: content identities known without reading; stat signatures of the files on disk
+    that must be read (to record with what their bytes hash to); and sizes, where known."""
     identities = {s.path: s.identity for s in sources if s.identity is not None}
+    sizes = {s.path: s.size for s in sources if s.size is not None}
     on_disk = [(s.path, s.file) for s in sources if s.identity is None and s.file is not None]
-    if not on_disk or not cache.enabled:
-        return identities, {}
-    entries = cache.stats_get_many(str(file) for _, file in on_disk)
+    entries = cache.stats_get_many(str(file) for _, file in on_disk) if cache.enabled else {}
     signatures: dict[str, str] = {}
     for path, file in on_disk:
         try:
             st = os.stat(file)
         except OSError:
             continue  # reading it reports the problem
+        sizes[path] = st.st_size
         entry = entries.get(str(file))
         if entry is not None and entry.vouches_for(st):
             identities[path] = entry.identity
         else:
             signatures[path] = stat_signature(st)
-    return identities, signatures
+    return identities, signatures, sizes
 
 
 def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
@@ -368,57 +387,3 @@ def _decode_or_none(path: str, data: str) -> FileResult | None:
         return decode(path, data)
     except (ValueError, KeyError, TypeError, IndexError):  # JSONDecodeError is a ValueError
         return None
-
-
-def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
-    """Run in a worker: each file's result, already encoded for the cache.
-
-    Encoding here rather than in the parent spreads the work over the workers, and a JSON
-    string crosses the process boundary faster than pickled sites do.
-    """
-    from unsafe_audit.extract import extract_file
-
-    return [(path, encode(extract_file(path, data))) for path, data in batch]
-
-
-def _extract_all(
-    files: list[tuple[str, bytes]], options: ScanOptions, done: int, total: int
-) -> Iterable[tuple[FileResult, str]]:
-    """Each file's result with its cache encoding."""
-    # Imported here: a scan answered from the cache never loads tree-sitter or the name table.
-    from unsafe_audit.extract import default_names, extract_file
-
-    jobs = options.jobs or min(os.cpu_count() or 1, 4)
-    volume = sum(len(d) for _, d in files)
-    if jobs <= 1 or volume < PARALLEL_MIN_BYTES or len(files) < 2:
-        for path, data in files:
-            result = extract_file(path, data)
-            yield result, encode(result)
-            done += 1
-            if options.progress:
-                options.progress(done, total)
-        return
-    import concurrent.futures
-    import multiprocessing
-
-    default_names()  # load the name table once, before forking, so workers share it
-    batches = _balanced_batches(files, jobs * 4)
-    ctx = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for encoded in pool.map(_extract_batch, batches):
-            for path, payload in encoded:
-                yield decode(path, payload), payload
-                done += 1
-            if options.progress:
-                options.progress(done, total)
-
-
-def _balanced_batches(files: list[tuple[str, bytes]], count: int) -> list[list[tuple[str, bytes]]]:
-    """Split files into ``count`` batches of similar total size, largest files first."""
-    batches: list[list[tuple[str, bytes]]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    for item in sorted(files, key=lambda f: -len(f[1])):
-        i = sizes.index(min(sizes))
-        batches[i].append(item)
-        sizes[i] += len(item[1])
-    return [b for b in batches if b]

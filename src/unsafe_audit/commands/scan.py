@@ -6,6 +6,7 @@ import argparse
 import enum
 import sys
 import textwrap
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
@@ -113,14 +114,18 @@ def site_line(site: Site) -> str:
     """``json.dumps(site_json(site))``, written directly (a warm scan of a large tree spends
     most of its time here otherwise)."""
     sp = site.span
+    esc = encode_basestring_ascii
+    parent, name, safety = site.parent, site.name, site.safety_comment
+    attrs, calls = site.attributes, site.pg_sys_calls
     return (
-        f'{{"id": "{site.id}", "kind": "{site.kind.value}", "path": {js.string(site.path)}, '
+        f'{{"id": "{site.id}", "kind": "{site.kind.value}", "path": {esc(site.path)}, '
         f'"line": {sp.line}, "end_line": {sp.end_line}, "column": {sp.column}, '
-        f'"item": {js.string(site.item)}, "in_macro": {js.boolean(site.in_macro)}, '
-        f'"parent": {js.string(site.parent)}, "name": {js.string(site.name)}, '
-        f'"safety_comment": {js.string(site.safety_comment)}, '
-        f'"attributes": {js.strings(site.attributes)}, '
-        f'"pg_sys_calls": {js.strings(site.pg_sys_calls)}}}'
+        f'"item": {esc(site.item)}, "in_macro": {"true" if site.in_macro else "false"}, '
+        f'"parent": {"null" if parent is None else esc(parent)}, '
+        f'"name": {"null" if name is None else esc(name)}, '
+        f'"safety_comment": {"null" if safety is None else esc(safety)}, '
+        f'"attributes": [{", ".join(map(esc, attrs)) if attrs else ""}], '
+        f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}]}}'
     )
 
 
