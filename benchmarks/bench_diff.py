@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import row, run
+from measure import Command, row, run, run_interleaved
 
 
 def main() -> int:
@@ -50,12 +50,18 @@ def main() -> int:
         "json",
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp) / "cache"
-        env = {"XDG_CACHE_HOME": str(cache)}
-        cold_scan = run(scan, env=env, repeat=args.repeat, fresh=cache)
-        cold_diff = run(diff, env=env, repeat=args.repeat, fresh=cache)
-        run(diff, env=env, repeat=1)  # fill the cache with both sides
-        warm_diff = run(diff, env=env, repeat=args.repeat)
+        cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
+        warm_env = {"XDG_CACHE_HOME": str(warm)}
+        run(diff, env=warm_env, repeat=1)  # fill the warm cache with both sides
+        m = run_interleaved(
+            {
+                "cold_scan": Command(scan, {"XDG_CACHE_HOME": str(cold)}, fresh=cold),
+                "cold_diff": Command(diff, {"XDG_CACHE_HOME": str(cold)}, fresh=cold),
+                "warm_diff": Command(diff, warm_env),
+            },
+            repeat=args.repeat,
+        )
+    cold_scan, cold_diff, warm_diff = m["cold_scan"], m["cold_diff"], m["warm_diff"]
     print(f"{args.repo}: {args.base} -> {args.head}")
     print(f"{'':34} {'wall':>9} {'ratio':>7}  {'peak RSS':>9}")
     print(row(f"scan --rev {args.head}, cold cache", cold_scan, cold_scan.seconds))

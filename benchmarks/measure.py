@@ -52,6 +52,41 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
+def _once(
+    argv: Sequence[str], env: Mapping[str, str] | None, fresh: Path | None, watch_rss: bool
+) -> tuple[float, int]:
+    """One run: (wall seconds, peak tree RSS in KB, 0 when not watched)."""
+    if fresh is not None:
+        subprocess.run(["rm", "-rf", str(fresh)], check=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    seen = [0]
+
+    def poll(p: subprocess.Popen[bytes] = proc, box: list[int] = seen) -> None:
+        while p.poll() is None:
+            box[0] = max(box[0], _tree_rss_kb(p.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=poll, daemon=True) if watch_rss else None
+    if watcher is not None:
+        watcher.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    if watcher is not None:
+        watcher.join()
+    if proc.returncode not in (0, 1):
+        sys.exit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
+            + err.decode(errors="replace")
+        )
+    return elapsed, seen[0]
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -59,40 +94,37 @@ def run(
     repeat: int = 3,
     fresh: Path | None = None,
 ) -> Measurement:
-    """Run ``argv`` ``repeat`` times (stdout discarded); with ``fresh``, that directory is
-    emptied before each run (a cold cache)."""
-    best = float("inf")
-    peak = 0
-    for _ in range(repeat):
-        if fresh is not None:
-            subprocess.run(["rm", "-rf", str(fresh)], check=True)
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
-        )
-        seen = [0]
+    """Run ``argv`` ``repeat`` times (stdout discarded) and keep the best wall time; with
+    ``fresh``, that directory is emptied before each run (a cold cache).
 
-        def poll(p: subprocess.Popen[bytes] = proc, box: list[int] = seen) -> None:
-            while p.poll() is None:
-                box[0] = max(box[0], _tree_rss_kb(p.pid))
-                time.sleep(0.02)
-
-        watcher = threading.Thread(target=poll, daemon=True)
-        watcher.start()
-        _, err = proc.communicate()
-        elapsed = time.perf_counter() - start
-        watcher.join()
-        if proc.returncode not in (0, 1):
-            sys.exit(
-                f"benchmark command failed ({proc.returncode}): {' '.join(argv)}\n"
-                + err.decode(errors="replace")
-            )
-        best = min(best, elapsed)
-        peak = max(peak, seen[0])
+    Peak RSS comes from one more run, watched by a thread that reads /proc every 20 ms. That
+    watcher costs CPU, which on a two-core machine slows a scan using both cores more than a
+    one-process baseline, so no timed run is watched.
+    """
+    best = min(_once(argv, env, fresh, watch_rss=False)[0] for _ in range(repeat))
+    _, peak = _once(argv, env, fresh, watch_rss=True)
     return Measurement(best, peak / 1024)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command to measure: its argv, extra environment, and a directory to empty first."""
+
+    argv: Sequence[str]
+    env: Mapping[str, str] | None = None
+    fresh: Path | None = None
+
+
+def run_interleaved(commands: Mapping[str, Command], repeat: int = 3) -> dict[str, Measurement]:
+    """Like :func:`run` for several commands, taking turns: round after round each command runs
+    once, so a machine that slows down for a while (a shared virtual machine) slows all of them,
+    and the ratios between best times stay fair."""
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(repeat):
+        for name, c in commands.items():
+            best[name] = min(best[name], _once(c.argv, c.env, c.fresh, watch_rss=False)[0])
+    peaks = {name: _once(c.argv, c.env, c.fresh, watch_rss=True)[1] for name, c in commands.items()}
+    return {name: Measurement(best[name], peaks[name] / 1024) for name in commands}
 
 
 def row(label: str, m: Measurement, baseline: float, target: str = "") -> str:

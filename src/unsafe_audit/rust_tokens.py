@@ -97,13 +97,19 @@ def token_digest(texts: Sequence[str]) -> str:
 # The same token grammar as _TOKEN_RE, as one capturing group for re.findall (C speed).
 # Skipped text (whitespace, comments) matches the first, non-capturing alternatives and yields ''.
 # Nested block comments and raw strings with more than three hashes take the slow path.
+# The group first tries the two commonest shapes that no later alternative can start with: an
+# identifier whose first letter is not b, c or r (the prefixes of byte, C and raw literals) and a
+# bracket or separator that no operator starts with. About a fifth faster on generated bindings,
+# with the same tokens (tests/test_rust_tokens.py compares it with the exact lexer).
 _FAST_RE = re.compile(
     r"""
       \s+
     | //[^\n]*
     | /\*(?:[^*]|\*(?!/))*\*/
     | (
-        (?:br|cr|r)(?:"(?:.|\n)*?"|\#"(?:.|\n)*?"\#|\#\#"(?:.|\n)*?"\#\#|\#\#\#"(?:.|\n)*?"\#\#\#)
+        [A-Zad-qs-z_]\w*
+      | [(){}\[\];,?@~$\#]
+      | (?:br|cr|r)(?:"(?:.|\n)*?"|\#"(?:.|\n)*?"\#|\#\#"(?:.|\n)*?"\#\#|\#\#\#"(?:.|\n)*?"\#\#\#)
       | [bc]?"(?:[^"\\]|\\.|\\\n)*"
       | b?'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,8}\}|.))'
       | '[^\W\d]\w*

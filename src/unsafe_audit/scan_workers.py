@@ -1,7 +1,8 @@
 """Run the extractor over the files a scan could not answer from its cache.
 
-Little work runs in this process. More runs in worker processes (forked, so they share the
-loaded name table), fed as the scan reads files: each large file is a task of its own, small
+Little work runs in this process. More runs in worker processes, forked at the first file to
+parse; each loads tree-sitter and the name table while the parent goes on reading. They are fed
+as the scan reads files: each large file is a task of its own, small
 ones are grouped. The scan hands files over largest first, so the workers finish together, and
 results are taken as they complete, so the parent decodes them while the workers still parse.
 Workers return each result already encoded for the cache: the encoding then runs in parallel,
@@ -10,12 +11,15 @@ and a JSON string crosses the pipe faster than pickled sites.
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from unsafe_audit.cache import decode, encode
 from unsafe_audit.model import FileResult
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 # Below this many bytes to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -25,6 +29,14 @@ TASK_BYTES = 256 * 1024
 
 def default_jobs() -> int:
     return min(os.cpu_count() or 1, 4)
+
+
+def _warm_up() -> None:
+    """Run in each new worker: load tree-sitter and the name table before the first task, while
+    the parent is still reading files."""
+    from unsafe_audit.extract import default_names
+
+    default_names()
 
 
 def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
@@ -69,6 +81,10 @@ class Extraction:
                 yield result, encode(result)
             self._serial.clear()
         self._flush()
+        if not self._futures:
+            return
+        import concurrent.futures
+
         try:
             for future in concurrent.futures.as_completed(self._futures):
                 for path, payload in future.result():
@@ -89,13 +105,11 @@ class Extraction:
 
     def _send(self, batch: list[tuple[str, bytes]]) -> None:
         if self._pool is None:
+            import concurrent.futures
             import multiprocessing
 
-            from unsafe_audit.extract import default_names
-
-            default_names()  # load the name table before forking, so workers share it
             ctx = multiprocessing.get_context("fork")
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._jobs, mp_context=ctx
+                max_workers=self._jobs, mp_context=ctx, initializer=_warm_up
             )
         self._futures.append(self._pool.submit(_extract_batch, batch))

@@ -65,6 +65,8 @@ def _impl_name(node: Node) -> str:
 
 
 def _strip_generics(s: str) -> str:
+    if "<" not in s and ">" not in s:
+        return "".join(s.split())  # the common case, without a loop over characters
     depth = 0
     out = []
     for ch in s:
