@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import Command, row, run, run_interleaved
+from measure import Command, byte_compile_tool, row, run, run_interleaved
 
 
 def main() -> int:
@@ -26,6 +26,7 @@ def main() -> int:
     ap.add_argument("--head", required=True)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    byte_compile_tool()
     tool = [sys.executable, "-m", "unsafe_audit"]
     scan = [
         *tool,

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import Command, row, run, run_interleaved
+from measure import Command, byte_compile_tool, row, run, run_interleaved
 
 BARE_PARSE = """
 import sys, pathlib, os
@@ -64,6 +64,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=None)
     args = ap.parse_args()
+    byte_compile_tool()
     files = [p for p in args.path.rglob("*.rs") if "target" not in p.parts]
     size = sum(p.stat().st_size for p in files)
     print(f"{args.path}: {len(files)} .rs files, {size / 1e6:.1f} MB")

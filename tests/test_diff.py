@@ -328,3 +328,29 @@ def test_summary_counts_every_status_in_order() -> None:
         ("new", "unsafe_block", LIB, 4),
         ("new", "pg_sys_call", LIB, 4),
     ]
+
+
+def test_untouched_file_pairs_as_unchanged_even_when_a_copy_of_its_site_appears_elsewhere() -> None:
+    # The unchanged file's sites pair with themselves (the fast path for untouched files); the
+    # copy pasted into a new module is new, not "moved" away from the untouched original.
+    copy = "src/copy.rs"
+    base = {LIB: SAFE_FN}
+    head = {LIB: SAFE_FN, copy: SAFE_FN}
+    assert rows(base, head) == [
+        ("new", "unsafe_block", copy, 4),
+        ("new", "pg_sys_call", copy, 4),
+        ("unchanged", "unsafe_block", LIB, 4),
+        ("unchanged", "pg_sys_call", LIB, 4),
+    ]
+
+
+def test_file_with_one_site_more_is_classified_site_by_site() -> None:
+    # Equal length is required for the untouched-file path: here the file gained a site, and
+    # the old ones still pair as unchanged through the ordinary rules.
+    extra = SAFE_FN + "pub fn pid() -> i32 {\n    unsafe { pg_sys::MyProcPid }\n}\n"
+    assert rows({LIB: SAFE_FN}, {LIB: extra}) == [
+        ("new", "unsafe_block", LIB, 7),
+        ("new", "pg_sys_static", LIB, 7),
+        ("unchanged", "unsafe_block", LIB, 4),
+        ("unchanged", "pg_sys_call", LIB, 4),
+    ]

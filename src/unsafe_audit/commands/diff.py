@@ -10,6 +10,7 @@ import argparse
 import enum
 import sys
 import textwrap
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TextIO, assert_never
 
@@ -145,35 +146,55 @@ def delta_json(delta: SiteDelta, comparison: Comparison) -> dict[str, Any]:
     return out
 
 
+_NEEDS_REVIEW = frozenset(s for s in Status if s.needs_review)
+
+
 def delta_line(delta: SiteDelta, comparison: Comparison) -> str:
     """``json.dumps(delta_json(delta, comparison))``, written directly: a diff of a large tree
     has thousands of unchanged sites, and building a dict for each doubled the output's cost."""
     head, base, site = delta.head, delta.base, delta.site
+    esc = encode_basestring_ascii
+    # Status and SiteKind are StrEnums: formatted directly they give their value, without
+    # enum's slow `.value` property (thousands of lines per diff).
+    status, kind = delta.status, site.kind
     before = after = None
-    if delta.status is Status.CHANGED:
+    if status is Status.CHANGED:
         before, after = before_after(
             delta, base_source=comparison.base_source, head_source=comparison.head_source
         )
-    hs, bs = (head.span if head else None), (base.span if base else None)
+    if head is not None:
+        hs = head.span
+        head_part = (
+            f'"id": "{head.id}", "kind": "{kind}", "path": {esc(head.path)}, "line": {hs.line}, '
+        )
+        head_tail = f'"end_line": {hs.end_line}, "column": {hs.column}, '
+        head_hash = f'"token_hash": "{head.token_hash}", '
+    else:
+        head_part = f'"id": null, "kind": "{kind}", "path": null, "line": null, '
+        head_tail = '"end_line": null, "column": null, '
+        head_hash = '"token_hash": null, '
+    if base is not None:
+        base_part = (
+            f'"base_id": "{base.id}", "base_path": {esc(base.path)}, '
+            f'"base_line": {base.span.line}, '
+        )
+        base_tail = f'"base_item": {esc(base.item)}, "base_end_line": {base.span.end_line}, '
+        base_hash = f'"base_token_hash": "{base.token_hash}", '
+    else:
+        base_part = '"base_id": null, "base_path": null, "base_line": null, '
+        base_tail = '"base_item": null, "base_end_line": null, '
+        base_hash = '"base_token_hash": null, '
+    name, safety, calls = site.name, site.safety_comment, site.pg_sys_calls
     return (
-        f'{{"status": "{delta.status.value}", '
-        f'"needs_review": {js.boolean(delta.status.needs_review)}, '
-        f'"id": {js.string(head.id if head else None)}, "kind": "{site.kind.value}", '
-        f'"path": {js.string(head.path if head else None)}, '
-        f'"line": {js.number(hs.line if hs else None)}, '
-        f'"base_id": {js.string(base.id if base else None)}, '
-        f'"base_path": {js.string(base.path if base else None)}, '
-        f'"base_line": {js.number(bs.line if bs else None)}, '
-        f'"item": {js.string(site.item)}, "name": {js.string(site.name)}, '
-        f'"end_line": {js.number(hs.end_line if hs else None)}, '
-        f'"column": {js.number(hs.column if hs else None)}, '
-        f'"base_item": {js.string(base.item if base else None)}, '
-        f'"base_end_line": {js.number(bs.end_line if bs else None)}, '
-        f'"in_macro": {js.boolean(site.in_macro)}, '
-        f'"token_hash": {js.string(head.token_hash if head else None)}, '
-        f'"base_token_hash": {js.string(base.token_hash if base else None)}, '
-        f'"safety_comment": {js.string(site.safety_comment)}, '
-        f'"pg_sys_calls": {js.strings(site.pg_sys_calls)}, '
+        f'{{"status": "{status}", '
+        f'"needs_review": {"true" if status in _NEEDS_REVIEW else "false"}, '
+        f"{head_part}{base_part}"
+        f'"item": {esc(site.item)}, "name": {"null" if name is None else esc(name)}, '
+        f"{head_tail}{base_tail}"
+        f'"in_macro": {"true" if site.in_macro else "false"}, '
+        f"{head_hash}{base_hash}"
+        f'"safety_comment": {"null" if safety is None else esc(safety)}, '
+        f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}], '
         f'"before": {js.string(before)}, "after": {js.string(after)}}}'
     )
 

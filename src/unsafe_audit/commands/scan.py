@@ -118,7 +118,7 @@ def site_line(site: Site) -> str:
     parent, name, safety = site.parent, site.name, site.safety_comment
     attrs, calls = site.attributes, site.pg_sys_calls
     return (
-        f'{{"id": "{site.id}", "kind": "{site.kind.value}", "path": {esc(site.path)}, '
+        f'{{"id": "{site.id}", "kind": "{site.kind}", "path": {esc(site.path)}, '
         f'"line": {sp.line}, "end_line": {sp.end_line}, "column": {sp.column}, '
         f'"item": {esc(site.item)}, "in_macro": {"true" if site.in_macro else "false"}, '
         f'"parent": {"null" if parent is None else esc(parent)}, '
