@@ -69,12 +69,18 @@ def test_results_arrive_for_every_submitted_file(tmp_path: Path) -> None:
     extraction = Extraction(jobs=2, expected_bytes=PARALLEL_MIN_BYTES)
     big = UNIT.format(n=0).encode() * 800
     small = UNIT.format(n=1).encode()
-    extraction.submit("src/big.rs", big)
+    extraction.submit("k-big", "src/big.rs", big)
     for i in range(5):
-        extraction.submit(f"src/s{i}.rs", small)
-    got = {result.path: len(result.sites) for result, payload in extraction.results()}
+        extraction.submit(f"k{i}", f"src/s{i}.rs", small)
+    # The same path under two tags (two revisions of one file) comes back twice.
+    extraction.submit("k-other", "src/s0.rs", small + small)
+    got = {tag: (r.path, len(r.sites)) for tag, r, _ in extraction.results()}
 
-    assert got == {"src/big.rs": 4 * 800, **{f"src/s{i}.rs": 4 for i in range(5)}}
+    assert got == {
+        "k-big": ("src/big.rs", 4 * 800),
+        **{f"k{i}": (f"src/s{i}.rs", 4) for i in range(5)},
+        "k-other": ("src/s0.rs", 8),
+    }
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

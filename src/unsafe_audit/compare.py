@@ -18,7 +18,13 @@ from unsafe_audit import history, releases
 from unsafe_audit.diff import Delta, SourceOf, classify
 from unsafe_audit.errors import GitError
 from unsafe_audit.model import ScanWarning
-from unsafe_audit.scan import ScanOptions, ScanResult, scan_path, scan_revision
+from unsafe_audit.scan import (
+    ScanOptions,
+    ScanResult,
+    revision_request,
+    scan_many,
+    worktree_request,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +231,9 @@ def _compare(
         # Still parse each distinct blob once within this run, in a cache that does not outlive it.
         with tempfile.TemporaryDirectory(prefix="unsafe-audit-diff-") as tmp:
             run_options = dataclasses.replace(options, use_cache=True, cache_dir=Path(tmp))
-            base_scan, head_scan = _scan_both(
-                repo, path, prefix, base_commit, head_commit, run_options
-            )
+            base_scan, head_scan = _scan_both(repo, prefix, base_commit, head_commit, run_options)
     else:
-        base_scan, head_scan = _scan_both(repo, path, prefix, base_commit, head_commit, options)
+        base_scan, head_scan = _scan_both(repo, prefix, base_commit, head_commit, options)
 
     if head_commit is not None:
         head_side = Side(ref=head, commit=head_commit)
@@ -269,15 +273,17 @@ def _compare(
 
 def _scan_both(
     repo: history.Repository,
-    path: Path,
     prefix: str,
     base_commit: str | None,
     head_commit: str | None,
     options: ScanOptions,
 ) -> tuple[ScanResult | None, ScanResult]:
-    base_scan = scan_revision(repo, base_commit, options, prefix) if base_commit else None
+    """Both sides in one scan, so the files either side must parse share the workers."""
     if head_commit is not None:
-        head_scan = scan_revision(repo, head_commit, options, prefix)
+        head = revision_request(repo, head_commit, prefix)
     else:
-        head_scan = scan_path(path, None, options)
+        head = worktree_request(repo, prefix)
+    if base_commit is None:
+        return None, scan_many([head], options)[0]
+    base_scan, head_scan = scan_many([revision_request(repo, base_commit, prefix), head], options)
     return base_scan, head_scan

@@ -127,14 +127,20 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         root = path.resolve()
         return scan_sources(str(root), None, _files(root, files), options, warnings)
     with repo:
-        root = repo.root
-        sub = path.resolve().relative_to(root.resolve()).as_posix()
+        sub = path.resolve().relative_to(repo.root.resolve()).as_posix()
         prefix = "" if sub == "." else sub + "/"
         if rev is None:
-            names = [p for p in repo.working_tree_rust_files() if p.startswith(prefix)]
-            names = [p for p in names if not _has_pruned_dir(p)]
-            return scan_sources(str(root), None, _files(root, names), options)
+            return scan_many([worktree_request(repo, prefix)], options)[0]
         return scan_revision(repo, rev, options, prefix=prefix)
+
+
+def worktree_request(repo: history.Repository, prefix: str = "") -> ScanRequest:
+    """The work tree's Rust files under ``prefix``: tracked, and untracked but not ignored."""
+    root = repo.root
+    names = [
+        p for p in repo.working_tree_rust_files() if p.startswith(prefix) and not _has_pruned_dir(p)
+    ]
+    return ScanRequest(str(root), None, _files(root, names))
 
 
 def _open_repository(path: Path) -> history.Repository | None:
@@ -154,7 +160,11 @@ def scan_revision(
     repo: history.Repository, rev: str, options: ScanOptions | None = None, prefix: str = ""
 ) -> ScanResult:
     """Scan a committed revision straight from git objects (nothing is checked out)."""
-    options = options or ScanOptions()
+    return scan_many([revision_request(repo, rev, prefix)], options or ScanOptions())[0]
+
+
+def revision_request(repo: history.Repository, rev: str, prefix: str = "") -> ScanRequest:
+    """The Rust files of a commit under ``prefix``, read from git objects when scanned."""
     commit = repo.resolve(rev)
     entries = [
         e
@@ -166,7 +176,6 @@ def scan_revision(
         for s in repo.submodules(commit)
         if s.startswith(prefix)
     ]
-
     sources = [
         Source(
             e.path,
@@ -176,7 +185,7 @@ def scan_revision(
         )
         for e in entries
     ]
-    return scan_sources(str(repo.root), commit, sources, options, warnings)
+    return ScanRequest(str(repo.root), commit, sources, warnings)
 
 
 def _blob_reader(repo: history.Repository, blob_sha: str, size: int) -> Callable[[], bytes]:
@@ -223,6 +232,17 @@ class Source:
     vouches for the content identity recorded then, and the file is not read again."""
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """One tree to scan: where it is, and its Rust files."""
+
+    root: str
+    rev: str | None
+    sources: Sequence[Source]
+    warnings: Sequence[ScanWarning] = ()
+    """Problems found while listing the files (unreadable directories, submodules)."""
+
+
 def scan_sources(
     root: str,
     rev: str | None,
@@ -230,85 +250,108 @@ def scan_sources(
     options: ScanOptions,
     warnings: Sequence[ScanWarning] = (),
 ) -> ScanResult:
-    """The scan itself: every file's result from the cache or from the extractor.
+    """One scan: every file's result from the cache or from the extractor."""
+    return scan_many([ScanRequest(root, rev, sources, warnings)], options)[0]
 
-    Every outcome is cached, "generated, skipped" and "no keyword, nothing to parse" included,
-    so a warm scan of a git revision reads no blob at all.
+
+def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[ScanResult]:
+    """Several scans at once, such as the two sides of a diff.
+
+    Each distinct file (same path, same content) is read and extracted once, and every file
+    left to parse, whichever scan it belongs to, goes to one pool of workers, largest first:
+    a release that changed one large file no longer parses it alone on one core after the
+    other side's files. Every outcome is cached, "generated, skipped" and "no keyword, nothing
+    to parse" included, so a warm scan of a git revision reads no blob at all.
     """
-    all_warnings = list(warnings)
-    results: dict[str, FileResult] = {}
-    total = len(sources)
     salt = f"{_salt()}:{int(options.include_generated)}"
+    total = sum(len(r.sources) for r in requests)
+    results: list[dict[str, FileResult]] = [{} for _ in requests]
+    warnings = [list(r.warnings) for r in requests]
     cache = ResultCache((options.cache_dir or default_cache_dir()) if options.use_cache else None)
     try:
         stat_time = time.time_ns()
-        identities, signatures, sizes = _identities(sources, cache)
-        known = {path: cache_key(path, identity, salt) for path, identity in identities.items()}
-        hits = cache.get_many(k for k in known.values() if k not in _DECODED)
-        pending: list[Source] = []
-        for source in sources:
-            key = known.get(source.path)
-            cached = _DECODED.get(key) if key is not None else None
-            if cached is None and key in hits:
-                cached = _decode_or_none(source.path, hits[key])
-                if cached is not None and key is not None:
-                    _remember(key, cached)
-            if cached is not None:
-                results[source.path] = cached
-            else:
-                pending.append(source)
-        done = len(results)
+        plans = [_identities(r.sources, cache) for r in requests]
+        known = [
+            {path: cache_key(path, identity, salt) for path, identity in plan[0].items()}
+            for plan in plans
+        ]
+        hits = cache.get_many({k for keys in known for k in keys.values() if k not in _DECODED})
+        pending: list[tuple[int, Source]] = []
+        for i, request in enumerate(requests):
+            for source in request.sources:
+                cached = _cached(known[i].get(source.path), source.path, hits)
+                if cached is not None:
+                    results[i][source.path] = cached
+                else:
+                    pending.append((i, source))
+
+        def size(item: tuple[int, Source]) -> int:
+            return plans[item[0]][2].get(item[1].path, 0)
+
+        done = total - len(pending)
         if options.progress:
             options.progress(done, total)
-
         # Read the rest largest first, handing each file to the extractor as soon as it is read.
         extraction = Extraction(
-            jobs=options.jobs or default_jobs(),
-            expected_bytes=sum(sizes.get(s.path, 0) for s in pending),
+            jobs=options.jobs or default_jobs(), expected_bytes=sum(map(size, pending))
         )
-        keys: dict[str, str] = {}
+        waiting: dict[str, list[tuple[int, str]]] = {}  # key -> the (scan, path)s it answers
+        resolved: dict[str, FileResult] = {}
         fresh: dict[str, str] = {}
         recorded: dict[str, tuple[str, str]] = {}
         try:
-            for source in sorted(pending, key=lambda s: -sizes.get(s.path, 0)):
+            for i, source in sorted(pending, key=size, reverse=True):
+                path = source.path
+                key = known[i].get(path)
+                if key is not None and key in resolved:
+                    results[i][path] = resolved[key]
+                    done += 1
+                    continue
+                if key is not None and key in waiting:
+                    waiting[key].append((i, path))
+                    continue
                 try:
                     data = source.read()
                 except OSError as e:
                     reason = e.strerror or str(e)
-                    all_warnings.append(ScanWarning(source.path, 0, f"not scanned: {reason}"))
-                    results[source.path] = FileResult(source.path, (), unreadable=True)
+                    warnings[i].append(ScanWarning(path, 0, f"not scanned: {reason}"))
+                    results[i][path] = FileResult(path, (), unreadable=True)
                     done += 1
                     continue
-                key = known.get(source.path)
                 if key is None:
                     identity = content_identity(data)
-                    key = cache_key(source.path, identity, salt)
-                    signature = signatures.get(source.path)
+                    key = cache_key(path, identity, salt)
+                    signature = plans[i][1].get(path)
                     if signature is not None and source.file is not None:
                         recorded[str(source.file)] = (signature, identity)
-                    # The same bytes may have been scanned under another name for the file
-                    # (another clone, a stat that changed): look the content up.
+                    if key in waiting:
+                        waiting[key].append((i, path))
+                        continue
+                    # The same bytes may have been scanned before under another identity for
+                    # the file (another clone, a stat that changed): look the content up.
                     hit = cache.get_many([key]).get(key)
-                    cached = _decode_or_none(source.path, hit) if hit is not None else None
+                    cached = resolved.get(key) or (_decode_or_none(path, hit) if hit else None)
                     if cached is not None:
-                        results[source.path] = cached
+                        results[i][path] = resolved[key] = cached
                         done += 1
                         continue
-                keys[source.path] = key
-                quick = _without_parsing(source.path, data, options.include_generated)
+                quick = _without_parsing(path, data, options.include_generated)
                 if quick is not None:
-                    results[source.path] = quick
+                    results[i][path] = resolved[key] = quick
                     fresh[key] = encode(quick)
+                    _remember(key, quick)
                     done += 1
-                else:
-                    extraction.submit(source.path, data)
+                    continue
+                waiting[key] = [(i, path)]
+                extraction.submit(key, path, data)
             if options.progress:
                 options.progress(done, total)
-            for result, payload in extraction.results():
-                results[result.path] = result
-                fresh[keys[result.path]] = payload
-                _remember(keys[result.path], result)
-                done += 1
+            for key, result, payload in extraction.results():
+                fresh[key] = payload
+                _remember(key, result)
+                for i, path in waiting.pop(key):
+                    results[i][path] = result
+                    done += 1
                 if options.progress:
                     options.progress(done, total)
         finally:
@@ -317,6 +360,27 @@ def scan_sources(
         cache.stats_put_many(recorded, stat_time)
     finally:
         cache.close()
+    return [
+        _assemble(request, found, warns)
+        for request, found, warns in zip(requests, results, warnings, strict=True)
+    ]
+
+
+def _cached(key: str | None, path: str, hits: dict[str, str]) -> FileResult | None:
+    """The result for ``key`` from this process's memory or from the cache rows fetched."""
+    if key is None:
+        return None
+    cached = _DECODED.get(key)
+    if cached is None and key in hits:
+        cached = _decode_or_none(path, hits[key])
+        if cached is not None:
+            _remember(key, cached)
+    return cached
+
+
+def _assemble(
+    request: ScanRequest, results: dict[str, FileResult], warnings: list[ScanWarning]
+) -> ScanResult:
     sites: list[Site] = []
     scanned = skipped = generated = 0
     for path in sorted(results):
@@ -329,15 +393,15 @@ def scan_sources(
         else:
             scanned += 1
         sites.extend(result.sites)
-        all_warnings.extend(result.warnings)
+        warnings.extend(result.warnings)
     return ScanResult(
-        root=root,
-        rev=rev,
+        root=request.root,
+        rev=request.rev,
         files_scanned=scanned,
         files_skipped=skipped,
         generated_skipped=generated,
         sites=tuple(sites),
-        warnings=tuple(all_warnings),
+        warnings=tuple(warnings),
     )
 
 

@@ -39,46 +39,47 @@ def _warm_up() -> None:
     default_names()
 
 
-def _extract_batch(batch: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
-    """Run in a worker: each file's result, encoded for the cache."""
+def _extract_batch(batch: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
+    """Run in a worker: each file's result, encoded for the cache, with its tag."""
     from unsafe_audit.extract import extract_file
 
-    return [(path, encode(extract_file(path, data))) for path, data in batch]
+    return [(tag, path, encode(extract_file(path, data))) for tag, path, data in batch]
 
 
 class Extraction:
-    """Files go in with :meth:`submit`; :meth:`results` gives each one's result and encoding."""
+    """Files go in with :meth:`submit`; :meth:`results` gives each one's result and encoding,
+    with the tag it was submitted under (the same path can come twice, from two revisions)."""
 
     def __init__(self, *, jobs: int, expected_bytes: int) -> None:
         """``expected_bytes``: about how much will be submitted (decides whether to fork)."""
         self._parallel = jobs > 1 and expected_bytes >= PARALLEL_MIN_BYTES
         self._jobs = jobs
-        self._serial: list[tuple[str, bytes]] = []
-        self._batch: list[tuple[str, bytes]] = []
+        self._serial: list[tuple[str, str, bytes]] = []
+        self._batch: list[tuple[str, str, bytes]] = []
         self._batch_bytes = 0
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._futures: list[concurrent.futures.Future[list[tuple[str, str]]]] = []
+        self._futures: list[concurrent.futures.Future[list[tuple[str, str, str]]]] = []
 
-    def submit(self, path: str, data: bytes) -> None:
+    def submit(self, tag: str, path: str, data: bytes) -> None:
         if not self._parallel:
-            self._serial.append((path, data))
+            self._serial.append((tag, path, data))
         elif len(data) >= TASK_BYTES:
-            self._send([(path, data)])
+            self._send([(tag, path, data)])
         else:
-            self._batch.append((path, data))
+            self._batch.append((tag, path, data))
             self._batch_bytes += len(data)
             if self._batch_bytes >= TASK_BYTES:
                 self._flush()
 
-    def results(self) -> Iterator[tuple[FileResult, str]]:
-        """Every submitted file's result and cache encoding, in the order they complete."""
+    def results(self) -> Iterator[tuple[str, FileResult, str]]:
+        """Every submitted file's tag, result and cache encoding, in the order they complete."""
         if self._serial:
             # Imported only now: a scan answered from the cache never loads tree-sitter.
             from unsafe_audit.extract import extract_file
 
-            for path, data in self._serial:
+            for tag, path, data in self._serial:
                 result = extract_file(path, data)
-                yield result, encode(result)
+                yield tag, result, encode(result)
             self._serial.clear()
         self._flush()
         if not self._futures:
@@ -87,8 +88,8 @@ class Extraction:
 
         try:
             for future in concurrent.futures.as_completed(self._futures):
-                for path, payload in future.result():
-                    yield decode(path, payload), payload
+                for tag, path, payload in future.result():
+                    yield tag, decode(path, payload), payload
         finally:
             self.close()
 
@@ -103,7 +104,7 @@ class Extraction:
             self._send(self._batch)
             self._batch, self._batch_bytes = [], 0
 
-    def _send(self, batch: list[tuple[str, bytes]]) -> None:
+    def _send(self, batch: list[tuple[str, str, bytes]]) -> None:
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
