@@ -279,7 +279,8 @@ class _Matcher:
         """
         moves: Counter[tuple[str, str]] = Counter()
         prefixes: Counter[tuple[str, tuple[str, ...], tuple[str, ...]]] = Counter()
-        for h, (_, b) in sorted(self.result.items()):
+        # Insertion order does not matter: ties are broken by the sorts below.
+        for h, (_, b) in self.result.items():
             if b is None:
                 continue
             old, new = self.base[b], self.head[h]
@@ -308,7 +309,9 @@ class _Matcher:
         for b, site in enumerate(self.base):
             if b not in used:
                 out.append(SiteDelta(Status.REMOVED, None, site))
-        out.sort(key=lambda d: (_STATUS_ORDER[d.status], _order(d.site)))
+        # Head sites come in source order and removed ones after them, also in order, so a
+        # stable sort by status alone gives (status, source order) without a key per site.
+        out.sort(key=lambda d: _STATUS_ORDER[d.status])
         return Delta(tuple(out))
 
 
@@ -445,6 +448,8 @@ def _attribute_inner(code: str) -> str | None:
 
 
 def _edition_2024_sites(m: _Matcher, head_to_base_path: dict[str, str]) -> None:
+    if not m.head_left:
+        return  # every head site is paired: nothing edition 2024 could have created
     head_index = {(s.path, s.id): i for i, s in enumerate(m.head)}
     attrs_by_path: dict[str, list[tuple[int, str, str]]] = {}
     used_attrs: set[tuple[str, int]] = set()
