@@ -59,6 +59,8 @@ class Repository:
         self._repo = repo
         self._listings: dict[str, _TreeListing] = {}
         self._tags: list[tuple[str, str]] | None = None
+        self._commits: set[str] = set()
+        """Full shas already resolved to commits."""
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Repository:
@@ -131,6 +133,8 @@ class Repository:
 
     def resolve(self, rev: str) -> str:
         """The full sha of the commit that ``rev`` (branch, tag, sha, ``HEAD~2``...) names."""
+        if rev in self._commits:
+            return rev
         if not rev or rev.startswith("-") or "\n" in rev:
             raise GitError(f"unknown revision {rev!r}: not a branch, tag or commit name")
         status, out, _ = self._run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
@@ -147,7 +151,11 @@ class Repository:
                     "fetched; run `git fetch --unshallow --tags`"
                 )
             raise GitError(f"unknown revision {rev!r}: no such commit in {self.root}; {hint}")
-        return out.strip()
+        sha = out.strip()
+        # A full sha names the same commit forever: every later lookup of it (the listing and
+        # the scan of a revision each resolve it again) needs no `git rev-parse`.
+        self._commits.add(sha)
+        return sha
 
     def require_commit(self, rev: str) -> str:
         """Like :meth:`resolve`, but a commit missing from a shallow clone gets its own advice.
