@@ -166,20 +166,32 @@ class ResultCache:
     def enabled(self) -> bool:
         return self._db is not None
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+    def _rows_where_in(
+        self, table: str, columns: str, key_column: str, keys: Iterable[str]
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``table`` whose ``key_column`` is one of ``keys``, fetched in chunks that stay
+        under SQLite's limit on parameters; none when the cache is off or cannot be read."""
         if self._db is None:
-            return {}
+            return []
         wanted = list(keys)
-        found: dict[str, str] = {}
+        rows: list[tuple[Any, ...]] = []
         try:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                q = f"SELECT key, data FROM results WHERE key IN ({marks})"
-                found.update(self._db.execute(q, chunk).fetchall())
+                q = f"SELECT {columns} FROM {table} WHERE {key_column} IN ({marks})"
+                rows.extend(self._db.execute(q, chunk).fetchall())
         except sqlite3.Error:
-            return {}
-        return found
+            return []
+        return rows
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        """The cached results of these keys (those that have one)."""
+        return {
+            key: data
+            for key, data in self._rows_where_in("results", "key, data", "key", keys)
+            if isinstance(data, str)
+        }
 
     def put_many(self, items: Mapping[str, str]) -> None:
         if self._db is None or not items:
@@ -194,21 +206,12 @@ class ResultCache:
 
     def stats_get_many(self, paths: Iterable[str]) -> dict[str, StatEntry]:
         """The recorded stat entries of these absolute paths (those that have one)."""
-        if self._db is None:
-            return {}
-        wanted = list(paths)
-        found: dict[str, StatEntry] = {}
-        try:
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                q = f"SELECT path, signature, identity, recorded FROM stats WHERE path IN ({marks})"
-                for path, signature, identity, recorded in self._db.execute(q, chunk):
-                    if isinstance(recorded, int) and isinstance(identity, str):
-                        found[path] = StatEntry(str(signature), identity, recorded)
-        except sqlite3.Error:
-            return {}
-        return found
+        rows = self._rows_where_in("stats", "path, signature, identity, recorded", "path", paths)
+        return {
+            path: StatEntry(str(signature), identity, recorded)
+            for path, signature, identity, recorded in rows
+            if isinstance(recorded, int) and isinstance(identity, str)
+        }
 
     def stats_put_many(self, items: Mapping[str, tuple[str, str]], stat_time_ns: int) -> None:
         """Record ``path -> (stat signature, content identity)``. ``stat_time_ns`` must be a
