@@ -237,6 +237,29 @@ def test_git_work_tree_skips_ignored_files_and_includes_untracked_ones(
     assert doc["root"] == str(repo.path)
 
 
+def test_an_ignored_directory_named_on_the_command_line_is_scanned_as_a_plain_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A crate vendored into an ignored directory (or a package in an in-repo .venv): git lists
+    # none of its files, but the user asked for it by name, so it is walked instead.
+    repo = GitRepo.init(tmp_path / "ext")
+    make_crate(repo.path / "vendor" / "dep")
+    repo.write(".gitignore", "/vendor/\n")
+    repo.write("src/own.rs", "pub unsafe fn own() {}\n")
+    repo.commit("initial")
+
+    whole = scan_json(capsys, str(repo.path))
+    vendored = scan_json(capsys, str(repo.path / "vendor" / "dep"))
+
+    assert rows(whole) == [("unsafe_fn", "src/own.rs", 1)]
+    assert rows(vendored) == LIB_SITES + MEMORY_SITES
+    assert vendored["root"] == str(repo.path / "vendor" / "dep")
+    assert [w["message"] for w in vendored["warnings"]] == [
+        f"vendor/dep is ignored by git in {repo.path}; scanned as a plain directory"
+    ]
+    assert "warnings" in whole and whole["warnings"] == []
+
+
 def test_git_subdirectory_scan_uses_paths_and_ids_relative_to_the_repository_root(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -355,6 +355,13 @@ class Repository:
         }
         return sorted(paths)
 
+    def is_ignored(self, path: str) -> bool:
+        """Whether git ignores ``path`` (relative to the root), itself or by an ignored parent."""
+        status, _, err = self._run("check-ignore", "-q", "--", path)
+        if status not in (0, 1):
+            raise GitError(f"cannot ask git whether {path} is ignored: {err}")
+        return status == 0
+
     # -- configuration ------------------------------------------------------------------------
 
     def identity(self) -> str | None:

@@ -123,15 +123,25 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
                 f"--rev needs a git repository, and {path} is not inside one "
                 "(scan the directory without --rev)"
             )
-        files, warnings = _walk_plain(path)
-        root = path.resolve()
-        return scan_sources(str(root), None, _files(root, files), options, warnings)
+        return _scan_plain(path, options)
     with repo:
         sub = path.resolve().relative_to(repo.root.resolve()).as_posix()
         prefix = "" if sub == "." else sub + "/"
         if rev is None:
+            if sub != "." and repo.is_ignored(sub):
+                # Asked for by name, so scanned; listing it through git would find nothing.
+                note = ScanWarning(
+                    ".", 0, f"{sub} is ignored by git in {repo.root}; scanned as a plain directory"
+                )
+                return _scan_plain(path, options, [note])
             return scan_many([worktree_request(repo, prefix)], options)[0]
         return scan_revision(repo, rev, options, prefix=prefix)
+
+
+def _scan_plain(path: Path, options: ScanOptions, notes: Sequence[ScanWarning] = ()) -> ScanResult:
+    files, warnings = _walk_plain(path)
+    root = path.resolve()
+    return scan_sources(str(root), None, _files(root, files), options, [*notes, *warnings])
 
 
 def worktree_request(repo: history.Repository, prefix: str = "") -> ScanRequest:
