@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -21,7 +22,9 @@ from unsafe_audit.cache import EXTRACTOR_VERSION
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
 from unsafe_audit.model import FileResult
-from unsafe_audit.scan import ScanOptions, ScanResult, Source, scan_sources
+from unsafe_audit.pg_sys_names import TABLE_PATH
+from unsafe_audit.query_files import query_files
+from unsafe_audit.scan import ScanOptions, ScanResult, Source, extractor_salt, scan_sources
 
 LIB_RS = """\
 use pgrx::pg_sys;
@@ -379,3 +382,21 @@ def test_warm_scan_never_loads_the_parser(cache_home: Path, crate: Path) -> None
     assert runs[0].stderr.strip() == "True"  # the cold scan parsed
     assert runs[1].stderr.strip() == "False"
     assert runs[1].stdout == runs[0].stdout
+
+
+def test_the_cache_salt_follows_the_names_table_and_every_query_file(tmp_path: Path) -> None:
+    table = tmp_path / "names.tsv"
+    shutil.copy(TABLE_PATH, table)
+    queries = []
+    for scm in query_files():
+        queries.append(tmp_path / scm.name)
+        shutil.copy(scm, queries[-1])
+    before = extractor_salt(table, queries)
+    assert extractor_salt(table, queries) == before
+
+    queries[-1].write_text(queries[-1].read_text() + "\n(identifier) @extra\n")
+    edited_query = extractor_salt(table, queries)
+    table.write_bytes(table.read_bytes() + b"f\tnew_function\n")
+    edited_table = extractor_salt(table, queries)
+
+    assert len({before, edited_query, edited_table}) == 3

@@ -31,6 +31,7 @@ from unsafe_audit.errors import UsageError
 from unsafe_audit.generated import is_generated
 from unsafe_audit.model import FileResult, ScanWarning, Site
 from unsafe_audit.pg_sys_names import TABLE_PATH
+from unsafe_audit.query_files import query_files
 from unsafe_audit.scan_workers import Extraction, default_jobs
 
 if TYPE_CHECKING:
@@ -74,10 +75,18 @@ class ScanOptions:
     progress: Progress | None = None
 
 
+def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
+    """What besides a file's bytes decides its sites, for the cache key: editing the names
+    table or a query file must not serve results cached before the edit."""
+    digest = hashlib.blake2b(table.read_bytes(), digest_size=8)
+    for scm in queries:
+        digest.update(scm.name.encode() + b"\0" + scm.read_bytes())
+    return f"{EXTRACTOR_VERSION}:{digest.hexdigest()}"
+
+
 @functools.cache
 def _salt() -> str:
-    table = TABLE_PATH.read_bytes()
-    return f"{EXTRACTOR_VERSION}:{hashlib.blake2b(table, digest_size=8).hexdigest()}"
+    return extractor_salt(TABLE_PATH, query_files())
 
 
 def _has_pruned_dir(path: str) -> bool:

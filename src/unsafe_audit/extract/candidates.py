@@ -1,24 +1,47 @@
-"""Locate the syntax nodes that may be sites, without walking the whole tree.
+"""Locate the syntax nodes that may be sites, with the tree-sitter queries in ``queries/``.
 
-A tree-sitter query visits every node of a file on each run (about 0.1 s for one 2 MB bindings
-file, whatever the pattern), while sites sit on a few keywords: ``unsafe``, ``extern``,
-``pg_sys``, a macro's ``!``. So a byte regex finds those words and
-``descendant_for_byte_range`` fetches the leaf under each, which costs time in proportion to the
-number of candidates. Leaves in comments or strings are of other node types and fall away when
-the walker classifies them by their parent.
+The queries (``.scm`` package data) say what each keyword belongs to: ``unsafe.scm`` whether an
+``unsafe`` opens a block, a fn, an impl, a trait, an extern block or an attribute, or is part of a
+fn-pointer type; ``extern.scm``, ``module_paths.scm`` and ``macros.scm`` the FFI blocks, the paths
+through ``pg_sys`` and the token trees to re-parse. A query run over a whole tree visits every node
+(about 0.09 s for one 2 MB bindings file, whatever the pattern), while sites sit on a few words. So
+a byte search finds those words first, and each query runs only over the byte range of one word
+(``QueryCursor.set_byte_range``), which costs time in proportion to the number of words. A match
+counts only when its ``@keyword`` capture is the word found: matches of enclosing nodes that merely
+overlap the range fall away, and so do words in comments and strings, which no pattern matches.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
+
+from unsafe_audit.extract.parser import RUST
+from unsafe_audit.query_files import QUERY_DIR
 
 _MACRO_BANG_RE = re.compile(rb"!\s*[(\[{]")
 _FN_NAME_RE = re.compile(rb"\bfn\s+([A-Za-z_]\w*)")
 _CALLISH_RE = re.compile(rb"\b([A-Za-z_]\w*)\s*(?:\(|::\s*<)")
+
+
+@functools.cache
+def query(name: str) -> Query:
+    """The compiled query ``queries/<name>.scm``."""
+    return Query(RUST, (QUERY_DIR / f"{name}.scm").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """An ``unsafe`` keyword and the node that owns it, as ``unsafe.scm`` names it."""
+
+    role: str
+    """The capture name: ``unsafe_block``, ``unsafe_fn``, ``fn_pointer_type``, ``token_tree``..."""
+    owner: Node
+    keyword: Node
 
 
 @dataclass(slots=True)
@@ -27,10 +50,9 @@ class Candidates:
 
     unsafe_positions: list[int] = field(default_factory=list)
     """Byte offsets of every whole-word ``unsafe`` in the buffer (comments and strings too)."""
-    unsafe_keywords: list[Node] = field(default_factory=list)
-    """``unsafe`` keyword leaves (items, blocks, fn-pointer types, token trees)."""
-    unsafe_attributes: list[Node] = field(default_factory=list)
-    """The identifier ``unsafe`` that is the path of an attribute: ``#[unsafe(no_mangle)]``."""
+    unsafe_owners: list[Owned] = field(default_factory=list)
+    """Each ``unsafe`` in code, with what owns it (items, blocks, fn-pointer types, token trees,
+    and ``#[unsafe(..)]`` attributes)."""
     extern_blocks: list[Node] = field(default_factory=list)
     """``extern "ABI" { .. }`` blocks, with or without ``unsafe``."""
     pg_sys_paths: list[Node] = field(default_factory=list)
@@ -41,6 +63,26 @@ class Candidates:
     """Token trees of macro invocations."""
     macro_bodies: list[Node] = field(default_factory=list)
     """Right-hand token trees of ``macro_rules!`` rules."""
+
+
+def keyword_matches(
+    name: str, root: Node, positions: Iterable[int]
+) -> Iterator[dict[str, list[Node]]]:
+    """The matches of query ``name`` whose ``@keyword`` starts at one of ``positions``, plus
+    (with no ``@keyword``) the single-node captures that contain a position."""
+    cursor = QueryCursor(query(name))
+    for pos in positions:
+        cursor.set_byte_range(pos, pos + 1)
+        # Every pattern's nodes lie inside the top-level item holding the word, so the cursor
+        # starts there rather than stepping over the thousands of items a bindings file has.
+        for _, captures in cursor.matches(root.first_child_for_byte(pos) or root):
+            keyword = captures.get("keyword")
+            if keyword is None or keyword[0].start_byte == pos:
+                yield captures
+
+
+def _role(captures: dict[str, list[Node]]) -> tuple[str, Node]:
+    return next((k, v[0]) for k, v in captures.items() if k != "keyword")
 
 
 def _leaves(root: Node, data: bytes, pattern: re.Pattern[bytes]) -> Iterator[Node]:
@@ -70,17 +112,6 @@ def word_positions(data: bytes, word: bytes) -> list[int]:
     return found
 
 
-def _leaves_at(root: Node, positions: Iterable[int]) -> Iterator[Node]:
-    for pos in positions:
-        node = root.descendant_for_byte_range(pos, pos + 1)
-        if node is not None:
-            yield node
-
-
-def _word_leaves(root: Node, data: bytes, word: bytes) -> Iterator[Node]:
-    return _leaves_at(root, word_positions(data, word))
-
-
 def _dedupe(nodes: Iterable[Node]) -> list[Node]:
     seen: set[tuple[int, int, str]] = set()
     out: list[Node] = []
@@ -92,75 +123,35 @@ def _dedupe(nodes: Iterable[Node]) -> list[Node]:
     return out
 
 
-def scoped_path_at(ident: Node) -> Node | None:
-    """For an identifier that is a module segment (``pg_sys`` or an alias) of a path, the
-    ``scoped_identifier`` whose *name* is the item reached through that module."""
-    parent = ident.parent
-    if parent is None or parent.type != "scoped_identifier":
-        return None
-    path = parent.child_by_field_name("path")
-    if path is not None and path.start_byte == ident.start_byte and path.end_byte == ident.end_byte:
-        return parent  # `pg_sys::f`
-    name = parent.child_by_field_name("name")
-    if name is not None and name.start_byte == ident.start_byte:
-        outer = parent.parent  # `pgrx::pg_sys` is the path of `pgrx::pg_sys::f`
-        if outer is not None and outer.type == "scoped_identifier":
-            outer_path = outer.child_by_field_name("path")
-            if outer_path is not None and outer_path.start_byte == parent.start_byte:
-                return outer
-    return None
-
-
 def locate(root: Node, data: bytes) -> Candidates:
     """Every candidate node in a buffer's tree (``data`` is the buffer's bytes)."""
     found = Candidates()
     found.unsafe_positions = word_positions(data, b"unsafe")
-    for node in _leaves_at(root, found.unsafe_positions):
-        if node.type == "unsafe":
-            found.unsafe_keywords.append(node)
-        elif node.type == "identifier" and node.parent and node.parent.type == "attribute":
-            found.unsafe_attributes.append(node)
+    for captures in keyword_matches("unsafe", root, found.unsafe_positions):
+        role, owner = _role(captures)
+        found.unsafe_owners.append(Owned(role, owner, captures["keyword"][0]))
     if b"extern" in data:
-        blocks = []
-        for node in _word_leaves(root, data, b"extern"):
-            modifier = node.parent
-            if modifier is not None and modifier.type == "extern_modifier":
-                block = modifier.parent
-                if block is not None and block.type == "foreign_mod_item":
-                    blocks.append(block)
-        found.extern_blocks = _dedupe(blocks)
+        blocks = keyword_matches("extern", root, word_positions(data, b"extern"))
+        found.extern_blocks = _dedupe(c["extern_block"][0] for c in blocks)
     if b"pg_sys" in data:
         paths, uses = [], []
-        for node in _word_leaves(root, data, b"pg_sys"):
-            if node.type != "identifier":
-                continue
-            path = scoped_path_at(node)
-            if path is not None:
-                paths.append(path)
-            use = _enclosing_use(node)
-            if use is not None:
-                uses.append(use)
+        for captures in keyword_matches("module_paths", root, word_positions(data, b"pg_sys")):
+            if "path" in captures:
+                paths.append(captures["path"][0])
+            elif "use" in captures:
+                uses.append(captures["use"][0])
         found.pg_sys_paths = _dedupe(paths)
         found.uses = _dedupe(uses)
     if b"!" in data:
+        bangs = [m.start() for m in _MACRO_BANG_RE.finditer(data)]
+        if b"macro_rules" in data:
+            bangs += word_positions(data, b"macro_rules")
         args: list[Node] = []
-        for node in _leaves(root, data, _MACRO_BANG_RE):
-            inv = node.parent
-            if node.type == "!" and inv is not None and inv.type == "macro_invocation":
-                tt = next((c for c in inv.children if c.type == "token_tree"), None)
-                if tt is not None:
-                    args.append(tt)
-        found.macro_args = _dedupe(args)
         bodies: list[Node] = []
-        for node in _word_leaves(root, data, b"macro_rules") if b"macro_rules" in data else ():
-            definition = node.parent
-            if definition is None or definition.type != "macro_definition":
-                continue
-            for rule in definition.named_children:
-                if rule.type == "macro_rule":
-                    right = rule.child_by_field_name("right")
-                    if right is not None:
-                        bodies.append(right)
+        for captures in keyword_matches("macros", root, sorted(bangs)):
+            role, tree = _role(captures)
+            (args if role == "macro_args" else bodies).append(tree)
+        found.macro_args = _dedupe(args)
         found.macro_bodies = _dedupe(bodies)
     return found
 
@@ -168,17 +159,6 @@ def locate(root: Node, data: bytes) -> Candidates:
 def fn_names(data: bytes) -> set[str]:
     """Names of the fns defined in ``data`` (they shadow glob-imported pg_sys names)."""
     return {m.group(1).decode() for m in _FN_NAME_RE.finditer(data)}
-
-
-def _enclosing_use(node: Node) -> Node | None:
-    cur = node.parent
-    for _ in range(12):
-        if cur is None or cur.type in ("block", "source_file", "declaration_list", "token_tree"):
-            return None
-        if cur.type == "use_declaration":
-            return cur
-        cur = cur.parent
-    return None
 
 
 def identifiers_named(root: Node, data: bytes, names: Iterable[str]) -> list[Node]:
@@ -192,12 +172,13 @@ def identifiers_named(root: Node, data: bytes, names: Iterable[str]) -> list[Nod
 
 def alias_paths(root: Node, data: bytes, aliases: Iterable[str]) -> list[Node]:
     """``scoped_identifier`` nodes reached through a pg_sys alias: ``sys::f``."""
-    out = []
-    for ident in identifiers_named(root, data, aliases):
-        path = scoped_path_at(ident)
-        if path is not None:
-            out.append(path)
-    return _dedupe(out)
+    wanted = sorted(set(aliases), key=len, reverse=True)
+    if not wanted:
+        return []
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")\b")
+    positions = [m.start() for m in pattern.finditer(data)]
+    matches = keyword_matches("module_paths", root, positions)
+    return _dedupe(c["path"][0] for c in matches if "path" in c)
 
 
 def callable_identifiers(root: Node, data: bytes, names: frozenset[str]) -> list[Node]:

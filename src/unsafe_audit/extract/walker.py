@@ -185,10 +185,8 @@ class FileExtractor:
                     add_use_declaration(self.imports, use, scope.start_byte, scope.end_byte)
             if self.imports.globs:
                 self.fn_names = candidates.fn_names(buf.data)
-        for node in found.unsafe_keywords:
-            self._on_unsafe(buf, node)
-        for node in found.unsafe_attributes:
-            self._on_unsafe_attribute(buf, node)
+        for owned in found.unsafe_owners:
+            self._on_unsafe(buf, owned)
         for node in found.extern_blocks:
             if not any(c.type == "unsafe" for c in node.children):
                 ext = node.children[0] if node.children else node
@@ -252,40 +250,34 @@ class FileExtractor:
             self.accounted.add(raw.anchor)
 
     # ---------------------------------------------------------------- unsafe keywords
-    def _on_unsafe(self, buf: _Buffer, kw: Node) -> None:
-        parent = kw.parent
-        if parent is None:
-            return
-        kind = parent.type
-        if kind == "unsafe_block":
-            self._add(buf, SiteKind.UNSAFE_BLOCK, parent, kw, None)
-        elif kind == "function_modifiers":
-            item = parent.parent
-            if item is None:
-                return
-            if item.type in ("function_item", "function_signature_item"):
-                name = context.text(item.child_by_field_name("name"))
-                self._add(buf, SiteKind.UNSAFE_FN, item, kw, name)
-            elif item.type == "function_type":
-                self.accounted.add(buf.orig(kw.start_byte))  # fn-pointer type: not a site
-        elif kind == "impl_item":
-            trait = parent.child_by_field_name("trait")
-            ty = parent.child_by_field_name("type")
+    def _on_unsafe(self, buf: _Buffer, owned: candidates.Owned) -> None:
+        """One ``unsafe`` keyword, by the role ``queries/unsafe.scm`` gave it."""
+        role, owner, kw = owned.role, owned.owner, owned.keyword
+        if role == "unsafe_block":
+            self._add(buf, SiteKind.UNSAFE_BLOCK, owner, kw, None)
+        elif role == "unsafe_fn":
+            name = context.text(owner.child_by_field_name("name"))
+            self._add(buf, SiteKind.UNSAFE_FN, owner, kw, name)
+        elif role == "unsafe_impl":
+            trait = owner.child_by_field_name("trait")
+            ty = owner.child_by_field_name("type")
             label = (
                 context.text(ty)
                 if trait is None
                 else f"{context.text(trait)} for {context.text(ty)}"
             )
-            self._add(buf, SiteKind.UNSAFE_IMPL, parent, kw, label)
-        elif kind == "trait_item":
-            name = context.text(parent.child_by_field_name("name"))
-            self._add(buf, SiteKind.UNSAFE_TRAIT, parent, kw, name)
-        elif kind == "foreign_mod_item":
-            self._add(buf, SiteKind.UNSAFE_EXTERN_BLOCK, parent, kw, context.abi_of(parent))
-        elif kind == "token_tree_pattern":
-            self.accounted.add(buf.orig(kw.start_byte))  # a literal token in a macro matcher
-        elif kind == "token_tree":
-            outer = parent
+            self._add(buf, SiteKind.UNSAFE_IMPL, owner, kw, label)
+        elif role == "unsafe_trait":
+            name = context.text(owner.child_by_field_name("name"))
+            self._add(buf, SiteKind.UNSAFE_TRAIT, owner, kw, name)
+        elif role == "unsafe_extern_block":
+            self._add(buf, SiteKind.UNSAFE_EXTERN_BLOCK, owner, kw, context.abi_of(owner))
+        elif role == "unsafe_attribute":
+            self._attribute_site(buf, kw, owner)
+        elif role in ("fn_pointer_type", "matcher_token"):
+            self.accounted.add(buf.orig(kw.start_byte))  # not a site
+        elif role == "token_tree":
+            outer = owner
             while outer.parent is not None and outer.parent.type == "token_tree":
                 outer = outer.parent
             host = outer.parent
@@ -293,11 +285,6 @@ class FileExtractor:
                 self._attribute_site(buf, kw, host)
             elif host is not None and host.type == "token_tree_pattern":
                 self.accounted.add(buf.orig(kw.start_byte))
-
-    def _on_unsafe_attribute(self, buf: _Buffer, ident: Node) -> None:
-        attr = ident.parent
-        if attr is not None:
-            self._attribute_site(buf, ident, attr)
 
     def _attribute_site(self, buf: _Buffer, kw: Node, attr: Node) -> None:
         """``#[unsafe(x)]``, or ``unsafe(x)`` inside ``cfg_attr``: the site is ``unsafe(..)``."""
