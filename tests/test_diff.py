@@ -93,6 +93,20 @@ def test_changed_argument_of_a_pg_sys_call_is_changed() -> None:
     ]
 
 
+def test_a_call_that_now_goes_to_another_pg_sys_function_is_a_new_call() -> None:
+    # pgrx 0.12.6 did this: pg_sys::pgrx_list_nth -> pg_sys::list_nth. The block around it is
+    # the same site with other tokens; the call is to a function with another contract.
+    before = (
+        PG + "pub fn head(l: *mut pg_sys::List) {\n    unsafe { pg_sys::pgrx_list_nth(l, 0) };\n}\n"
+    )
+    after = before.replace("pgrx_list_nth", "list_nth")
+    assert rows({LIB: before}, {LIB: after}) == [
+        ("new", "pg_sys_call", LIB, 3),
+        ("changed", "unsafe_block", LIB, 3),
+        ("removed", "pg_sys_call", LIB, 3),
+    ]
+
+
 def test_edit_next_to_a_site_leaves_it_unchanged() -> None:
     head = {LIB: SAFE_FN.replace("let n = 8;", "let n = 16; // bigger")}
     assert rows({LIB: SAFE_FN}, head) == [
