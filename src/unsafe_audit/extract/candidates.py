@@ -163,19 +163,25 @@ def fn_names(data: bytes) -> set[str]:
 
 def identifiers_named(root: Node, data: bytes, names: Iterable[str]) -> list[Node]:
     """Identifier leaves whose text is one of ``names`` (outside comments and strings)."""
+    pattern = _words_re(names)
+    if pattern is None:
+        return []
+    return [n for n in _leaves(root, data, pattern) if n.type == "identifier"]
+
+
+def _words_re(names: Iterable[str]) -> re.Pattern[bytes] | None:
+    """A regex for any of ``names`` as a whole word (longest first), or None for no names."""
     wanted = sorted(set(names), key=len, reverse=True)
     if not wanted:
-        return []
-    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")\b")
-    return [n for n in _leaves(root, data, pattern) if n.type == "identifier"]
+        return None
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")\b")
 
 
 def alias_paths(root: Node, data: bytes, aliases: Iterable[str]) -> list[Node]:
     """``scoped_identifier`` nodes reached through a pg_sys alias: ``sys::f``."""
-    wanted = sorted(set(aliases), key=len, reverse=True)
-    if not wanted:
+    pattern = _words_re(aliases)
+    if pattern is None:
         return []
-    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")\b")
     positions = [m.start() for m in pattern.finditer(data)]
     matches = keyword_matches("module_paths", root, positions)
     return _dedupe(c["path"][0] for c in matches if "path" in c)
