@@ -285,6 +285,9 @@ class FileExtractor:
                 self._attribute_site(buf, kw, host)
             elif host is not None and host.type == "token_tree_pattern":
                 self.accounted.add(buf.orig(kw.start_byte))
+        else:
+            # queries/unsafe.scm and this dispatch disagree: a bug, never a silent miss.
+            raise AssertionError(f"unsafe.scm capture @{role} has no handler")
 
     def _attribute_site(self, buf: _Buffer, kw: Node, attr: Node) -> None:
         """``#[unsafe(x)]``, or ``unsafe(x)`` inside ``cfg_attr``: the site is ``unsafe(..)``."""
