@@ -36,6 +36,7 @@ from unsafe_audit.review import (
     build_items,
 )
 from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.source import Snapshot
 from unsafe_audit.tui import make_app
 
 KINDS = (SiteKind.UNSAFE_BLOCK, SiteKind.PG_SYS_CALL, SiteKind.UNSAFE_FN)
@@ -79,7 +80,8 @@ def synthetic(count: int) -> LoadedReview:
         status = (Status.NEW, Status.UNCHANGED, Status.CHANGED)[n % 3]
         reviews.append(SiteReview(SiteDelta(status, site, None), Review.MISSING, None, "", True))
     checklist = default_checklist()
-    items = build_items(reviews, checklist, head_source=sources.get)
+    files = Snapshot({path: text.encode() for path, text in sources.items()})
+    items = build_items(reviews, checklist, head_files=files)
     identity = SignOffIdentity("Bench <b@example.com>", "v1", "pgrx-ffi@1", "bench", lambda: "T")
     session = ReviewSession(items, checklist, identity, NullStore())
     return LoadedReview(session=session, title=f"benchmark: {count} sites")

@@ -172,3 +172,14 @@ class GitRepo:
             str(source.path.resolve()),
             path,
         )
+
+
+def git_dir_of(path: Path) -> Path:
+    """The git directory of the repository at ``path``, as git itself names it."""
+    out = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Path(out.stdout.strip())

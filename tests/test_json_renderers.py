@@ -12,7 +12,7 @@ import pytest
 from unsafe_audit import samples
 from unsafe_audit.commands.diff import delta_json, delta_line
 from unsafe_audit.commands.scan import site_json, site_line
-from unsafe_audit.compare import compare
+from unsafe_audit.compare import compare, sources_of_head_sites
 from unsafe_audit.diff import Status
 from unsafe_audit.model import Site, SiteId
 from unsafe_audit.scan import ScanOptions, scan_path
@@ -100,11 +100,13 @@ def test_diff_delta_line_is_json_dumps_of_the_contract_dict(
     sample_repos: dict[str, Path], name: str, base: str, head: str
 ) -> None:
     options = ScanOptions(use_cache=False)
-    with compare(sample_repos[name], base=base, head=head, options=options) as comparison:
-        deltas = comparison.delta.sites
-        statuses = {d.status for d in deltas}
-        for delta in deltas:
-            assert delta_line(delta, comparison) == json.dumps(delta_json(delta, comparison))
+    comparison = compare(
+        sample_repos[name], base=base, head=head, options=options, sources=sources_of_head_sites
+    )
+    deltas = comparison.delta.sites
+    statuses = {d.status for d in deltas}
+    for delta in deltas:
+        assert delta_line(delta, comparison) == json.dumps(delta_json(delta, comparison))
     # The pairs between them hold every status the renderer branches on.
     assert Status.UNCHANGED in statuses
 
@@ -112,8 +114,8 @@ def test_diff_delta_line_is_json_dumps_of_the_contract_dict(
 def test_diff_pairs_cover_changed_new_and_removed(sample_repos: dict[str, Path]) -> None:
     seen: set[Status] = set()
     for name, base, head in DIFF_PAIRS:
-        with compare(
+        comparison = compare(
             sample_repos[name], base=base, head=head, options=ScanOptions(use_cache=False)
-        ) as comparison:
-            seen |= {d.status for d in comparison.delta.sites}
+        )
+        seen |= {d.status for d in comparison.delta.sites}
     assert {Status.CHANGED, Status.NEW, Status.REMOVED, Status.MOVED} <= seen

@@ -20,7 +20,6 @@ from unsafe_audit.review import (
     ReviewSession,
     SignOffIdentity,
     build_items,
-    code_view,
 )
 from unsafe_audit.review_state import Review, SiteReview
 
@@ -199,22 +198,3 @@ def test_drafts_round_trip_and_reject_junk() -> None:
     assert Draft.from_json(draft.to_json()) == draft
     assert Draft.from_json({"answers": {"a": {"answer": "maybe"}}}) is None
     assert Draft.from_json([1]) is None
-
-
-def test_code_view_includes_the_fn_signature_and_attributes() -> None:
-    text = (
-        'use x;\n\n#[pg_guard]\npub unsafe extern "C" fn f() {\n'
-        "    let a = 1;\n    unsafe { g() }\n}\n"
-    )
-    site = Site(
-        id=SiteId("0" * 16),
-        kind=SiteKind.UNSAFE_BLOCK,
-        path="a.rs",
-        span=Span(6, 5, 6, 0, 0),
-        item="f",
-        token_hash="t",
-    )
-    view = code_view(text, site)
-    assert view.start_line == 3
-    assert view.text.splitlines()[0] == "#[pg_guard]"
-    assert view.site_lines == (6, 6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from types import ModuleType
 
@@ -12,8 +13,10 @@ from tests.gitrepo import GitRepo, isolate_git_config
 from unsafe_audit.commands import check as check_command
 from unsafe_audit.commands import prune as prune_command
 from unsafe_audit.commands import sign_off as sign_off_command
+from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError
-from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.model import Site, SiteId, SiteKind
+from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.scan import ScanOptions, scan_path
 
 LIB = (
@@ -243,26 +246,24 @@ def test_refuses_a_malformed_id(tmp_path: Path) -> None:
     assert refusal(repo, "abc", "--all-pass").startswith("'abc' is not a site id")
 
 
-def test_refuses_an_ambiguous_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refuses_an_ambiguous_prefix(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "ext")
     real = sites_of(repo)
+    # Two real sites given ids that share six digits (64-bit ids rarely do in a small repo).
     twins = [
-        s.__class__(**{**{f: getattr(s, f) for f in s.__slots__}, "id": f"abcdef00000000{i}{i}"})
-        for i, s in enumerate(real[:2])
+        dataclasses.replace(s, id=SiteId(f"abcdef00000000{i}{i}")) for i, s in enumerate(real[:2])
     ]
-    from unsafe_audit.scan import ScanResult
-
-    monkeypatch.setattr(
-        sign_off_command,
-        "scan_path",
-        lambda *a, **k: ScanResult(str(repo.path), None, 1, 0, 0, tuple(twins), ()),
-    )
-    message = refusal(repo, "abcdef", "--all-pass")
-    assert message == (
+    reviews = [
+        SiteReview(SiteDelta(Status.NEW, s, None), Review.MISSING, None, "", True) for s in twins
+    ]
+    with pytest.raises(UsageError) as caught:
+        sign_off_command.pick_site(reviews, "abcdef", "the work tree")
+    assert str(caught.value) == (
         "site id abcdef is ambiguous in the work tree: "
         f"abcdef0000000000 ({twins[0].kind.value} at src/lib.rs:{twins[0].line}); "
         f"abcdef0000000011 ({twins[1].kind.value} at src/lib.rs:{twins[1].line})"
     )
+    assert sign_off_command.pick_site(reviews, "abcdef000000001", "x").site == twins[1]
 
 
 def test_refuses_missing_answers(tmp_path: Path) -> None:

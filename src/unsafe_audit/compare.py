@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from unsafe_audit import history, releases
-from unsafe_audit.diff import Delta, SourceOf, classify
+from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
-from unsafe_audit.model import ScanWarning
+from unsafe_audit.model import ScanWarning, Side
 from unsafe_audit.scan import (
     ScanOptions,
     ScanResult,
@@ -25,40 +25,35 @@ from unsafe_audit.scan import (
     scan_many,
     worktree_request,
 )
+from unsafe_audit.source import EMPTY, Reader, Snapshot
+
+SourceNeeds = Callable[[Path, Delta], tuple[Iterable[str], Iterable[str]]]
+"""Given the repository root and the delta, the paths whose bytes to keep while the repository
+is open: (base paths, head paths)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
-    """One side of a comparison."""
+def no_sources(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+    """Keep no file's bytes (``check`` without hints, ``prune``)."""
+    del root, delta
+    return (), ()
 
-    ref: str | None
-    """The name the revision was given or chosen by (``v0.2.0``, ``HEAD``); None for the work
-    tree and for the empty base of a first release."""
-    commit: str | None
-    """Full sha of the commit compared; None for the work tree and for a first release."""
-    working_tree: bool = False
-    """True when this side is the files on disk, uncommitted edits included."""
-    based_on: str | None = None
-    """For the work tree: the sha of the commit checked out (HEAD), if there is one."""
 
-    @property
-    def label(self) -> str:
-        """A short name for people: ``v0.2.0``, ``working tree``, ``nothing (first release)``."""
-        if self.working_tree:
-            return "working tree"
-        if self.ref is not None:
-            return self.ref
-        if self.commit is not None:
-            return self.commit[:12]
-        return "nothing (first release)"
+def sources_of_head_sites(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+    """Keep every head file that holds a site, and the base files of sites that changed."""
+    del root
+    head = {d.head.path for d in delta.sites if d.head is not None}
+    base = {d.base.path for d in delta.sites if d.base is not None and d.status.needs_review}
+    return base, head
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """The classified sites of head against base, and how to read either side's files."""
+    """The classified sites of head against base: plain values, no open repository."""
 
     root: Path
     """The repository's top directory (its git directory when bare)."""
+    git_dir: Path
+    """The repository's git directory (review drafts and the review lock live in it)."""
     base: Side
     head: Side
     reason: str
@@ -68,77 +63,51 @@ class Comparison:
     """Problems scanning head (files not scanned, submodules skipped)."""
     submodules: tuple[str, ...]
     """Submodule paths in head, which are not scanned."""
-    base_source: SourceOf
-    """Base text of a file by path (None if absent). Valid until the comparison is closed."""
-    head_source: SourceOf
-    """Head text of a file by path (None if absent). Valid until the comparison is closed."""
-    _repo: history.Repository
+    base_files: Snapshot
+    """The base files that were asked for (see :data:`SourceNeeds`)."""
+    head_files: Snapshot
+    """The head files that were asked for; the work tree is read from disk on demand."""
+    release: str
+    """What an entry signed off against head records as its ``release`` (asked for with
+    ``identity``; else the head's label)."""
+    reviewer: str | None = None
+    """``Name <email>`` from the repository's git config, when it has one."""
 
     @property
     def first_release(self) -> bool:
         """True when there was no base to compare with, so every site is new."""
         return self.base.commit is None
 
-    @property
-    def repository(self) -> history.Repository:
-        """The repository compared (open until the comparison is closed)."""
-        return self._repo
 
-    def close(self) -> None:
-        """Stop the git processes that read base and head blobs."""
-        self._repo.close()
+def _blob_reader(repo: history.Repository, commit: str) -> Reader:
+    blobs = {e.path: e.blob_sha for e in repo.rust_files(commit)}
 
-    def __enter__(self) -> Comparison:
-        return self
+    def read(path: str) -> bytes | None:
+        sha = blobs.get(path)
+        return repo.read_blob(sha) if sha is not None else None
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    return read
 
 
-class _BlobSource:
-    """File texts of one revision, read from git objects on first use and kept."""
+def _disk_reader(root: Path) -> Reader:
+    def read(path: str) -> bytes | None:
+        try:
+            return (root / path).read_bytes()
+        except OSError:
+            return None
 
-    def __init__(self, repo: history.Repository, commit: str) -> None:
-        self._repo = repo
-        self._blobs = {e.path: e.blob_sha for e in repo.rust_files(commit)}
-        self._texts: dict[str, str | None] = {}
-
-    def __call__(self, path: str) -> str | None:
-        if path not in self._texts:
-            sha = self._blobs.get(path)
-            data = self._repo.read_blob(sha) if sha is not None else None
-            # surrogateescape round-trips every byte, so byte spans still slice correctly.
-            self._texts[path] = None if data is None else data.decode("utf-8", "surrogateescape")
-        return self._texts[path]
+    return read
 
 
-class _DiskSource:
-    """File texts of the work tree, read on first use and kept."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._texts: dict[str, str | None] = {}
-
-    def __call__(self, path: str) -> str | None:
-        if path not in self._texts:
-            try:
-                text: str | None = (
-                    (self._root / path).read_bytes().decode("utf-8", "surrogateescape")
-                )
-            except OSError:
-                text = None
-            self._texts[path] = text
-        return self._texts[path]
-
-
-def _no_source(path: str) -> str | None:
-    del path
-    return None
+def release_label(repo: history.Repository, head: Side) -> str:
+    """The ``release`` an entry records: the tag or short sha, or ``working tree of v0.3.0``."""
+    if not head.working_tree:
+        if head.ref and head.ref != head.commit:
+            return head.ref
+        return (head.commit or "")[:12]
+    if repo.has_commits:
+        return f"working tree of {repo.describe_rev('HEAD')}"
+    return "working tree"
 
 
 def _first_release_error(repo: history.Repository, head: str) -> GitError:
@@ -162,6 +131,9 @@ def compare(
     head: str | None = None,
     allow_first_release: bool = False,
     options: ScanOptions | None = None,
+    sources: SourceNeeds = no_sources,
+    identity: bool = False,
+    no_base: bool = False,
 ) -> Comparison:
     """Classify the sites of ``head`` (None: the work tree) against ``base``.
 
@@ -169,7 +141,10 @@ def compare(
     version (see :meth:`history.Repository.previous_release`). Without any, raises
     :class:`GitError` unless ``allow_first_release``, in which case every site is new.
     ``path`` may be a directory inside the repository; only files under it are compared.
-    Close the result (or use ``with``) when done reading sources.
+    The repository is open only inside this call: the bytes of the files ``sources`` names
+    are read before it returns. With ``identity``, also what a sign-off records: the release
+    label and the reviewer from git config (three more git calls, so only when asked).
+    With ``no_base``, nothing is compared: every head site is new.
     """
     options = options or ScanOptions()
     try:
@@ -179,11 +154,24 @@ def compare(
             f"{path} is not inside a git repository; diff compares git revisions "
             "(use `unsafe-audit scan` for a plain directory)"
         ) from e
-    try:
-        return _compare(repo, path, base, head, allow_first_release, options)
-    except BaseException:
-        repo.close()
-        raise
+    with repo:
+        comparison = _compare(
+            repo,
+            path,
+            None if no_base else base,
+            head,
+            allow_first_release or no_base,
+            options,
+            sources,
+            no_base=no_base,
+        )
+        if identity:
+            comparison = dataclasses.replace(
+                comparison,
+                release=release_label(repo, comparison.head),
+                reviewer=repo.identity(),
+            )
+        return comparison
 
 
 def _compare(
@@ -193,6 +181,9 @@ def _compare(
     head: str | None,
     allow_first_release: bool,
     options: ScanOptions,
+    sources: SourceNeeds,
+    *,
+    no_base: bool = False,
 ) -> Comparison:
     if repo.is_bare and head is None:
         raise GitError(
@@ -212,7 +203,7 @@ def _compare(
         base_side = Side(ref=base, commit=base_commit)
         reason = f"{base} was given with --base"
     else:
-        choice = repo.previous_release(head_commit) if repo.has_commits else None
+        choice = repo.previous_release(head_commit) if repo.has_commits and not no_base else None
         if choice is None:
             if not allow_first_release:
                 raise _first_release_error(repo, head_name)
@@ -237,38 +228,52 @@ def _compare(
 
     if head_commit is not None:
         head_side = Side(ref=head, commit=head_commit)
-        head_source: SourceOf = _BlobSource(repo, head_commit)
+        head_files = Snapshot(reader=_blob_reader(repo, head_commit))
         submodules = repo.submodules(head_commit)
         warnings = list(head_scan.warnings)
     else:
         based_on = repo.resolve("HEAD") if repo.has_commits else None
         head_side = Side(ref=None, commit=None, working_tree=True, based_on=based_on)
-        head_source = _DiskSource(root)
+        head_files = Snapshot(reader=_disk_reader(root))
         submodules = repo.submodules(based_on) if based_on is not None else []
         warnings = list(head_scan.warnings) + [
             ScanWarning(s, 0, "submodule not scanned (scan it on its own)")
             for s in submodules
             if s.startswith(prefix)
         ]
-    base_source: SourceOf = _BlobSource(repo, base_commit) if base_commit else _no_source
+    base_files = Snapshot(reader=_blob_reader(repo, base_commit)) if base_commit else EMPTY
     delta = classify(
         base_scan.sites if base_scan else (),
         head_scan.sites,
-        base_source=base_source,
-        head_source=head_source,
+        base_source=_text_of(base_files),
+        head_source=_text_of(head_files),
     )
+    base_paths, head_paths = sources(root, delta)
+    base_files.load(base_paths).frozen()
+    head_files.load(head_paths)
+    if not head_side.working_tree:
+        head_files.frozen()  # the work tree stays readable from disk; blobs need the repository
     return Comparison(
         root=root,
+        git_dir=repo.git_dir,
         base=base_side,
         head=head_side,
         reason=reason,
         delta=delta,
         warnings=tuple(warnings),
         submodules=tuple(s for s in submodules if s.startswith(prefix)),
-        base_source=base_source,
-        head_source=head_source,
-        _repo=repo,
+        base_files=base_files,
+        head_files=head_files,
+        release=head_side.label,
     )
+
+
+def _text_of(files: Snapshot) -> Callable[[str], str | None]:
+    def text(path: str) -> str | None:
+        data = files.data(path)
+        return None if data is None else data.decode("utf-8", "surrogateescape")
+
+    return text
 
 
 def _scan_both(

@@ -88,6 +88,11 @@ class Site:
         """Shortcut for ``span.line``."""
         return self.span.line
 
+    @property
+    def label(self) -> str:
+        """How people are told which site: ``unsafe_block at src/lib.rs:12``."""
+        return f"{self.kind.value} at {self.path}:{self.span.line}"
+
 
 @dataclass(frozen=True, slots=True)
 class ScanWarning:
@@ -116,3 +121,29 @@ class FileResult:
     """True when the file was recognised as generated code (and skipped unless asked for)."""
     unreadable: bool = False
     """True when the file could not be searched at all (not UTF-8, say); see ``warnings``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of a comparison: a revision, the work tree, or nothing (a first release)."""
+
+    ref: str | None
+    """The name the revision was given or chosen by (``v0.2.0``, ``HEAD``); None for the work
+    tree and for the empty base of a first release."""
+    commit: str | None
+    """Full sha of the commit compared; None for the work tree and for a first release."""
+    working_tree: bool = False
+    """True when this side is the files on disk, uncommitted edits included."""
+    based_on: str | None = None
+    """For the work tree: the sha of the commit checked out (HEAD), if there is one."""
+
+    @property
+    def label(self) -> str:
+        """A short name for people: ``v0.2.0``, ``working tree``, ``nothing (first release)``."""
+        if self.working_tree:
+            return "working tree"
+        if self.ref is not None:
+            return self.ref
+        if self.commit is not None:
+            return self.commit[:12]
+        return "nothing (first release)"

@@ -1,7 +1,8 @@
-"""Tests generated from every hint rule's VALID / INVALID snippets, Fixit-style.
+"""Tests generated from every hint rule's VALID / INVALID snippets, as Fixit means them.
 
-A VALID snippet marks each line the rule must report with ``// <- hint``; the rule must report
-exactly those lines. An INVALID snippet must produce no hint of the rule.
+An INVALID snippet is code the rule must flag: it marks each line the rule must report with
+``// <- hint``, and the rule must report exactly those lines. A VALID snippet is code that is
+fine: it must produce no hint of the rule.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pytest
 
 from unsafe_audit.checklist import default_checklist
 from unsafe_audit.extract import extract_file
-from unsafe_audit.hints import ALL_RULES, HintContext, HintRule
+from unsafe_audit.hints.registry import ALL_RULES
+from unsafe_audit.hints.rule import HintContext, HintRule
 
 MARKER = "// <- hint"
 PATH = "src/lib.rs"
@@ -28,18 +30,18 @@ def _marked_lines(snippet: str) -> set[int]:
     return {n for n, text in enumerate(lines, start=1) if MARKER in text}
 
 
-def _cases(valid: bool) -> list[object]:
+def _cases(flagged: bool) -> list[object]:
     return [
         pytest.param(rule, snippet, id=f"{rule.id}-{i}")
         for rule in ALL_RULES
-        for i, snippet in enumerate(rule.VALID if valid else rule.INVALID)
+        for i, snippet in enumerate(rule.INVALID if flagged else rule.VALID)
     ]
 
 
-@pytest.mark.parametrize(("rule", "snippet"), _cases(valid=True))
+@pytest.mark.parametrize(("rule", "snippet"), _cases(flagged=True))
 def test_rule_reports_exactly_the_marked_lines(rule: HintRule, snippet: str) -> None:
     expected = _marked_lines(snippet)
-    assert expected, "a VALID snippet must mark at least one line"
+    assert expected, "an INVALID snippet must mark at least one line"
     hints = list(rule.check(_context(snippet)))
     assert {h.line for h in hints} == expected
     assert all(h.hint_id == rule.id and h.items == rule.items for h in hints)
@@ -47,8 +49,8 @@ def test_rule_reports_exactly_the_marked_lines(rule: HintRule, snippet: str) -> 
     assert all(h.evidence for h in hints)
 
 
-@pytest.mark.parametrize(("rule", "snippet"), _cases(valid=False))
-def test_rule_stays_silent_on_invalid_snippet(rule: HintRule, snippet: str) -> None:
+@pytest.mark.parametrize(("rule", "snippet"), _cases(flagged=False))
+def test_rule_stays_silent_on_valid_snippet(rule: HintRule, snippet: str) -> None:
     assert MARKER not in snippet
     assert [str(h) for h in rule.check(_context(snippet))] == []
 
@@ -67,5 +69,5 @@ def test_every_rule_names_only_items_of_the_default_checklist() -> None:
 
 def test_every_rule_has_valid_and_invalid_snippets() -> None:
     for rule in ALL_RULES:
-        assert rule.VALID and rule.INVALID, rule.id
+        assert rule.INVALID and rule.VALID, rule.id
         assert rule.title, rule.id

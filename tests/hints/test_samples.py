@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from unsafe_audit.extract import extract_file
-from unsafe_audit.hints import ALL_RULES, ScanHints, hints_for, hints_for_scan
+from unsafe_audit.hints.registry import ALL_RULES, ScanHints, hints_for, hints_for_scan
 from unsafe_audit.model import Site
 from unsafe_audit.samples import sample_dir
+from unsafe_audit.source import Snapshot
 
 
 def _scan(tree: Path) -> tuple[list[Site], dict[str, bytes]]:
@@ -61,13 +62,13 @@ PG_CACHE_V020 = {
 def test_pg_cache_v0_2_0_hints_are_exactly_the_ones_read_from_the_code() -> None:
     tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
     sites, files = _scan(tree)
-    assert _locations(hints_for_scan(sites, files.__getitem__)) == PG_CACHE_V020
+    assert _locations(hints_for_scan(sites, Snapshot(files))) == PG_CACHE_V020
 
 
 def test_pg_cache_v0_2_0_hints_attach_to_the_sites_they_are_about() -> None:
     tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
     sites, files = _scan(tree)
-    result = hints_for_scan(sites, files.__getitem__)
+    result = hints_for_scan(sites, Snapshot(files))
     by_id = {s.id: s for s in sites}
     attached = {
         (h.hint_id, by_id[sid].kind.value, by_id[sid].line)
@@ -92,7 +93,7 @@ def test_pg_cache_v0_2_0_hints_attach_to_the_sites_they_are_about() -> None:
 def test_pg_hooks_0_2_0_unguarded_hook_and_unchecked_tuptable() -> None:
     tree = sample_dir("pg_hooks") / "releases" / "0.2.0"
     sites, files = _scan(tree)
-    found = _locations(hints_for_scan(sites, files.__getitem__))
+    found = _locations(hints_for_scan(sites, Snapshot(files)))
     others = {loc for loc in found if loc[0] != "safety-comment-missing"}
     assert others == {
         # `pg_hooks_executor_end` is unsafe extern "C-unwind" without #[pg_guard].
@@ -111,7 +112,7 @@ def test_hints_for_scan_reads_each_file_once_and_orders_hints_per_site() -> None
         reads.append(path)
         return files[path]
 
-    result = hints_for_scan(sites, read)
+    result = hints_for_scan(sites, Snapshot(reader=read))
     assert reads == sorted(files)
     for hints in result.by_site.values():
         keys = [(h.line, h.hint_id) for h in hints]

@@ -18,16 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any, assert_never
 
+from unsafe_audit.audit import AuditRequest, HintScope, load_audit
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
-from unsafe_audit.compare import compare
 from unsafe_audit.errors import UsageError
-from unsafe_audit.hints import hints_for_scan
-from unsafe_audit.hints.interface import Hint
-from unsafe_audit.ledger import Entry, Ledger, signature_problem
-from unsafe_audit.model import SiteId
+from unsafe_audit.ledger import Entry, signature_problem
 from unsafe_audit.report.interface import CheckReport, Formatter
-from unsafe_audit.review_state import EntryProblem, review_sites
+from unsafe_audit.review_state import EntryProblem
 
 
 class CheckFormat(enum.StrEnum):
@@ -116,35 +113,33 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         if not signers.is_file():
             raise UsageError(f"--allowed-signers {signers}: no such file")
         problem = functools.partial(_signature_problem, signers)
-    options = scan_options(args)
-    with compare(
-        args.path, base=args.base, head=args.head, allow_first_release=True, options=options
-    ) as comparison:
-        for warning in comparison.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        ledger = Ledger.load(comparison.root, args.ledger)
-        state = review_sites(
-            comparison.delta, ledger.entries, only_changed=args.only_changed, problem=problem
-        )
-        hints: dict[SiteId, list[Hint]] = {}
-        if args.format == CheckFormat.MARKDOWN.value:
+    audit = load_audit(
+        AuditRequest(
+            path=args.path,
+            base=args.base,
+            head=args.head,
+            ledger=args.ledger,
+            options=scan_options(args),
+            only_changed=args.only_changed,
+            problem=problem,
             # Evidence for the people reading the report; only where a sign-off is needed.
-            blocking = [r.site for r in state.sites if r.blocking]
-            source = comparison.head_source
-
-            def read(path: str) -> bytes:
-                return (source(path) or "").encode("utf-8", "surrogateescape")
-
-            hints = hints_for_scan(blocking, read).by_site
-        return CheckReport(
-            base=comparison.base,
-            head=comparison.head,
-            reason=comparison.reason,
-            state=state,
-            ledger=ledger.display,
-            require_signatures=args.require_signatures,
-            hints=hints,
+            hints=HintScope.BLOCKING
+            if args.format == CheckFormat.MARKDOWN.value
+            else HintScope.NONE,
         )
+    )
+    comparison = audit.comparison
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return CheckReport(
+        base=comparison.base,
+        head=comparison.head,
+        reason=comparison.reason,
+        state=audit.state,
+        ledger=audit.ledger.display,
+        require_signatures=args.require_signatures,
+        hints=audit.hints.by_site,
+    )
 
 
 def _signature_problem(signers: Path, entry: Entry) -> str | None:

@@ -16,10 +16,10 @@ from typing import Any, TextIO, assert_never
 
 from unsafe_audit import json_document as js
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
-from unsafe_audit.compare import Comparison, Side, compare
-from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
+from unsafe_audit.compare import Comparison, compare
+from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.markdown_text import code_span, fence
-from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.model import Side, Site, SiteKind
 
 SCHEMA_VERSION = 1
 # Longest code shown per site in Markdown; a PR comment has a size limit and a reviewer has the
@@ -74,30 +74,39 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     options = scan_options(args)
-    with compare(
+    comparison = compare(
         args.path,
         base=args.base,
         head=args.head,
         allow_first_release=args.allow_first_release,
         options=options,
-    ) as comparison:
-        print(
-            f"unsafe-audit: comparing {comparison.head.label} with {comparison.base.label}: "
-            f"{comparison.reason}",
-            file=sys.stderr,
-        )
-        for warning in comparison.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        fmt = DiffFormat(args.format)
-        if fmt is DiffFormat.TABLE:
-            write_table(comparison, sys.stdout, show_unchanged=args.show_unchanged)
-        elif fmt is DiffFormat.JSON:
-            write_json(comparison, sys.stdout)
-        elif fmt is DiffFormat.MARKDOWN:
-            write_markdown(comparison, sys.stdout)
-        else:
-            assert_never(fmt)
+        sources=_shown_code,
+    )
+    print(
+        f"unsafe-audit: comparing {comparison.head.label} with {comparison.base.label}: "
+        f"{comparison.reason}",
+        file=sys.stderr,
+    )
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    fmt = DiffFormat(args.format)
+    if fmt is DiffFormat.TABLE:
+        write_table(comparison, sys.stdout, show_unchanged=args.show_unchanged)
+    elif fmt is DiffFormat.JSON:
+        write_json(comparison, sys.stdout)
+    elif fmt is DiffFormat.MARKDOWN:
+        write_markdown(comparison, sys.stdout)
+    else:
+        assert_never(fmt)
     return 0
+
+
+def _shown_code(root: Path, delta: Delta) -> tuple[set[str], set[str]]:
+    """The files whose code the outputs show: both sides of changed sites, head of new ones."""
+    del root
+    base = {d.base.path for d in delta.sites if d.base is not None and d.status is Status.CHANGED}
+    head = {d.head.path for d in delta.sites if d.head is not None and d.status.needs_review}
+    return base, head
 
 
 # -- JSON ------------------------------------------------------------------------------------------
@@ -140,10 +149,20 @@ def delta_json(delta: SiteDelta, comparison: Comparison) -> dict[str, Any]:
         "after": None,
     }
     if delta.status is Status.CHANGED:
-        out["before"], out["after"] = before_after(
-            delta, base_source=comparison.base_source, head_source=comparison.head_source
-        )
+        out["before"], out["after"] = _before_after(comparison, delta)
     return out
+
+
+def _before_after(
+    comparison: Comparison, delta: SiteDelta, *, whole_lines: bool = False
+) -> tuple[str | None, str | None]:
+    """The base and head code of a site (None for a missing side)."""
+    before = after = None
+    if delta.base is not None:
+        before = comparison.base_files.code(delta.base, whole_lines=whole_lines)
+    if delta.head is not None:
+        after = comparison.head_files.code(delta.head, whole_lines=whole_lines)
+    return before, after
 
 
 _NEEDS_REVIEW = frozenset(s for s in Status if s.needs_review)
@@ -159,9 +178,7 @@ def delta_line(delta: SiteDelta, comparison: Comparison) -> str:
     status, kind = delta.status, site.kind
     before = after = None
     if status is Status.CHANGED:
-        before, after = before_after(
-            delta, base_source=comparison.base_source, head_source=comparison.head_source
-        )
+        before, after = _before_after(comparison, delta)
     if head is not None:
         hs = head.span
         head_part = (
@@ -348,12 +365,7 @@ def _write_review_site(comparison: Comparison, d: SiteDelta, out: TextIO) -> Non
         f"#### {d.status.value}: {code_span(s.kind.value)} in {_md_label(s)} — {_link(s)}\n\n"
     )
     if d.status is Status.CHANGED and d.base is not None and d.head is not None:
-        before, after = before_after(
-            d,
-            base_source=comparison.base_source,
-            head_source=comparison.head_source,
-            whole_lines=True,
-        )
+        before, after = _before_after(comparison, d, whole_lines=True)
         if before is not None:
             out.write(f"Before ({_link(d.base)} in {comparison.base.label}):\n\n")
             out.write(fence(_clip(before)) + "\n")
@@ -361,7 +373,7 @@ def _write_review_site(comparison: Comparison, d: SiteDelta, out: TextIO) -> Non
             out.write(f"After ({_link(d.head)}):\n\n")
             out.write(fence(_clip(after)) + "\n")
     elif d.head is not None:
-        code = site_code(d.head, comparison.head_source, whole_lines=True)
+        code = comparison.head_files.code(d.head, whole_lines=True)
         if code is not None:
             out.write(fence(_clip(code)) + "\n")
     if s.safety_comment is None and s.kind in (SiteKind.UNSAFE_BLOCK, SiteKind.UNSAFE_IMPL):

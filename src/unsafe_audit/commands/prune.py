@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from unsafe_audit.audit import AuditRequest, load_audit
 from unsafe_audit.commands.ledger_option import add_ledger_option
-from unsafe_audit.compare import compare
-from unsafe_audit.ledger import Ledger
-from unsafe_audit.review_state import review_sites
 from unsafe_audit.scan import ScanOptions
 
 
@@ -43,11 +41,12 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
-    with compare(
-        args.path, base=args.base, head=args.head, allow_first_release=True, options=options
-    ) as comparison:
-        ledger = Ledger.load(comparison.root, args.ledger)
-        orphaned = review_sites(comparison.delta, ledger.entries).orphaned
+    audit = load_audit(
+        AuditRequest(
+            path=args.path, base=args.base, head=args.head, ledger=args.ledger, options=options
+        )
+    )
+    ledger, orphaned = audit.ledger, audit.state.orphaned
     verb = "deleted" if args.apply else "would delete"
     for entry in orphaned:
         if args.apply:

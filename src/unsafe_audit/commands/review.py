@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from unsafe_audit import __version__, history
-from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
+from unsafe_audit.commands.checklist import add_checklist_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import UsageError
+from unsafe_audit.review_loader import ReviewRequest, load_review, make_loader
 
-if TYPE_CHECKING:
-    from unsafe_audit.compare import Comparison
-    from unsafe_audit.review import LoadedReview, Loader, ProgressCallback
+__all__ = ["ReviewRequest", "add_parser", "load_review", "make_loader", "open_review", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,162 +54,6 @@ def add_review_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reviewer", metavar="'NAME <EMAIL>'", help="override the git config identity")
     add_ledger_option(p)
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
-
-
-@dataclass
-class ReviewRequest:
-    """What to load: the arguments of ``review`` as plain values (tests build these directly)."""
-
-    path: Path
-    base: str | None = None
-    head: str | None = None
-    checklists: Sequence[str] = ()
-    allow_first_release: bool = False
-    reviewer: str | None = None
-    ledger: str | None = None
-    use_cache: bool = True
-    cache_dir: Path | None = None
-    clock: Callable[[], str] | None = None
-    """A ``() -> str`` timestamp for entries; default now (or ``SOURCE_DATE_EPOCH``)."""
-    extra_notices: list[str] = field(default_factory=list)
-
-
-def git_dir_of(root: Path) -> Path:
-    """The git directory of the repository at ``root`` (drafts and the lock live there)."""
-    with history.Repository.open(root) as repo:
-        return repo.git_dir
-
-
-def make_loader(request: ReviewRequest) -> Loader:
-    """The loader the app runs in its worker: compare, ledger, hints, drafts, lock."""
-
-    def load(progress: ProgressCallback) -> LoadedReview:
-        return load_review(request, progress)
-
-    return load
-
-
-def load_review(request: ReviewRequest, progress: ProgressCallback | None = None) -> LoadedReview:
-    """Build the :class:`~unsafe_audit.review.LoadedReview` for ``request``."""
-    from unsafe_audit.commands.sign_off import reviewed_at
-    from unsafe_audit.compare import compare
-    from unsafe_audit.drafts import DraftFile, GuardedLedger, ReviewLock
-    from unsafe_audit.hints import hints_for_scan
-    from unsafe_audit.ledger import Ledger
-    from unsafe_audit.review import LoadedReview, ReviewSession, SignOffIdentity, build_items
-    from unsafe_audit.review_state import review_sites
-    from unsafe_audit.scan import ScanOptions
-
-    def say(stage: str, done: int = 0, total: int = 0) -> None:
-        if progress is not None:
-            progress(stage, done, total)
-
-    checklist = build_checklist(list(request.checklists))
-    options = ScanOptions(
-        use_cache=request.use_cache,
-        cache_dir=request.cache_dir,
-        progress=lambda done, total: say("Scanning Rust files…", done, total),
-    )
-    say("Comparing with the previous release…")
-    with compare(
-        request.path,
-        base=request.base,
-        head=request.head,
-        allow_first_release=request.allow_first_release,
-        options=options,
-    ) as comparison:
-        root = comparison.root
-        say("Reading the ledger…")
-        ledger = Ledger.load(root, request.ledger)
-        state = review_sites(comparison.delta, ledger.entries)
-        heads = [r.site for r in state.sites]
-        say("Looking for hints…")
-        head_source = comparison.head_source
-
-        def read(path: str) -> bytes:
-            text = head_source(path)
-            return b"" if text is None else text.encode("utf-8", "surrogateescape")
-
-        hints = hints_for_scan(heads, read)
-        say("Preparing the queue…")
-        items = build_items(
-            state.sites,
-            checklist,
-            hints=hints.by_site,
-            head_source=head_source,
-            base_source=comparison.base_source,
-        )
-        release = _release(comparison)
-        title = f"{root.name}: {comparison.base.label} → {release}"
-        notices = [f"warning: {w}" for w in comparison.warnings[:5]]
-        repo = comparison.repository
-        git_dir = repo.git_dir
-        reviewer = _reviewer(repo, request.reviewer)
-
-    if not reviewer:
-        notices.append(
-            "no reviewer identity: set git config user.name and user.email (or pass "
-            "--reviewer 'Name <email>') before signing off"
-        )
-    lock = ReviewLock.in_git_dir(git_dir)
-    holder = lock.acquire()
-    read_only = (
-        None
-        if holder is None
-        else f"another unsafe-audit review ({holder}) is open on this repository; quit it to "
-        "review here (this one shows the sites but saves nothing)"
-    )
-    draft_file = DraftFile.in_git_dir(git_dir)
-    drafts = draft_file.load()
-    if draft_file.warning:
-        notices.append(draft_file.warning)
-    identity = SignOffIdentity(
-        reviewer=reviewer,
-        release=release,
-        checklist=" + ".join(checklist.parts) or f"{checklist.id}@{checklist.version}",
-        tool=f"unsafe-audit {__version__}",
-        clock=request.clock or reviewed_at,
-    )
-    session = ReviewSession(
-        items,
-        checklist,
-        identity,
-        GuardedLedger(ledger, root),
-        drafts=drafts,
-        draft_sink=None if read_only else draft_file,
-        read_only=read_only,
-    )
-    resumed = [d for d in session.drafts if d in {i.id for i in session.items}]
-    if resumed:
-        notices.append(f"resumed {len(resumed)} draft(s) from the last review")
-    return LoadedReview(
-        session=session,
-        title=title,
-        notices=notices + request.extra_notices,
-        close=lock.release,
-    )
-
-
-def _release(comparison: Comparison) -> str:
-    """The ``release`` recorded in entries, as ``sign-off`` records it."""
-    head = comparison.head
-    if not head.working_tree:
-        return str(head.ref if head.ref and head.ref != head.commit else (head.commit or "")[:12])
-    try:
-        with history.Repository.open(comparison.root) as repo:
-            if repo.has_commits:
-                return f"working tree of {repo.describe_rev('HEAD')}"
-    except Exception:
-        pass
-    return "working tree"
-
-
-def _reviewer(repo: history.Repository, override: str | None) -> str:
-    if override:
-        from unsafe_audit.commands.sign_off import check_reviewer
-
-        return check_reviewer(override)
-    return repo.identity() or ""
 
 
 def request_from(args: argparse.Namespace, path: Path) -> ReviewRequest:

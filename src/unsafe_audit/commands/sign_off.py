@@ -16,33 +16,37 @@ since), else from its ``// SAFETY:`` comment; ``--justification-from-safety`` as
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from unsafe_audit import __version__, history
-from unsafe_audit.checklist import Checklist, Item
+from unsafe_audit.audit import Audit, AuditRequest, load_audit
+from unsafe_audit.checklist import Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
-from unsafe_audit.ledger import (
-    DEFAULT_LEDGER_DIR,
-    Answer,
-    Entry,
-    Ledger,
-    Verdict,
-    sign_entry,
-)
+from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Answer, Verdict, sign_entry
 from unsafe_audit.model import Site, SiteKind
-from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.scan import ScanOptions
+from unsafe_audit.signoff import (
+    Gap,
+    Problem,
+    Proposal,
+    SignOffIdentity,
+    build_entry,
+    check_reviewer,
+    checklist_label,
+    offered_justification,
+    problems,
+    reviewed_at,
+)
 
-MIN_PREFIX = 6
 _PREFIX = re.compile(r"[0-9a-f]{6,16}\Z")
-_REVIEWER = re.compile(r"\S.*<[^<>\s]+@[^<>\s]+>\Z")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -102,54 +106,68 @@ def add_parser(subparsers: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The site being signed off, and where it was found."""
+    """The site being signed off, what the audit says of it, and where."""
 
-    site: Site
-    root: Path
-    release: str
+    review: SiteReview
+    audit: Audit
+
+    @property
+    def site(self) -> Site:
+        return self.review.site
+
+    @property
+    def root(self) -> Path:
+        return self.audit.root
 
 
-def find_site(path: Path, prefix: str, rev: str | None, options: ScanOptions) -> Found:
-    """The one site whose id starts with ``prefix`` in the work tree (or ``rev``)."""
+def find_site(args: argparse.Namespace, options: ScanOptions) -> Found:
+    """The one head site whose id starts with ``args.site_id``, from the audit pipeline."""
+    prefix, rev = args.site_id, args.rev
     if not _PREFIX.match(prefix):
         raise UsageError(
             f"{prefix!r} is not a site id: give 6 to 16 lowercase hex digits "
             "(ids are listed by `unsafe-audit check` and `unsafe-audit scan`)"
         )
+    request = AuditRequest(
+        path=args.path, head=rev, ledger=args.ledger, options=options, identity=True
+    )
     try:
-        repo = history.Repository.open(path)
-    except history.NotARepository as e:
-        raise UsageError(f"{path} is not inside a git repository; the ledger lives in one") from e
-    with repo:
-        if repo.is_bare and rev is None:
-            raise UsageError(f"{repo.root} is a bare repository; name the revision with --rev")
-        root = repo.root
-        if rev is not None:
-            sha = repo.resolve(rev)
-            release = rev if rev != sha else sha[:12]
-        elif repo.has_commits:
-            release = f"working tree of {repo.describe_rev('HEAD')}"
+        audit = load_audit(request)
+    except GitError as e:
+        if isinstance(e.__cause__, history.NotARepository):
+            raise UsageError(
+                f"{args.path} is not inside a git repository; the ledger lives in one"
+            ) from e
+        if "no release tag" not in str(e):
+            # The previous release cannot be read (a shallow clone, say): sign off against
+            # head alone, with nothing earlier to offer as a justification.
+            audit = load_audit(replace(request, no_base=True))
         else:
-            release = "working tree"
-    sites = scan_path(root, rev, options).sites
-    matches = sorted({s.id: s for s in sites if s.id.startswith(prefix)}.values(), key=_order)
+            raise
     where = rev if rev is not None else "the work tree"
+    return Found(pick_site(audit.state.sites, prefix, where), audit)
+
+
+def pick_site(reviews: Sequence[SiteReview], prefix: str, where: str) -> SiteReview:
+    """The one site whose id starts with ``prefix``; refuses none and several."""
+    matches = sorted(
+        {r.site.id: r for r in reviews if r.site.id.startswith(prefix)}.values(),
+        key=lambda r: _order(r.site),
+    )
     if not matches:
         raise UsageError(f"unknown site id {prefix}: no site in {where} has an id starting so")
     if len(matches) > 1:
-        listing = "; ".join(f"{s.id} ({s.kind.value} at {s.path}:{s.line})" for s in matches)
+        listing = "; ".join(f"{r.site.id} ({r.site.label})" for r in matches)
         raise UsageError(f"site id {prefix} is ambiguous in {where}: {listing}")
-    return Found(matches[0], root, release)
+    return matches[0]
 
 
 def _order(site: Site) -> tuple[str, int, str]:
     return (site.path, site.line, site.id)
 
 
-def parse_answers(
-    values: list[str], items: tuple[Item, ...], kind: SiteKind, all_pass: bool
-) -> tuple[tuple[str, Answer], ...]:
-    """The answers in checklist order; refuses unknown, repeated, inapplicable or missing ones."""
+def parse_answers(values: list[str], items: Sequence[Item], kind: SiteKind) -> dict[str, Answer]:
+    """The answers given, by item id; refuses malformed, unknown, inapplicable or repeated ones."""
     applicable = {item.id for item in items}
     given: dict[str, Answer] = {}
     for value in values:
@@ -172,145 +190,111 @@ def parse_answers(
         if item_id in given:
             raise UsageError(f"--answer: item {item_id!r} answered twice")
         given[item_id] = Answer(verdict, note.strip() or None)
-    missing = [item.id for item in items if item.id not in given]
-    if missing and not all_pass:
-        raise UsageError(
-            f"missing answers for a {kind.value} site: {', '.join(missing)} "
-            "(give --answer ITEM=pass|fail|n/a for each, or --all-pass for the rest)"
-        )
-    return tuple((item.id, given.get(item.id, Answer(Verdict.PASS))) for item in items)
-
-
-def choose_pattern(checklist: Checklist, kind: SiteKind, given: str | None) -> str:
-    """The lifetime pattern to record; refuses an unknown one, or none where one applies."""
-    known = [p.id for p in checklist.lifetime_patterns]
-    if given is None:
-        if checklist.pattern_applies(kind):
-            raise UsageError(
-                f"a {kind.value} site needs --pattern, the lifetime pattern it follows: "
-                f"{', '.join(known)}"
-            )
-        return "n/a"
-    if given not in known:
-        raise UsageError(
-            f"--pattern {given!r}: unknown lifetime pattern (known: {', '.join(known)})"
-        )
     return given
 
 
-def _stale_entry(
-    found: Found, ledger: Ledger, rev: str | None, options: ScanOptions
-) -> Entry | None:
-    """The sign-off this site had before its code changed, if there is one."""
-    own = ledger.entries.get(found.site.id)
-    if own is not None and own.token_hash != found.site.token_hash:
-        return own
-    from unsafe_audit.compare import compare
-
-    try:
-        with compare(found.root, head=rev, allow_first_release=True, options=options) as c:
-            for d in c.delta.sites:
-                if d.head is not None and d.head.id == found.site.id and d.base is not None:
-                    return ledger.entries.get(d.base.id)
-    except GitError:
-        # No previous release can be read (a shallow clone): there is simply nothing to offer.
-        return None
-    return None
-
-
-def choose_justification(
-    args: argparse.Namespace, found: Found, ledger: Ledger, options: ScanOptions, has_fail: bool
-) -> str:
-    """The justification to record; see the module doc for the seeding order."""
+def choose_justification(args: argparse.Namespace, found: Found) -> tuple[str, bool]:
+    """The justification to record, and whether the reviewer wrote it (see the module doc)."""
     if args.justification is not None:
-        if not args.justification.strip():
-            raise UsageError("--justification is empty; say why the site is sound")
-        return str(args.justification).strip()
-    if has_fail:
-        raise UsageError(
+        return str(args.justification).strip(), True
+    stale = None
+    if not args.justification_from_safety and found.review.review is Review.STALE:
+        stale = found.review.entry
+    seeded = offered_justification(found.site, stale.justification if stale else None)
+    if seeded:
+        source = f"the stale sign-off for {stale.release}" if stale else "its // SAFETY: comment"
+        print(f"unsafe-audit: justification taken from {source}", file=sys.stderr)
+    return seeded, False
+
+
+def _refusal(problem: Problem, args: argparse.Namespace, site: Site, known: Sequence[str]) -> str:
+    """How the command line words a gap in the sign-off (see :mod:`unsafe_audit.signoff`)."""
+    kind = site.kind.value
+    gap = problem.gap
+    if gap is Gap.NO_ITEMS:
+        return f"the checklist has no item for a {kind} site"
+    if gap is Gap.UNANSWERED:
+        return (
+            f"missing answers for a {kind} site: {', '.join(problem.items)} "
+            "(give --answer ITEM=pass|fail|n/a for each, or --all-pass for the rest)"
+        )
+    if gap is Gap.NO_PATTERN:
+        return f"a {kind} site needs --pattern, the lifetime pattern it follows: {', '.join(known)}"
+    if gap is Gap.UNKNOWN_PATTERN:
+        return f"--pattern {args.pattern!r}: unknown lifetime pattern (known: {', '.join(known)})"
+    if gap is Gap.NO_JUSTIFICATION:
+        if args.justification is not None:
+            return "--justification is empty; say why the site is sound"
+        return (
+            f"no justification: site {site.id} has no // SAFETY: comment and no earlier "
+            "sign-off to start from; pass --justification TEXT"
+        )
+    if gap is Gap.FAIL_NEEDS_OWN_WORDS:
+        return (
             "a fail answer needs --justification saying why the site ships anyway "
             "(a seeded SAFETY comment does not say that)"
         )
-    seeded: str | None = None
-    source = ""
-    if not args.justification_from_safety:
-        stale = _stale_entry(found, ledger, args.rev, options)
-        if stale is not None:
-            seeded, source = stale.justification, f"the stale sign-off for {stale.release}"
-    if seeded is None and found.site.safety_comment:
-        seeded, source = found.site.safety_comment, "its // SAFETY: comment"
-    if seeded is None or not seeded.strip():
-        raise UsageError(
-            f"no justification: site {found.site.id} has no // SAFETY: comment and no earlier "
-            "sign-off to start from; pass --justification TEXT"
-        )
-    print(f"unsafe-audit: justification taken from {source}", file=sys.stderr)
-    return seeded.strip()
-
-
-def check_reviewer(value: str) -> str:
-    """A --reviewer value, checked to be ``Name <email>``."""
-    stripped = value.strip()
-    if not _REVIEWER.match(stripped):
-        raise UsageError(f"--reviewer {value!r}: expected 'Name <email>'")
-    return stripped
-
-
-def reviewer_of(path: Path, override: str | None) -> str:
-    """``Name <email>`` from --reviewer, else from git config."""
-    if override is not None:
-        return check_reviewer(override)
-    with history.Repository.open(path) as repo:
-        identity = repo.identity()
-    if identity is None:
-        raise UsageError(
+    if gap is Gap.NO_REVIEWER:
+        return (
             "no reviewer: set git config user.name and user.email, or pass "
             "--reviewer 'Name <email>'"
         )
-    return identity
+    assert_never(gap)
 
 
-def reviewed_at() -> str:
-    """Now in UTC; ``SOURCE_DATE_EPOCH`` pins it, for reproducible entries and tests."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = (
-        datetime.fromtimestamp(int(epoch), UTC) if epoch and epoch.isdigit() else datetime.now(UTC)
-    )
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+_CLI_ORDER = (
+    Gap.UNANSWERED,
+    Gap.NO_ITEMS,
+    Gap.UNKNOWN_PATTERN,
+    Gap.NO_PATTERN,
+    Gap.FAIL_NEEDS_OWN_WORDS,
+    Gap.NO_JUSTIFICATION,
+    Gap.NO_REVIEWER,
+)
+"""The order the command line reports gaps in: the first one is the error."""
 
 
 def run(args: argparse.Namespace) -> int:
     options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
     checklist = build_checklist(args.checklists)
-    found = find_site(args.path, args.site_id, args.rev, options)
-    ledger = Ledger.load(found.root, args.ledger)  # a corrupt ledger stops us before any work
+    reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
+    found = find_site(args, options)
     site = found.site
-    answers = parse_answers(args.answers, checklist.items_for(site.kind), site.kind, args.all_pass)
-    if not answers:
-        raise UsageError(f"the checklist has no item for a {site.kind.value} site")
-    pattern = choose_pattern(checklist, site.kind, args.pattern)
-    has_fail = any(a.verdict is Verdict.FAIL for _, a in answers)
-    justification = choose_justification(args, found, ledger, options, has_fail)
-    entry = Entry(
-        site=site.id,
-        kind=site.kind,
-        path=site.path,
-        item=site.item,
-        token_hash=site.token_hash,
-        release=found.release,
-        checklist=" + ".join(checklist.parts) or f"{checklist.id}@{checklist.version}",
-        tool=f"unsafe-audit {__version__}",
-        reviewer=reviewer_of(found.root, args.reviewer),
-        reviewed_at=reviewed_at(),
-        lifetime_pattern=pattern,
+    items = checklist.items_for(site.kind)
+    answers = parse_answers(args.answers, items, site.kind)
+    if args.all_pass:
+        answers = {i.id: answers.get(i.id, Answer(Verdict.PASS)) for i in items}
+    justification, own = choose_justification(args, found)
+    known = [p.id for p in checklist.lifetime_patterns]
+    proposal = Proposal(
+        site=site,
+        items=items,
+        pattern_applies=checklist.pattern_applies(site.kind),
+        known_patterns=known,
         answers=answers,
+        pattern=args.pattern,
         justification=justification,
+        own_justification=own,
     )
+    reviewer = reviewer or found.audit.comparison.reviewer or ""
+    gaps = {p.gap: p for p in problems(proposal, reviewer)}
+    for gap in _CLI_ORDER:
+        if gap in gaps:
+            raise UsageError(_refusal(gaps[gap], args, site, known))
+    identity = SignOffIdentity(
+        reviewer=reviewer,
+        release=found.audit.comparison.release,
+        checklist=checklist_label(checklist),
+        tool=f"unsafe-audit {__version__}",
+        clock=reviewed_at,
+    )
+    entry = build_entry(proposal, identity)
     if args.sign_with is not None:
         entry = sign_entry(entry, args.sign_with)
+    ledger = found.audit.ledger
     replaced = site.id in ledger.entries
     target = ledger.save(entry)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
-    print(f"{verb} {site.id} ({site.kind.value} at {site.path}:{site.line}): {rel}")
+    print(f"{verb} {site.id} ({site.label}): {rel}")
     return 0

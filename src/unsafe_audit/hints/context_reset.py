@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import Site, SiteKind
 
 _RESETS = frozenset(
@@ -25,7 +26,7 @@ class ContextReset(HintRule):
     id = "context-reset"
     items = ("reset-no-dangling", "no-drop-on-reset")
     title = "MemoryContextReset / MemoryContextDelete call"
-    VALID = (
+    INVALID = (
         """
         pub fn reset_cache_context() {
             if let Some(ctx) = CACHE_CONTEXT.get() {
@@ -47,7 +48,7 @@ class ContextReset(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         fn clear_rust_side(map: &mut HashMap<String, String>) {
             map.clear();

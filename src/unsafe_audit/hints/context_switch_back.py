@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unsafe_audit.extract.syntax import Exit, FnInfo
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 
 _SWITCH = "MemoryContextSwitchTo"
 _CURRENT = "CurrentMemoryContext"
@@ -30,7 +31,7 @@ class ContextSwitchBack(HintRule):
     id = "context-switch-back"
     items = ("ctx-owner", "copy-to-outlive")
     title = "MemoryContextSwitchTo / CurrentMemoryContext write not switched back on every path"
-    VALID = (
+    INVALID = (
         """
         pub fn copy_if_small(bytes: &[u8]) -> Option<*mut u8> {
             let previous = unsafe { pg_sys::MemoryContextSwitchTo(cache_context()) }; // <- hint
@@ -80,7 +81,7 @@ class ContextSwitchBack(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         pub fn in_cache_context<T>(f: impl FnOnce() -> T) -> T {
             let ctx = cache_context();

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from unsafe_audit.extract.syntax import StaticDecl
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import Site, SiteKind
 
 # pg_sys typedefs that are pointers into context memory (`pub type Relation = *mut RelationData`).
@@ -45,7 +46,7 @@ class LongLivedStatic(HintRule):
     title = (
         "static / OnceCell / OnceLock / thread_local! holding a MemoryContext, pointer or borrow"
     )
-    VALID = (
+    INVALID = (
         """
         static LAST: OnceLock<&'static str> = OnceLock::new(); // <- hint
         """,
@@ -74,7 +75,7 @@ class LongLivedStatic(HintRule):
         > = OnceCell::new();
         """,
     )
-    INVALID = (
+    VALID = (
         """
         static STORE: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
         static CAPACITY: Mutex<usize> = Mutex::new(1024);

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 
 _PANICKING = frozenset(
     {
@@ -29,7 +30,7 @@ class PanicInExtern(HintRule):
     id = "panic-in-extern"
     items = ("pg-guard",)
     title = 'unwrap / expect / panic! / indexing in an extern "C" fn without #[pg_guard]'
-    VALID = (
+    INVALID = (
         """
         #[unsafe(no_mangle)]
         extern "C" fn my_hook(q: *mut pg_sys::Query) {
@@ -61,7 +62,7 @@ class PanicInExtern(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         #[pg_guard]
         pub extern "C-unwind" fn _PG_init() {

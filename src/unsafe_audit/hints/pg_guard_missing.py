@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 
 
 class PgGuardMissing(HintRule):
@@ -13,7 +14,7 @@ class PgGuardMissing(HintRule):
     id = "pg-guard-missing"
     items = ("pg-guard",)
     title = 'extern "C" / "C-unwind" fn without #[pg_guard]'
-    VALID = (
+    INVALID = (
         """
         #[no_mangle]
         pub extern "C" fn abi_version() -> u32 { // <- hint
@@ -38,7 +39,7 @@ class PgGuardMissing(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         #[pg_guard]
         pub extern "C-unwind" fn _PG_init() {}

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from unsafe_audit.extract.syntax import FnInfo
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 
 _RAW_TYPE = re.compile(
     r"^\s*(?:\*\s*(?:const|mut)\b|(?:pg_sys\s*::\s*)?(?:Relation|TupleDesc|HeapTuple|"
@@ -28,7 +29,7 @@ class RawDerefNoNullCheck(HintRule):
     id = "raw-deref-no-null-check"
     items = ("null-check",)
     title = "raw pointer dereference with no NULL check in the same fn"
-    VALID = (
+    INVALID = (
         """
         unsafe fn form(cache_id: i32, key: pg_sys::Datum) -> pg_sys::Oid {
             let tup = pg_sys::SearchSysCache1(cache_id, key);
@@ -53,7 +54,7 @@ class RawDerefNoNullCheck(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         unsafe fn form(cache_id: i32, key: pg_sys::Datum) -> Option<pg_sys::Oid> {
             let tup = pg_sys::SearchSysCache1(cache_id, key);

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import SiteKind
 
 _RAW_ERROR_FNS = frozenset(
@@ -34,7 +35,7 @@ class RawErrorCalls(HintRule):
     id = "raw-error-calls"
     items = ("pgrx-error-macros", "no-use-after-throw")
     title = "raw errstart / errfinish / pg_re_throw (and errmsg...) through pg_sys"
-    VALID = (
+    INVALID = (
         """
         fn warn_missing() {
             unsafe {
@@ -60,7 +61,7 @@ class RawErrorCalls(HintRule):
         }
         """,
     )
-    INVALID = (
+    VALID = (
         """
         fn fail(key: &str) {
             error!("no such key {key}");

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from unsafe_audit.hints.interface import Hint, HintContext, HintRule
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import SiteKind
 
 _COMMENTED_KINDS = frozenset(
@@ -27,7 +28,7 @@ class SafetyCommentMissing(HintRule):
     id = "safety-comment-missing"
     items = ("safety-comment",)
     title = "no // SAFETY: comment (or # Safety doc section for an unsafe fn or trait)"
-    VALID = (
+    INVALID = (
         """
         fn read(p: *const u8) -> u8 {
             unsafe { *p } // <- hint
@@ -57,7 +58,7 @@ class SafetyCommentMissing(HintRule):
         pub extern "C-unwind" fn hook() {}
         """,
     )
-    INVALID = (
+    VALID = (
         """
         fn read(p: &u8) -> u8 {
             // SAFETY: `p` is a reference, so it is valid and aligned.

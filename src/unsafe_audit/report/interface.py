@@ -7,9 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from unsafe_audit.compare import Side
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.model import SiteId
+from unsafe_audit.model import Side, SiteId
 from unsafe_audit.review_state import ReviewState
 
 JSON_SCHEMA_VERSION = 1

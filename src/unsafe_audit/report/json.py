@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from unsafe_audit.compare import Side
 from unsafe_audit.json_document import write_document
+from unsafe_audit.model import Side
 from unsafe_audit.report.interface import JSON_SCHEMA_VERSION, CheckReport, Formatter
 from unsafe_audit.review_state import SiteReview
 

@@ -1,0 +1,136 @@
+"""The one audit pipeline: head against base, the ledger, and the hints, as plain values.
+
+``check``, ``review``, ``prune`` and ``sign-off`` all start here::
+
+    repository --compare--> delta --ledger--> review state --hints--> Audit
+
+:func:`load_audit` opens the repository, scans and classifies both sides (see
+:mod:`unsafe_audit.compare`), reads the ledger, judges every head site against it (see
+:mod:`unsafe_audit.review_state`), runs the hint rules where asked, and closes the repository
+before it returns. What it returns holds no live resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from unsafe_audit.compare import Comparison, compare
+from unsafe_audit.diff import Delta
+from unsafe_audit.hints.registry import ScanHints, hints_for_scan
+from unsafe_audit.ledger import Ledger
+from unsafe_audit.review_state import EntryProblem, ReviewState, review_sites
+from unsafe_audit.scan import ScanOptions
+
+
+class HintScope(Enum):
+    """Which head sites the hint rules look at."""
+
+    NONE = "none"
+    """No hints (``prune``, ``sign-off``, formats that show none)."""
+    BLOCKING = "blocking"
+    """The sites that need a sign-off (what a report shows evidence for)."""
+    ALL = "all"
+    """Every head site (the review shows hints for each)."""
+
+
+Progress = Callable[[str, int, int], None]
+"""Called while loading with (stage, done, total); total 0 when unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRequest:
+    """What to audit, as plain values: the options every audit command shares."""
+
+    path: Path
+    """The repository, or a crate directory inside it."""
+    base: str | None = None
+    """Compare with this revision instead of the previous release tag."""
+    head: str | None = None
+    """Audit this committed revision instead of the work tree."""
+    allow_first_release: bool = True
+    """With no earlier release tag, treat every site as new instead of failing."""
+    ledger: str | None = None
+    """The ledger directory relative to the repository root (None: the default)."""
+    options: ScanOptions = field(default_factory=ScanOptions)
+    only_changed: bool = False
+    """Only new and changed sites and stale sign-offs block."""
+    problem: EntryProblem | None = None
+    """Rejects otherwise valid entries (a signature that does not verify)."""
+    hints: HintScope = HintScope.NONE
+    base_code: bool = False
+    """Keep the base code of changed sites (the review shows their diff)."""
+    identity: bool = False
+    """Also read what a sign-off records: the release label and the git reviewer."""
+    no_base: bool = False
+    """Compare with nothing: every head site is new (when no base can be read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Head against base, judged against the ledger: everything the commands report."""
+
+    comparison: Comparison
+    """The two sides, the delta, and the file bytes that were kept."""
+    ledger: Ledger
+    """The ledger as read from the work tree."""
+    state: ReviewState
+    """Each head site's review state, and the orphaned entries."""
+    hints: ScanHints
+    """What the hint rules saw, for the sites in the request's scope."""
+
+    @property
+    def root(self) -> Path:
+        """The repository's top directory."""
+        return self.comparison.root
+
+
+def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit:
+    """Compare, read the ledger, judge every head site, and run the hints in scope."""
+
+    def say(stage: str) -> None:
+        if progress is not None:
+            progress(stage, 0, 0)
+
+    judged: list[tuple[Ledger, ReviewState]] = []
+
+    def judge(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+        # Inside the comparison, while the repository is open: the ledger decides which
+        # files' bytes the hints need, and those are read before it closes.
+        say("Reading the ledger…")
+        ledger = Ledger.load(root, request.ledger)
+        state = review_sites(
+            delta, ledger.entries, only_changed=request.only_changed, problem=request.problem
+        )
+        judged.append((ledger, state))
+        head: set[str] = set()
+        if request.hints is HintScope.ALL:
+            head = {r.site.path for r in state.sites}
+        elif request.hints is HintScope.BLOCKING:
+            head = {r.site.path for r in state.sites if r.blocking}
+        base: set[str] = set()
+        if request.base_code:
+            base = {d.base.path for d in delta.sites if d.base is not None and d.head is not None}
+            head |= {r.site.path for r in state.sites}
+        return base, head
+
+    say("Comparing with the previous release…")
+    comparison = compare(
+        request.path,
+        base=request.base,
+        head=request.head,
+        allow_first_release=request.allow_first_release,
+        options=request.options,
+        sources=judge,
+        identity=request.identity,
+        no_base=request.no_base,
+    )
+    ledger, state = judged[0]
+    hints = ScanHints()
+    if request.hints is not HintScope.NONE:
+        say("Looking for hints…")
+        sites = [r.site for r in state.sites if request.hints is HintScope.ALL or r.blocking]
+        hints = hints_for_scan(sites, comparison.head_files)
+    return Audit(comparison, ledger, state, hints)

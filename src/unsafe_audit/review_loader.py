@@ -1,0 +1,159 @@
+"""Load a review from a repository: the audit pipeline, then the queue, drafts and the lock.
+
+What ``unsafe-audit review`` (and ``demo``) runs in the UI's background worker. It builds the
+pure :class:`~unsafe_audit.review.ReviewSession` from :func:`unsafe_audit.audit.load_audit`,
+with each site's code view cut from the same parsed files the hints read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unsafe_audit import __version__
+from unsafe_audit.audit import AuditRequest, HintScope, load_audit
+from unsafe_audit.checklist import Checklist, default_checklist, load_checklist, merge_checklists
+from unsafe_audit.drafts import DraftFile, GuardedLedger, ReviewLock
+from unsafe_audit.extract.code_view import code_view
+from unsafe_audit.extract.parsed import syntax_of
+from unsafe_audit.model import Site
+from unsafe_audit.review import (
+    LoadedReview,
+    Loader,
+    ProgressCallback,
+    ReviewSession,
+    SignOffIdentity,
+    build_items,
+)
+from unsafe_audit.scan import ScanOptions
+from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at
+from unsafe_audit.source import CodeView, Snapshot
+
+
+@dataclass
+class ReviewRequest:
+    """What to load: the arguments of ``review`` as plain values (tests build these directly)."""
+
+    path: Path
+    base: str | None = None
+    head: str | None = None
+    checklists: Sequence[str] = ()
+    allow_first_release: bool = False
+    reviewer: str | None = None
+    ledger: str | None = None
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    clock: Callable[[], str] | None = None
+    """A ``() -> str`` timestamp for entries; default now (or ``SOURCE_DATE_EPOCH``)."""
+    extra_notices: list[str] = field(default_factory=list)
+
+
+def make_loader(request: ReviewRequest) -> Loader:
+    """The loader the app runs in its worker."""
+
+    def load(progress: ProgressCallback) -> LoadedReview:
+        return load_review(request, progress)
+
+    return load
+
+
+def build_checklist(team_paths: Sequence[str | Path]) -> Checklist:
+    """The default checklist with each team file merged on top, in the order given."""
+    checklist = default_checklist()
+    for path in team_paths:
+        checklist = merge_checklists(checklist, load_checklist(path, base=checklist))
+    return checklist
+
+
+def _code_views(files: Snapshot) -> Callable[[Site], CodeView | None]:
+    def view(site: Site) -> CodeView | None:
+        file = files.file(site.path)
+        return None if file is None else code_view(syntax_of(file), site)
+
+    return view
+
+
+def load_review(request: ReviewRequest, progress: ProgressCallback | None = None) -> LoadedReview:
+    """The ready session for ``request``: compare, ledger, hints, queue, drafts, lock."""
+
+    def say(stage: str, done: int = 0, total: int = 0) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    checklist = build_checklist(request.checklists)
+    options = ScanOptions(
+        use_cache=request.use_cache,
+        cache_dir=request.cache_dir,
+        progress=lambda done, total: say("Scanning Rust files…", done, total),
+    )
+    audit = load_audit(
+        AuditRequest(
+            path=request.path,
+            base=request.base,
+            head=request.head,
+            allow_first_release=request.allow_first_release,
+            ledger=request.ledger,
+            options=options,
+            hints=HintScope.ALL,
+            base_code=True,
+            identity=True,
+        ),
+        say,
+    )
+    comparison = audit.comparison
+    say("Preparing the queue…")
+    items = build_items(
+        audit.state.sites,
+        checklist,
+        hints=audit.hints.by_site,
+        head_files=comparison.head_files,
+        base_files=comparison.base_files,
+        code_view=_code_views(comparison.head_files),
+    )
+    root = comparison.root
+    title = f"{root.name}: {comparison.base.label} → {comparison.release}"
+    notices = [f"warning: {w}" for w in comparison.warnings[:5]]
+    reviewer = check_reviewer(request.reviewer) if request.reviewer else comparison.reviewer or ""
+    if not reviewer:
+        notices.append(
+            "no reviewer identity: set git config user.name and user.email (or pass "
+            "--reviewer 'Name <email>') before signing off"
+        )
+    lock = ReviewLock.in_git_dir(comparison.git_dir)
+    holder = lock.acquire()
+    read_only = (
+        None
+        if holder is None
+        else f"another unsafe-audit review ({holder}) is open on this repository; quit it to "
+        "review here (this one shows the sites but saves nothing)"
+    )
+    draft_file = DraftFile.in_git_dir(comparison.git_dir)
+    drafts = draft_file.load()
+    if draft_file.warning:
+        notices.append(draft_file.warning)
+    identity = SignOffIdentity(
+        reviewer=reviewer,
+        release=comparison.release,
+        checklist=checklist_label(checklist),
+        tool=f"unsafe-audit {__version__}",
+        clock=request.clock or reviewed_at,
+    )
+    session = ReviewSession(
+        items,
+        checklist,
+        identity,
+        GuardedLedger(audit.ledger, root),
+        drafts=drafts,
+        draft_sink=None if read_only else draft_file,
+        read_only=read_only,
+    )
+    resumed = [d for d in session.drafts if d in {i.id for i in session.items}]
+    if resumed:
+        notices.append(f"resumed {len(resumed)} draft(s) from the last review")
+    return LoadedReview(
+        session=session,
+        title=title,
+        notices=notices + request.extra_notices,
+        close=lock.release,
+    )
