@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
@@ -22,14 +22,11 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger import Verdict, entry_text
+from unsafe_audit.ledger import Verdict
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import LoadedReview, Loader, ReviewSession
+from unsafe_audit.tui.dialogs import DialogActions
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
-from unsafe_audit.tui.screens.confirm import ConfirmSignOff
-from unsafe_audit.tui.screens.editor import JustificationEditor, LineEditor
-from unsafe_audit.tui.screens.filter import FilterScreen
-from unsafe_audit.tui.screens.help import HelpScreen
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
 from unsafe_audit.tui.widgets.literal import literal
 from unsafe_audit.tui.widgets.queue import QueueList
@@ -39,7 +36,7 @@ DIRECT = ("1", "2", "3", "4")
 DIRECT_VERDICTS = (Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE)
 
 
-class ReviewApp(App[int]):
+class ReviewApp(DialogActions):
     """``unsafe-audit review``. The return value is the exit code."""
 
     CSS_PATH = "app.tcss"
@@ -349,125 +346,6 @@ class ReviewApp(App[int]):
         self.refresh_checklist_title()
         self.query_one(QueueList).refresh()
         self.say("")
-
-    def _edit_note(self, site_id: SiteId, item_id: str) -> None:
-        session = self.session
-        assert session is not None
-        note = session.draft(site_id).answer(item_id).note
-
-        def done(value: str | None) -> None:
-            if value is not None:
-                try:
-                    session.set_note(site_id, item_id, value)
-                except (UnsafeAuditError, OSError) as e:
-                    self.show_error(str(e))
-                self.after_change()
-
-        self.push_screen(
-            LineEditor(f"Note for {item_id} (enter saves, escape cancels)", note), done
-        )
-
-    def action_edit(self) -> None:
-        session = self.session
-        item = session.current if session else None
-        if session is None or item is None or not self._guard("edit", item.id):
-            return
-        site_id = item.id
-
-        def done(value: str | None) -> None:
-            if value is not None:
-                try:
-                    session.set_justification(site_id, value)
-                except (UnsafeAuditError, OSError) as e:
-                    self.show_error(str(e))
-                self.after_change()
-
-        where = f"{item.site.kind.value} at {item.site.path}:{item.site.line}"
-        self.push_screen(
-            JustificationEditor(session.justification(site_id), f"Justification — {where}"), done
-        )
-
-    def action_sign_off(self) -> None:
-        session = self.session
-        item = session.current if session else None
-        if session is None or item is None or not self._guard("sign off", item.id):
-            return
-        problems = session.problems(item.id)
-        if problems:
-            self.say("Not ready to sign off: " + "; ".join(problems), error=True)
-            return
-        try:
-            entry = session.entry_for(item.id)
-        except UnsafeAuditError as e:
-            self.show_error(str(e))
-            return
-        where = session.store.where(item.id)
-
-        def done(confirmed: bool | None) -> None:
-            if not confirmed:
-                self.say("Not signed off; your answers are kept.")
-                return
-            try:
-                path = session.sign_off(entry)
-            except (UnsafeAuditError, OSError) as e:
-                self.show_error(f"{e} (answers kept as a draft)")
-                return
-            done_count, total = session.progress()
-            self.say(f"Signed off → {where}   ({done_count}/{total} reviewed)")
-            del path
-            queue = self.query_one(QueueList)
-            queue.sync_cursor()
-            self.refresh_site()
-            self.refresh_progress()
-            queue.focus()
-            if done_count == total:
-                self.notify("Every site is signed off. Commit .unsafe-audit/ledger/.", timeout=10)
-
-        self.push_screen(ConfirmSignOff(where, entry_text(entry)), done)
-
-    # -- finding -------------------------------------------------------------------------------
-
-    def action_search(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        def done(value: str | None) -> None:
-            if value is not None:
-                session.search(value)
-                self.query_one(QueueList).load(session)
-                self.refresh_site()
-                self.refresh_progress()
-
-        self.push_screen(
-            LineEditor(
-                "Search (path, item, kind, pg_sys name, hint, id); empty clears",
-                session.filter.text,
-            ),
-            done,
-        )
-
-    def action_filter(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        def done(value: object) -> None:
-            from unsafe_audit.review import QueueFilter
-
-            if isinstance(value, QueueFilter):
-                session.set_filter(value)
-                self.query_one(QueueList).load(session)
-                self.refresh_site()
-                self.refresh_progress()
-
-        self.push_screen(
-            FilterScreen(session.filter, session.files(), session.counts(), session.hint_counts()),
-            done,
-        )
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
         self.exit(self.exit_code_on_quit)
