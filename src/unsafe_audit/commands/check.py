@@ -26,7 +26,8 @@ from unsafe_audit.hints import hints_for_scan
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.ledger import Entry, Ledger, signature_problem
 from unsafe_audit.model import SiteId
-from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
+from unsafe_audit.report.interface import CheckReport, Renderer
 from unsafe_audit.review_state import EntryProblem, review_sites
 
 
@@ -37,24 +38,16 @@ class CheckFormat(enum.StrEnum):
     SARIF = "sarif"
 
 
-def formatter_for(fmt: CheckFormat) -> Formatter:
-    """The formatter of one output format (imported only when used)."""
+def renderer_for(fmt: CheckFormat) -> Renderer[CheckReport]:
+    """The renderer of one output format."""
     if fmt is CheckFormat.TEXT:
-        from unsafe_audit.report.text import TextFormatter
-
-        return TextFormatter()
+        return check_text.write
     if fmt is CheckFormat.JSON:
-        from unsafe_audit.report.json import JsonFormatter
-
-        return JsonFormatter()
+        return check_json.write
     if fmt is CheckFormat.MARKDOWN:
-        from unsafe_audit.report.markdown import MarkdownFormatter
-
-        return MarkdownFormatter()
+        return check_markdown.write
     if fmt is CheckFormat.SARIF:
-        from unsafe_audit.report.sarif import SarifFormatter
-
-        return SarifFormatter()
+        return check_sarif.write
     assert_never(fmt)
 
 
@@ -153,5 +146,5 @@ def _signature_problem(signers: Path, entry: Entry) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     report = build_report(args)
-    sys.stdout.write(formatter_for(CheckFormat(args.format)).format(report))
+    renderer_for(CheckFormat(args.format))(report, sys.stdout)
     return 0 if report.ok else 1

@@ -9,16 +9,20 @@ justification, so dashboards show them as reviewed; the others are open results.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from unsafe_audit import __version__
-from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import SiteReview
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "unsafe-audit/sign-off"
 FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
 _INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    return {"uri": path, "uriBaseId": "%SRCROOT%"}
 
 
 def _result(r: SiteReview) -> dict[str, Any]:
@@ -33,7 +37,7 @@ def _result(r: SiteReview) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(s.path),
                     "region": {
                         "startLine": s.span.line,
                         "startColumn": s.span.column,
@@ -103,8 +107,6 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
     }
 
 
-class SarifFormatter(Formatter):
+def write(report: CheckReport, out: TextIO) -> None:
     """For GitHub code scanning and other SARIF consumers."""
-
-    def format(self, report: CheckReport) -> str:
-        return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    out.write(json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n")

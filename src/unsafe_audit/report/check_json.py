@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from unsafe_audit.compare import Side
-from unsafe_audit.json_document import write_document
-from unsafe_audit.report.interface import JSON_SCHEMA_VERSION, CheckReport, Formatter
+from unsafe_audit.report.interface import CheckReport
+from unsafe_audit.report.json_document import write_document
 from unsafe_audit.review_state import SiteReview
+
+if TYPE_CHECKING:
+    from unsafe_audit.compare import Side
+
+SCHEMA_VERSION = 1
+"""Version of ``check --format json``; bumped when a field changes meaning or goes away."""
 
 
 def _side(side: Side) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def site_json(r: SiteReview) -> dict[str, Any]:
 def to_json(report: CheckReport) -> dict[str, Any]:
     """The whole JSON document."""
     return {
-        "schema_version": JSON_SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "ok": report.ok,
         "summary": report.state.summary(),
         "base": {**_side(report.base), "reason": report.reason},
@@ -53,10 +57,6 @@ def to_json(report: CheckReport) -> dict[str, Any]:
     }
 
 
-class JsonFormatter(Formatter):
+def write(report: CheckReport, out: TextIO) -> None:
     """For tools."""
-
-    def format(self, report: CheckReport) -> str:
-        out = io.StringIO()
-        write_document(to_json(report), out)
-        return out.getvalue()
+    write_document(to_json(report), out)
