@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from tests.test_check import released
 from tests.test_sign_off import _isolated, parse, run, sign, site
 from unsafe_audit import samples
 from unsafe_audit.cli import main
-from unsafe_audit.commands.check import CheckFormat
-from unsafe_audit.model import SiteKind
+from unsafe_audit.commands.check import CheckFormat, build_report
+from unsafe_audit.model import SiteId, SiteKind
 from unsafe_audit.report.check_sarif import FINGERPRINT_KEY, RULE_ID
 
 __all__ = ["_isolated"]  # the autouse fixture: isolated git config, cache and clock
@@ -36,36 +37,95 @@ def schema_errors(log: dict[str, Any]) -> list[str]:
     return sorted(str(e.message) for e in jsonschema.Draft4Validator(schema).iter_errors(log))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """``check`` of the pg_cache sample (its work tree against v0.2.1, no ledger)."""
+
+    repo: Path
+    outputs: dict[CheckFormat, str]
+    """The output in every format."""
+    only_changed: dict[str, Any]
+    """The JSON output with ``--only-changed``."""
+
+    def json(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.outputs[CheckFormat.JSON])
+        return document
+
+
 @pytest.fixture(scope="module")
-def pg_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[CheckFormat, str]:
-    """``check`` of the pg_cache sample (its work tree against v0.2.1) in every format."""
+def pg_cache(tmp_path_factory: pytest.TempPathFactory) -> Checked:
     root = tmp_path_factory.mktemp("pg_cache")
-    outputs: dict[CheckFormat, str] = {}
     with pytest.MonkeyPatch.context() as mp:
         isolate_git_config(mp)
         mp.setenv("XDG_CACHE_HOME", str(root / "cache"))
         repo = samples.build("pg_cache", root / "pg_cache")
-        for fmt in CheckFormat:
+
+        def check(*args: str) -> str:
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
-                code = main(["check", str(repo), "--format", fmt.value, "--no-cache"])
-            assert code == 1
-            outputs[fmt] = out.getvalue()
-    return outputs
+                assert main(["check", str(repo), "--no-cache", *args]) == 1
+            return out.getvalue()
+
+        outputs = {fmt: check("--format", fmt.value) for fmt in CheckFormat}
+        only_changed = json.loads(check("--format", "json", "--only-changed"))
+    return Checked(repo, outputs, only_changed)
 
 
-def test_every_format_has_its_renderer(pg_cache: dict[CheckFormat, str]) -> None:
-    assert set(pg_cache) == set(CheckFormat)
+def by_place(sites: list[dict[str, Any]], kind: str, path: str, line: int) -> dict[str, Any]:
+    (found,) = [s for s in sites if (s["kind"], s["path"], s["line"]) == (kind, path, line)]
+    return found
+
+
+PG_GUARD = {
+    "id": "pg-guard-missing",
+    "items": ["pg-guard"],
+    "path": "src/lib.rs",
+    "line": 111,
+    "message": (
+        '`pg_cache_key_len` is declared `extern "C"` but has no #[pg_guard], so a Rust panic '
+        "or a PostgreSQL error raised inside it crosses the FFI boundary unconverted."
+    ),
+}
+# The Sync impl of the type held by the CACHE_CONTEXT static: no SAFETY comment (its own line),
+# and the static two lines below it.
+SYNC_IMPL_HINTS = [
+    {
+        "id": "safety-comment-missing",
+        "items": ["safety-comment"],
+        "path": "src/context.rs",
+        "line": 19,
+        "message": (
+            "This unsafe impl has no `// SAFETY:` comment, so the reviewer has no stated reason "
+            "why its requirements hold."
+        ),
+    },
+    {
+        "id": "long-lived-static",
+        "items": ["no-stored-borrow", "ctx-owner"],
+        "path": "src/context.rs",
+        "line": 21,
+        "message": (
+            "The static `CACHE_CONTEXT` holds `CacheContext`, which wraps a "
+            "`pg_sys::MemoryContext`, which outlives every call; the memory it points to must "
+            "be owned by a context that lives as long (or copied out)."
+        ),
+    },
+]
+
+
+def test_every_format_has_its_renderer(pg_cache: Checked) -> None:
+    outputs = pg_cache.outputs
+    assert set(outputs) == set(CheckFormat)
     for fmt in CheckFormat:
         assert parse("check", "--format", fmt.value).format == fmt.value
-    summary = json.loads(pg_cache[CheckFormat.JSON])["summary"]
+    summary = pg_cache.json()["summary"]
     assert summary["blocking"] == summary["sites"] > 0
-    assert pg_cache[CheckFormat.TEXT].endswith(
+    assert outputs[CheckFormat.TEXT].endswith(
         f"FAIL: {summary['blocking']} sites need a sign-off "
         "(unsafe-audit sign-off SITE_ID --justification TEXT --answer ITEM=pass ...)\n"
     )
-    assert pg_cache[CheckFormat.MARKDOWN].startswith("## unsafe-audit check ❌\n")
-    sarif = json.loads(pg_cache[CheckFormat.SARIF])
+    assert outputs[CheckFormat.MARKDOWN].startswith("## unsafe-audit check ❌\n")
+    sarif = json.loads(outputs[CheckFormat.SARIF])
     assert sarif["runs"][0]["properties"] == {"summary": summary, "ok": False}
 
 
@@ -93,17 +153,51 @@ def test_text_and_markdown_name_the_sites_to_sign(
     ) in markdown
 
 
-def test_markdown_lists_the_hints_of_blocking_sites(pg_cache: dict[CheckFormat, str]) -> None:
-    out = pg_cache[CheckFormat.MARKDOWN]
+def test_markdown_lists_the_hints_of_blocking_sites(pg_cache: Checked) -> None:
+    out = pg_cache.outputs[CheckFormat.MARKDOWN]
     section = out[out.index("What the code already shows") :]
     # The C-ABI fn added in v0.3.0 has no #[pg_guard]; the OnceLock holds a MemoryContext.
     assert "- `src/lib.rs#L111` `pg-guard-missing` (pg-guard): `pg_cache_key_len`" in section
     assert "- `src/context.rs#L21` `long-lived-static` (no-stored-borrow, ctx-owner)" in section
 
 
-def test_text_does_not_show_hints(pg_cache: dict[CheckFormat, str]) -> None:
-    assert "pg-guard-missing" in pg_cache[CheckFormat.MARKDOWN]
-    assert "pg-guard-missing" not in pg_cache[CheckFormat.TEXT]
+def test_text_neither_shows_nor_computes_hints(pg_cache: Checked) -> None:
+    assert "pg-guard-missing" in pg_cache.outputs[CheckFormat.MARKDOWN]
+    assert "pg-guard-missing" not in pg_cache.outputs[CheckFormat.TEXT]
+    # The text report skips the time the hints take; every other format has them.
+    assert build_report(parse("check", str(pg_cache.repo))).hints == {}
+    hints = build_report(parse("check", str(pg_cache.repo), "--format", "sarif")).hints
+    assert [h.hint_id for h in hints[SiteId("edc096af28c50fec")]] == ["pg-guard-missing"]
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+
+def test_json_gives_each_blocking_site_its_hints(pg_cache: Checked) -> None:
+    sites = pg_cache.json()["sites"]
+    assert all(list(s)[-1] == "hints" for s in sites)
+    key_len_fn = by_place(sites, "unsafe_fn", "src/lib.rs", 111)
+    assert (key_len_fn["id"], key_len_fn["hints"]) == ("edc096af28c50fec", [PG_GUARD])
+    assert by_place(sites, "unsafe_impl", "src/context.rs", 19)["hints"] == SYNC_IMPL_HINTS
+    with_hints = [s for s in sites if s["hints"]]
+    assert len(with_hints) == 31
+    assert all(s["blocking"] for s in with_hints)
+    # A site no rule has anything to say about has an empty list, not a missing key.
+    assert by_place(sites, "pg_sys_static", "src/context.rs", 30)["hints"] == []
+
+
+def test_json_hints_are_empty_at_sites_that_do_not_block(pg_cache: Checked) -> None:
+    sites = pg_cache.only_changed["sites"]
+    sync_impl = by_place(sites, "unsafe_impl", "src/context.rs", 19)
+    # Unchanged since v0.2.1, so with --only-changed it does not block: no hints looked for.
+    assert (sync_impl["status"], sync_impl["blocking"], sync_impl["hints"]) == (
+        "unchanged",
+        False,
+        [],
+    )
+    assert by_place(sites, "unsafe_fn", "src/lib.rs", 111)["hints"] == [PG_GUARD]
+    assert all(s["blocking"] for s in sites if s["hints"])
+    assert any(not s["blocking"] for s in sites)
 
 
 # -- SARIF -----------------------------------------------------------------------------------------
@@ -153,6 +247,35 @@ def test_sarif_validates_and_carries_fingerprints_and_suppressions(
     }
     open_results = [r for key, r in results.items() if key != signed.id]
     assert [(r["level"], "suppressions" in r) for r in open_results] == [("error", False)] * 3
+
+
+def test_sarif_results_carry_hints_as_related_locations_and_properties(
+    pg_cache: Checked,
+) -> None:
+    log = json.loads(pg_cache.outputs[CheckFormat.SARIF])
+    assert schema_errors(log) == []
+    results = {r["partialFingerprints"][FINGERPRINT_KEY]: r for r in log["runs"][0]["results"]}
+    sites = {s["id"]: s for s in pg_cache.json()["sites"]}
+
+    sync_impl = results[by_place(list(sites.values()), "unsafe_impl", "src/context.rs", 19)["id"]]
+    assert sync_impl["relatedLocations"] == [
+        {
+            "id": i,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "src/context.rs", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": hint["line"]},
+            },
+            "message": {"text": f"[{hint['id']}] {hint['message']}"},
+        }
+        for i, hint in enumerate(SYNC_IMPL_HINTS)
+    ]
+    assert sync_impl["properties"]["hints"] == SYNC_IMPL_HINTS
+    # The same hints as the JSON report, site by site; no empty lists in SARIF.
+    for site_id, result in results.items():
+        hints = sites[site_id]["hints"]
+        assert result["properties"].get("hints", []) == hints
+        assert len(result.get("relatedLocations", [])) == len(hints)
+        assert ("relatedLocations" in result) == ("hints" in result["properties"]) == bool(hints)
 
 
 def test_invalid_sarif_is_caught_by_the_schema() -> None:

@@ -37,6 +37,12 @@ class CheckFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
 
+    @property
+    def shows_hints(self) -> bool:
+        """True for the formats that carry the hints of blocking sites: all but text, which
+        stays a short terminal listing (and so skips the time the hints take)."""
+        return self is not CheckFormat.TEXT
+
 
 def renderer_for(fmt: CheckFormat) -> Renderer[CheckReport]:
     """The renderer of one output format."""
@@ -120,8 +126,8 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             comparison.delta, ledger.entries, only_changed=args.only_changed, problem=problem
         )
         hints: dict[SiteId, list[Hint]] = {}
-        if args.format == CheckFormat.MARKDOWN.value:
-            # Evidence for the people reading the report; only where a sign-off is needed.
+        if CheckFormat(args.format).shows_hints:
+            # Evidence for whoever reads the report; only where a sign-off is needed.
             blocking = [r.site for r in state.sites if r.blocking]
             source = comparison.head_source
 
