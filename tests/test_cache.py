@@ -21,10 +21,10 @@ import unsafe_audit.extract as extract_module
 from unsafe_audit.cache import EXTRACTOR_VERSION
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
-from unsafe_audit.model import FileResult
+from unsafe_audit.model import FileResult, ScanResult
 from unsafe_audit.pg_sys_names import TABLE_PATH
 from unsafe_audit.query_files import query_files
-from unsafe_audit.scan import ScanOptions, ScanResult, Source, extractor_salt, scan_sources
+from unsafe_audit.scan import ScanOptions, Source, extractor_salt, scan_sources
 
 LIB_RS = """\
 use pgrx::pg_sys;

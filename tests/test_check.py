@@ -15,7 +15,6 @@ from tests.test_sign_off import (
     LIB,
     _isolated,
     make_repo,
-    parse,
     run,
     sign,
     sign_all,
@@ -157,27 +156,6 @@ def test_a_fail_answer_is_listed_but_does_not_fail_the_gate(
     assert markdown.startswith("## unsafe-audit check ✅\n")
 
 
-def test_text_and_markdown_name_the_sites_to_sign(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    repo = released(tmp_path / "ext")
-    block = site(repo, SiteKind.UNSAFE_BLOCK, "a")
-    assert run("check", str(repo.path)) == 1
-    text = capsys.readouterr().out
-    assert f"  {block.id}  missing unchanged unsafe_block        src/lib.rs:4  a\n" in text
-    assert text.endswith(
-        "4 sites: 0 signed, 0 failed, 0 stale, 4 missing; 0 orphaned entries\n"
-        "FAIL: 4 sites need a sign-off (unsafe-audit sign-off SITE_ID --justification TEXT "
-        "--answer ITEM=pass ...)\n"
-    )
-    assert run("check", str(repo.path), "--format", "markdown") == 1
-    markdown = capsys.readouterr().out
-    assert (
-        f"| missing | unchanged | `unsafe_block` | `src/lib.rs#L4` | `a` | `{block.id}` | "
-        "never signed off |\n"
-    ) in markdown
-
-
 def test_first_release_every_site_is_new(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -225,14 +203,6 @@ def test_ledger_dir_outside_the_repo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LedgerError) as e:
         run("check", str(repo.path), "--ledger", "/etc")
     assert str(e.value).startswith("ledger directory '/etc' resolves to /etc, which is not inside")
-
-
-def test_every_format_is_accepted() -> None:
-    from unsafe_audit.commands.check import CheckFormat, formatter_for
-
-    for fmt in CheckFormat:
-        assert formatter_for(fmt) is not None
-    assert parse("check", "--format", "sarif").format == "sarif"
 
 
 # -- prune -----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`unsafe-audit scan` through `cli.main` and a subprocess: file selection, git, JSON, table."""
+"""`unsafe-audit scan` through `cli.main` and a subprocess: file selection, git, JSON (the
+table's layout is tested in ``tests/report/test_scan_renderers.py``)."""
 
 from __future__ import annotations
 
@@ -489,60 +490,6 @@ def test_subprocess_exit_code_for_a_missing_path(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr == f"unsafe-audit: error: {missing} does not exist\n"
-
-
-# -- table ---------------------------------------------------------------------------------------
-
-
-def test_table_lists_sites_and_ends_with_the_summary(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    crate = make_crate(tmp_path / "crate")
-
-    code, out, err = scan(capsys, str(crate))
-
-    assert (code, err) == (0, "")
-    lines = out.splitlines()
-    assert lines[0] == f"{crate.resolve()} (files on disk)"
-    assert lines[1].split() == ["ID", "KIND", "LOCATION", "ITEM", "/", "NAME"]
-    assert [line.split()[1:3] for line in lines[2:6]] == [
-        ["unsafe_block", "src/lib.rs:9"],
-        ["pg_sys_static", "src/lib.rs:9"],
-        ["unsafe_fn", "src/memory.rs:5"],
-        ["pg_sys_call", "src/memory.rs:6"],
-    ]
-    assert lines[6:] == [
-        "",
-        "4 sites in 2 files, 0 skipped",
-        "  pg_sys_call 1, pg_sys_static 1, unsafe_block 1, unsafe_fn 1",
-    ]
-    for line in lines[1:]:
-        assert len(line) <= 80, line
-
-
-def test_table_lines_fit_80_columns_with_every_kind_and_long_names(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    crate = tmp_path / "c"
-    write(crate, "src/lib.rs", ALL_KINDS_RS)
-    write(
-        crate,
-        "src/background_worker_registration/shared_memory_initialisation.rs",
-        "pub mod very_long_module_name_for_the_hooks {\n"
-        "    pub fn install_executor_start_hook_for_the_audit_trail() {\n"
-        "        unsafe { pgrx::pg_sys::ExecutorStart_hook = None; }\n"
-        "    }\n"
-        "}\n",
-    )
-
-    code, out, _ = scan(capsys, str(crate))
-
-    assert code == 0
-    lines = out.splitlines()
-    assert "11 sites in 2 files, 0 skipped" in lines
-    # The first line echoes the scanned root, whose length is the user's; the rest must fit.
-    too_wide = [line for line in lines[1:] if len(line) > 80]
-    assert too_wide == []
 
 
 # -- help ----------------------------------------------------------------------------------------

@@ -17,14 +17,8 @@ from pathlib import Path
 from unsafe_audit import history, releases
 from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
-from unsafe_audit.model import ScanWarning, Side
-from unsafe_audit.scan import (
-    ScanOptions,
-    ScanResult,
-    revision_request,
-    scan_many,
-    worktree_request,
-)
+from unsafe_audit.model import ScanResult, ScanWarning, Side
+from unsafe_audit.scan import ScanOptions, revision_request, scan_many, worktree_request
 from unsafe_audit.source import EMPTY, Reader, Snapshot
 
 SourceNeeds = Callable[[Path, Delta], tuple[Iterable[str], Iterable[str]]]

@@ -147,3 +147,21 @@ class Side:
         if self.commit is not None:
             return self.commit[:12]
         return "nothing (first release)"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything one scan found."""
+
+    root: str
+    """The directory scanned (the repository root for git scans)."""
+    rev: str | None
+    """The commit scanned, or None for files on disk."""
+    files_scanned: int
+    """Rust files read and searched (including ones with no site)."""
+    files_skipped: int
+    """Rust files not searched: generated, unreadable, not UTF-8 or too large."""
+    generated_skipped: int
+    """How many of the skipped files were generated code."""
+    sites: tuple[Site, ...]
+    warnings: tuple[ScanWarning, ...]

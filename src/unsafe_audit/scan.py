@@ -29,7 +29,7 @@ from unsafe_audit.cache import (
 )
 from unsafe_audit.errors import UsageError
 from unsafe_audit.generated import is_generated
-from unsafe_audit.model import FileResult, ScanWarning, Site
+from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
 from unsafe_audit.pg_sys_names import TABLE_PATH
 from unsafe_audit.query_files import query_files
 from unsafe_audit.scan_workers import Extraction, default_jobs
@@ -44,24 +44,6 @@ _SITE_MARKERS = (b"unsafe", b"extern", b"pg_sys")
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while a scan runs."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """Everything one scan found."""
-
-    root: str
-    """The directory scanned (the repository root for git scans)."""
-    rev: str | None
-    """The commit scanned, or None for files on disk."""
-    files_scanned: int
-    """Rust files read and searched (including ones with no site)."""
-    files_skipped: int
-    """Rust files not searched: generated, unreadable, not UTF-8 or too large."""
-    generated_skipped: int
-    """How many of the skipped files were generated code."""
-    sites: tuple[Site, ...]
-    warnings: tuple[ScanWarning, ...]
 
 
 @dataclass(frozen=True, slots=True)

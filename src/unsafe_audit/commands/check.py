@@ -23,7 +23,8 @@ from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.errors import UsageError
 from unsafe_audit.ledger import Entry, signature_problem
-from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
+from unsafe_audit.report.interface import CheckReport, Renderer
 from unsafe_audit.review_state import EntryProblem
 
 
@@ -33,25 +34,23 @@ class CheckFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
 
+    @property
+    def shows_hints(self) -> bool:
+        """True for the formats that carry the hints of blocking sites: all but text, which
+        stays a short terminal listing (and so skips the time the hints take)."""
+        return self is not CheckFormat.TEXT
 
-def formatter_for(fmt: CheckFormat) -> Formatter:
-    """The formatter of one output format (imported only when used)."""
+
+def renderer_for(fmt: CheckFormat) -> Renderer[CheckReport]:
+    """The renderer of one output format."""
     if fmt is CheckFormat.TEXT:
-        from unsafe_audit.report.text import TextFormatter
-
-        return TextFormatter()
+        return check_text.write
     if fmt is CheckFormat.JSON:
-        from unsafe_audit.report.json import JsonFormatter
-
-        return JsonFormatter()
+        return check_json.write
     if fmt is CheckFormat.MARKDOWN:
-        from unsafe_audit.report.markdown import MarkdownFormatter
-
-        return MarkdownFormatter()
+        return check_markdown.write
     if fmt is CheckFormat.SARIF:
-        from unsafe_audit.report.sarif import SarifFormatter
-
-        return SarifFormatter()
+        return check_sarif.write
     assert_never(fmt)
 
 
@@ -123,9 +122,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             only_changed=args.only_changed,
             problem=problem,
             # Evidence for the people reading the report; only where a sign-off is needed.
-            hints=HintScope.BLOCKING
-            if args.format == CheckFormat.MARKDOWN.value
-            else HintScope.NONE,
+            hints=(HintScope.BLOCKING if CheckFormat(args.format).shows_hints else HintScope.NONE),
         )
     )
     comparison = audit.comparison
@@ -148,5 +145,5 @@ def _signature_problem(signers: Path, entry: Entry) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     report = build_report(args)
-    sys.stdout.write(formatter_for(CheckFormat(args.format)).format(report))
+    renderer_for(CheckFormat(args.format))(report, sys.stdout)
     return 0 if report.ok else 1

@@ -1,18 +1,28 @@
-"""The report interface: the :class:`CheckReport` value every format renders, and the
-:class:`Formatter` base class the formats implement (text, JSON, Markdown, SARIF)."""
+"""The report interface: the values the output contracts render and the shape of a renderer.
+
+:class:`CheckReport` is what ``check`` renders, :class:`DiffReport` what ``diff`` renders; a scan
+renders its :class:`~unsafe_audit.scan.ScanResult` as is. Each value is plain data read before
+rendering (no open repository, no file readers), so a renderer is a pure function of it: a
+:data:`Renderer` writes one contract to a stream, one module per contract
+(``scan_json``, ``diff_markdown``, ``check_sarif`` ...).
+"""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TextIO, TypeAlias, TypeVar
 
+from unsafe_audit.diff import Delta, SiteDelta
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.model import Side, SiteId
+from unsafe_audit.model import ScanWarning, Side, SiteId
 from unsafe_audit.review_state import ReviewState
 
-JSON_SCHEMA_VERSION = 1
-"""Version of ``check --format json``; bumped when a field changes meaning or goes away."""
+_Value = TypeVar("_Value")
+
+Renderer: TypeAlias = Callable[[_Value, TextIO], None]
+"""Writes one output contract of a value (a :class:`CheckReport`, a :class:`DiffReport`, a
+``ScanResult``) to a text stream, the whole output ending with a newline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +42,8 @@ class CheckReport:
     require_signatures: bool = False
     """True when unsigned entries did not count."""
     hints: Mapping[SiteId, Sequence[Hint]] = field(default_factory=dict)
-    """What the static hints saw at the sites that need a sign-off (evidence, not verdicts)."""
+    """What the static hints saw at the sites that need a sign-off (evidence, not verdicts);
+    empty for the other sites, and for formats that do not show hints."""
 
     @property
     def ok(self) -> bool:
@@ -40,9 +51,40 @@ class CheckReport:
         return self.state.ok
 
 
-class Formatter(ABC):
-    """Renders a :class:`CheckReport` in one output format."""
+@dataclass(frozen=True, slots=True)
+class CodePair:
+    """The code of one site on each side of a diff."""
 
-    @abstractmethod
-    def format(self, report: CheckReport) -> str:
-        """The whole output, ending with a newline."""
+    before: str | None
+    """The base version's code; None when there is no base site or its file cannot be read."""
+    after: str | None
+    """The head version's code; None when there is no head site or its file cannot be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiffReport:
+    """What ``diff`` found: the classified sites of head against base, and the code it shows."""
+
+    base: Side
+    """The revision compared with (the previous release, ``--base``, or nothing)."""
+    head: Side
+    """The revision audited (the work tree, or ``--head``)."""
+    reason: str
+    """Why this base was chosen, for people."""
+    delta: Delta
+    """Every site of base and head, classified."""
+    warnings: tuple[ScanWarning, ...]
+    """Problems scanning head (files not scanned, submodules skipped)."""
+    submodules: tuple[str, ...]
+    """Submodule paths in head, which are not scanned."""
+    changed_code: Mapping[SiteDelta, CodePair] = field(default_factory=dict)
+    """The exact code (the site's span) of each changed site, for JSON's ``before``/``after``.
+    Read only for the formats that show it; a renderer that needs it fails on a missing site."""
+    review_code: Mapping[SiteDelta, CodePair] = field(default_factory=dict)
+    """The whole lines of each site needing review (new, changed), for Markdown. Read only for
+    the formats that show it."""
+
+    @property
+    def first_release(self) -> bool:
+        """True when there was no base to compare with, so every site is new."""
+        return self.base.commit is None

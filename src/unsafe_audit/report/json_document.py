@@ -10,7 +10,7 @@ hold each renderer to ``json.dumps`` of the documented dict.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
@@ -18,19 +18,6 @@ from typing import Any, TextIO
 def string(value: str | None) -> str:
     """``value`` as ``json.dumps`` writes it (ASCII, escaped), or ``null``."""
     return "null" if value is None else encode_basestring_ascii(value)
-
-
-def strings(values: Iterable[str]) -> str:
-    """A list of strings as ``json.dumps`` writes it."""
-    return "[" + ", ".join(map(encode_basestring_ascii, values)) + "]"
-
-
-def boolean(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def number(value: int | None) -> str:
-    return "null" if value is None else str(value)
 
 
 def write_document(

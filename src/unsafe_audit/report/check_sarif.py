@@ -4,15 +4,24 @@ Every head site is a result of the one rule ``unsafe-audit/sign-off``, located a
 fingerprinted by its site id in ``partialFingerprints`` (line moves do not make it a new
 alert). Sites with a valid sign-off carry an accepted ``suppressions`` entry holding the
 justification, so dashboards show them as reviewed; the others are open results.
+
+What the static hints saw at a blocking site goes with its result twice: as
+``relatedLocations``, one per hint with the message ``[hint-id] message``, which viewers show
+beside the alert, and as ``properties.hints``, the same objects as in ``check --format json``
+(``id``, ``items``, ``path``, ``line``, ``message``) for tools. Both are left out of results
+without hints.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from unsafe_audit import __version__
-from unsafe_audit.report.interface import CheckReport, Formatter
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.report.check_json import hint_json
+from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import SiteReview
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,7 +30,26 @@ FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
 _INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
 
 
-def _result(r: SiteReview) -> dict[str, Any]:
+def _artifact(path: str) -> dict[str, Any]:
+    return {"uri": path, "uriBaseId": "%SRCROOT%"}
+
+
+def _related(hints: Sequence[Hint]) -> list[dict[str, Any]]:
+    """One location per hint; ``id`` numbers them within the result, as SARIF asks."""
+    return [
+        {
+            "id": i,
+            "physicalLocation": {
+                "artifactLocation": _artifact(h.path),
+                "region": {"startLine": h.line},
+            },
+            "message": {"text": f"[{h.hint_id}] {h.message}"},
+        }
+        for i, h in enumerate(hints)
+    ]
+
+
+def _result(r: SiteReview, hints: Sequence[Hint]) -> dict[str, Any]:
     s = r.site
     label = s.name if s.kind.is_pg_sys and s.name else s.item or "the crate root"
     text = f"{s.kind.value} in {label}: {r.review.value} ({r.reason})"
@@ -33,7 +61,7 @@ def _result(r: SiteReview) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(s.path),
                     "region": {
                         "startLine": s.span.line,
                         "startColumn": s.span.column,
@@ -49,6 +77,9 @@ def _result(r: SiteReview) -> dict[str, Any]:
             "review": r.review.value,
         },
     }
+    if hints:
+        result["relatedLocations"] = _related(hints)
+        result["properties"]["hints"] = [hint_json(h) for h in hints]
     if r.review.valid and r.entry is not None:
         result["suppressions"] = [
             {
@@ -96,15 +127,15 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
                         ],
                     }
                 },
-                "results": [_result(r) for r in report.state.sites],
+                "results": [
+                    _result(r, report.hints.get(r.site.id, ())) for r in report.state.sites
+                ],
                 "properties": {"summary": report.state.summary(), "ok": report.ok},
             }
         ],
     }
 
 
-class SarifFormatter(Formatter):
+def write(report: CheckReport, out: TextIO) -> None:
     """For GitHub code scanning and other SARIF consumers."""
-
-    def format(self, report: CheckReport) -> str:
-        return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    out.write(json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n")

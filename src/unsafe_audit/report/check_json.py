@@ -1,0 +1,81 @@
+"""``check --format json``: ``schema_version`` 1, one line per site.
+
+Each site carries ``hints``: what the static hints saw at it (``id``, ``items``, ``path``,
+``line``, ``message``), evidence for the reviewer, never a verdict. Hints are looked for only at
+blocking sites (the ones that need a sign-off), so the list is empty at every other site. The
+key is always there, so the site objects keep one shape; it was added in schema version 1,
+which only grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.model import Side
+from unsafe_audit.report.interface import CheckReport
+from unsafe_audit.report.json_document import write_document
+from unsafe_audit.review_state import SiteReview
+
+SCHEMA_VERSION = 1
+"""Version of ``check --format json``; bumped when a field changes meaning or goes away."""
+
+
+def _side(side: Side) -> dict[str, Any]:
+    return {"ref": side.ref, "commit": side.commit, "working_tree": side.working_tree}
+
+
+def hint_json(hint: Hint) -> dict[str, Any]:
+    """One hint: the rule, the checklist items it bears on, where, and what it saw."""
+    return {
+        "id": hint.hint_id,
+        "items": list(hint.items),
+        "path": hint.path,
+        "line": hint.line,
+        "message": hint.message,
+    }
+
+
+def site_json(r: SiteReview, hints: Sequence[Hint] = ()) -> dict[str, Any]:
+    """One head site: the contract's keys first, then details, then its hints."""
+    s, entry = r.site, r.entry
+    return {
+        "id": s.id,
+        "kind": s.kind.value,
+        "path": s.path,
+        "line": s.span.line,
+        "status": r.delta.status.value,
+        "review": r.review.value,
+        "blocking": r.blocking,
+        "reason": r.reason,
+        "item": s.item,
+        "name": s.name,
+        "base_id": r.delta.base.id if r.delta.base is not None else None,
+        "entry": entry.site if entry is not None else None,
+        "reviewer": entry.reviewer if entry is not None else None,
+        "release": entry.release if entry is not None else None,
+        "failed_items": list(entry.failed_items) if entry is not None else [],
+        "hints": [hint_json(h) for h in hints],
+    }
+
+
+def to_json(report: CheckReport) -> dict[str, Any]:
+    """The whole JSON document."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "ok": report.ok,
+        "summary": report.state.summary(),
+        "base": {**_side(report.base), "reason": report.reason},
+        "head": _side(report.head),
+        "ledger": report.ledger,
+        "only_changed": report.state.only_changed,
+        "require_signatures": report.require_signatures,
+        "orphaned": [e.site for e in report.state.orphaned],
+        "sites": [site_json(r, report.hints.get(r.site.id, ())) for r in report.state.sites],
+    }
+
+
+def write(report: CheckReport, out: TextIO) -> None:
+    """For tools."""
+    write_document(to_json(report), out)

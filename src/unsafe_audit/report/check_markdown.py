@@ -1,0 +1,96 @@
+"""``check --format markdown``: a PR comment or CI job summary."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from unsafe_audit.model import Site
+from unsafe_audit.report.interface import CheckReport
+from unsafe_audit.report.markdown_text import code_span
+from unsafe_audit.review_state import Review, SiteReview
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _label(site: Site) -> str:
+    label = site.name if site.kind.is_pg_sys and site.name else site.item
+    return code_span(label) if label else "crate root"
+
+
+def _row(r: SiteReview) -> str:
+    s = r.site
+    return (
+        f"| {r.review.value} | {r.delta.status.value} | {code_span(s.kind.value)} | "
+        f"{code_span(f'{s.path}#L{s.span.line}')} | {_label(s)} | {code_span(s.id)} | "
+        f"{_cell(r.reason)} |\n"
+    )
+
+
+def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
+    """What the static hints saw at these sites: evidence for the reviewer, not verdicts."""
+    seen: set[tuple[str, str, int]] = set()
+    lines: list[str] = []
+    for r in rows:
+        for hint in report.hints.get(r.site.id, ()):
+            key = (hint.hint_id, hint.path, hint.line)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(
+                f"- {code_span(f'{hint.path}#L{hint.line}')} {code_span(hint.hint_id)} "
+                f"({', '.join(hint.items)}): {_cell(hint.message)}\n"
+            )
+    if not lines:
+        return []
+    return [
+        f"\n<details><summary>What the code already shows ({len(lines)} hints)</summary>\n\n",
+        *lines,
+        "\n</details>\n",
+    ]
+
+
+_HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
+
+
+def write(report: CheckReport, out: TextIO) -> None:
+    """A verdict line, counts, then tables of blocking and shipped-with-fail sites, and the
+    hints seen at the blocking ones."""
+    state = report.state
+    summary = state.summary()
+    mark = "✅" if report.ok else "❌"
+    verdict = (
+        "every site that needs a sign-off has one"
+        if report.ok
+        else f"{summary['blocking']} sites need a sign-off"
+    )
+    parts = [
+        f"## unsafe-audit check {mark}\n\n",
+        f"{report.head.label} against **{report.base.label}** ({report.reason}): {verdict}.\n\n",
+        "| Review | Sites |\n|---|---:|\n",
+    ]
+    parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
+    parts.append(f"| orphaned entries (kept as history) | {summary['orphaned']} |\n")
+    blocking = [r for r in state.sites if r.blocking]
+    if blocking:
+        parts.append(f"\n### Needs sign-off ({len(blocking)})\n\n{_HEADER}")
+        parts.extend(_row(r) for r in blocking)
+        parts.append(
+            "\nSign off with `unsafe-audit sign-off SITE_ID --justification TEXT "
+            "--answer ITEM=pass|fail|n/a ...` and commit the new ledger file.\n"
+        )
+        parts.extend(_hint_section(report, blocking))
+    failed = state.with_review(Review.FAILED)
+    if failed:
+        parts.append(f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}")
+        parts.extend(_row(r) for r in failed)
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+    if waived:
+        parts.append(
+            f"\n<details><summary>Not signed off, not blocking with --only-changed "
+            f"({len(waived)})</summary>\n\n{_HEADER}"
+        )
+        parts.extend(_row(r) for r in waived)
+        parts.append("\n</details>\n")
+    out.write("".join(parts))

@@ -1,0 +1,74 @@
+"""``scan --format json``: ``schema_version`` 1, one line per site."""
+
+from __future__ import annotations
+
+from json.encoder import encode_basestring_ascii
+from typing import Any, TextIO
+
+from unsafe_audit.model import ScanResult, Site
+from unsafe_audit.report.json_document import write_document
+
+SCHEMA_VERSION = 1
+"""Version of ``scan --format json``; bumped when a field changes meaning or goes away."""
+
+
+def site_json(site: Site) -> dict[str, Any]:
+    """One site in the JSON contract."""
+    return {
+        "id": site.id,
+        "kind": site.kind.value,
+        "path": site.path,
+        "line": site.span.line,
+        "end_line": site.span.end_line,
+        "column": site.span.column,
+        "item": site.item,
+        "in_macro": site.in_macro,
+        "parent": site.parent,
+        "name": site.name,
+        "safety_comment": site.safety_comment,
+        "attributes": list(site.attributes),
+        "pg_sys_calls": list(site.pg_sys_calls),
+    }
+
+
+def site_line(site: Site) -> str:
+    """``json.dumps(site_json(site))``, written directly (a warm scan of a large tree spends
+    most of its time here otherwise)."""
+    sp = site.span
+    esc = encode_basestring_ascii
+    parent, name, safety = site.parent, site.name, site.safety_comment
+    attrs, calls = site.attributes, site.pg_sys_calls
+    return (
+        f'{{"id": "{site.id}", "kind": "{site.kind}", "path": {esc(site.path)}, '
+        f'"line": {sp.line}, "end_line": {sp.end_line}, "column": {sp.column}, '
+        f'"item": {esc(site.item)}, "in_macro": {"true" if site.in_macro else "false"}, '
+        f'"parent": {"null" if parent is None else esc(parent)}, '
+        f'"name": {"null" if name is None else esc(name)}, '
+        f'"safety_comment": {"null" if safety is None else esc(safety)}, '
+        f'"attributes": [{", ".join(map(esc, attrs)) if attrs else ""}], '
+        f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}]}}'
+    )
+
+
+def to_json(result: ScanResult, *, with_sites: bool = True) -> dict[str, Any]:
+    """The JSON contract as a dict (``sites`` left out unless ``with_sites``)."""
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "root": result.root,
+        "rev": result.rev,
+        "files_scanned": result.files_scanned,
+        "files_skipped": result.files_skipped,
+        "generated_skipped": result.generated_skipped,
+        "warnings": [
+            {"path": w.path, "line": w.line, "message": w.message} for w in result.warnings
+        ],
+    }
+    if with_sites:
+        document["sites"] = [site_json(s) for s in result.sites]
+    return document
+
+
+def write(result: ScanResult, out: TextIO) -> None:
+    """The JSON contract (:func:`to_json`), one site per line."""
+    document: dict[str, Any] = {**to_json(result, with_sites=False), "sites": result.sites}
+    write_document(document, out, render=site_line)

@@ -1,0 +1,1 @@
+"""Tests of the output contracts in ``unsafe_audit.report``: one module per renderer family."""
