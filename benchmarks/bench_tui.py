@@ -26,7 +26,7 @@ from pathlib import Path
 
 from unsafe_audit.checklist import default_checklist
 from unsafe_audit.diff import SiteDelta, Status
-from unsafe_audit.ledger import Entry
+from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.model import Site, SiteId, SiteKind, Span
 from unsafe_audit.review import (
     LoadedReview,

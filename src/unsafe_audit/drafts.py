@@ -1,29 +1,24 @@
-"""What an interactive review keeps on disk besides the ledger, and how it writes the ledger.
+"""Unfinished review answers, kept on disk so that nothing typed is ever lost.
 
-- :class:`DraftFile`: unfinished answers in ``<git dir>/unsafe-audit/drafts.json``, written
-  atomically after every change, so quitting, a crash or a closed terminal loses nothing. It
-  sits inside the git directory: one per clone, never committed. Plain JSON, validated on
-  load; a damaged file is set aside (``drafts.json.damaged``), never trusted.
-- :class:`GuardedLedger`: the :class:`~unsafe_audit.review.SignOffStore` over
-  :class:`~unsafe_audit.ledger.Ledger`. Before writing an entry it checks that the entry's
-  file is as it was when the review loaded the ledger; if someone else wrote it meanwhile, it
-  refuses (the caller keeps the draft) instead of overwriting their sign-off.
+:class:`DraftFile` is ``<git dir>/unsafe-audit/drafts.json``, written atomically after every
+change, so quitting, a crash or a closed terminal loses nothing. It sits inside the git
+directory: one per clone, never committed. Plain JSON, validated on load; a damaged file is set
+aside (``drafts.json.damaged``), never trusted.
 
-The lock that makes one ``review`` per clone the writer is in :mod:`unsafe_audit.review_lock`.
+The lock that makes one ``review`` per clone the writer of this file is
+:class:`unsafe_audit.review_lock.ReviewLock`; sign-offs themselves go to the ledger through
+:class:`unsafe_audit.ledger.store.GuardedLedger`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from unsafe_audit.atomic import write_atomically
-from unsafe_audit.errors import LedgerError
-from unsafe_audit.ledger import Entry, Ledger
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import Draft
 from unsafe_audit.review_lock import state_dir
@@ -82,63 +77,3 @@ class DraftFile:
             "drafts": {k: drafts[k].to_json() for k in sorted(drafts)},
         }
         write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-# -- guarded ledger writes -------------------------------------------------------------------------
-
-
-class LedgerChangedError(LedgerError):
-    """The entry's file changed on disk since the review loaded the ledger."""
-
-
-def _fingerprint(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "unreadable"
-
-
-class GuardedLedger:
-    """Writes sign-offs to a :class:`Ledger`, refusing to overwrite another process's work."""
-
-    def __init__(self, ledger: Ledger, root: Path) -> None:
-        self.ledger = ledger
-        self.root = root
-        self._seen: dict[str, str | None] = {}
-        directory = ledger.directory
-        if directory.is_dir():
-            for path in directory.glob("*.yaml"):
-                self._seen[path.stem] = _fingerprint(path)
-
-    def seen(self, site_id: str) -> str | None:
-        return self._seen.get(site_id)
-
-    def write(self, entry: Entry) -> Path:
-        target = self.ledger.path_of(entry.site)
-        name = f"{self.ledger.display}/{target.name}"
-        now = _fingerprint(target)
-        if now != self._seen.get(entry.site):
-            raise LedgerChangedError(
-                f"{name} was written by another process since this review started; it was "
-                "not overwritten and your answers are kept as a draft. Quit and run "
-                "`unsafe-audit review` again to see both."
-            )
-        path = self.ledger.save(entry)
-        self._seen[entry.site] = _fingerprint(path)
-        return path
-
-    def where(self, site_id: SiteId) -> str:
-        return f"{self.ledger.display}/{site_id}.yaml"
-
-    def display(self, path: Path) -> str:
-        """``path`` relative to the repository, for messages."""
-        with contextlib.suppress(ValueError):
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        return str(path)
-
-
-def draft_for_site(drafts: Mapping[SiteId, Draft], site_id: SiteId) -> Draft | None:
-    """The saved draft of ``site_id``, if any (for tests and tools)."""
-    return drafts.get(site_id)

@@ -27,7 +27,7 @@ from unsafe_audit.checklist import Checklist, Item
 from unsafe_audit.diff import SiteDelta, SourceOf, Status
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.hints import Hint
-from unsafe_audit.ledger import Answer, Entry, Verdict
+from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 

@@ -24,7 +24,9 @@ from unsafe_audit.compare import compare
 from unsafe_audit.errors import UsageError
 from unsafe_audit.hints import hints_for_scan
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.ledger import Entry, Ledger, signature_problem
+from unsafe_audit.ledger.entry import Entry
+from unsafe_audit.ledger.signing import signature_problem
+from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.model import SiteId
 from unsafe_audit.report.interface import CheckReport, Formatter
 from unsafe_audit.review_state import EntryProblem, review_sites

@@ -15,7 +15,7 @@ from typing import Any
 
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.compare import compare
-from unsafe_audit.ledger import Ledger
+from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.review_state import review_sites
 from unsafe_audit.scan import ScanOptions
 

@@ -97,9 +97,9 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     """Build the :class:`~unsafe_audit.review.LoadedReview` for ``request``."""
     from unsafe_audit.commands.sign_off import reviewed_at
     from unsafe_audit.compare import compare
-    from unsafe_audit.drafts import DraftFile, GuardedLedger
+    from unsafe_audit.drafts import DraftFile
     from unsafe_audit.hints import hints_for_scan
-    from unsafe_audit.ledger import Ledger
+    from unsafe_audit.ledger.store import GuardedLedger, Ledger
     from unsafe_audit.review import LoadedReview, ReviewSession, SignOffIdentity, build_items
     from unsafe_audit.review_lock import ReviewLock
     from unsafe_audit.review_state import review_sites

@@ -29,14 +29,9 @@ from unsafe_audit.checklist import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
-from unsafe_audit.ledger import (
-    DEFAULT_LEDGER_DIR,
-    Answer,
-    Entry,
-    Ledger,
-    Verdict,
-    sign_entry,
-)
+from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Answer, Entry, Verdict
+from unsafe_audit.ledger.signing import sign_entry
+from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.model import Site, SiteKind
 from unsafe_audit.scan import ScanOptions, scan_path
 
