@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from unsafe_audit.checklist import default_checklist
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import LedgerError
 from unsafe_audit.ledger.entry import Entry, Verdict

@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from unsafe_audit.checklist import Checklist, Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.diff import SiteDelta, SourceOf, Status
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.hints import Hint

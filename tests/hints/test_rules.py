@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from unsafe_audit.checklist import default_checklist
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.extract import extract_file
 from unsafe_audit.hints import ALL_RULES, HintContext, HintRule
 

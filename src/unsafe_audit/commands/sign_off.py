@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from unsafe_audit import __version__, history
-from unsafe_audit.checklist import Checklist, Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
