@@ -24,9 +24,9 @@ import statistics
 import time
 from pathlib import Path
 
-from unsafe_audit.checklist import default_checklist
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import SiteDelta, Status
-from unsafe_audit.ledger import Entry
+from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.model import Site, SiteId, SiteKind, Span
 from unsafe_audit.review import (
     LoadedReview,

@@ -23,7 +23,7 @@ from tests.test_sign_off import (
 )
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError
-from unsafe_audit.ledger import Answer, Entry, Verdict
+from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import SiteKind
 from unsafe_audit.review_state import Review, review_sites
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from unsafe_audit.checklist import default_checklist
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import LedgerError
-from unsafe_audit.ledger import Entry, Verdict
+from unsafe_audit.ledger.entry import Entry, Verdict
 from unsafe_audit.model import Site, SiteId, SiteKind, Span
 from unsafe_audit.review import (
     Draft,

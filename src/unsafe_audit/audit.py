@@ -20,7 +20,7 @@ from pathlib import Path
 from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
-from unsafe_audit.ledger import Ledger
+from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.review_state import EntryProblem, ReviewState, review_sites
 from unsafe_audit.scan import ScanOptions
 

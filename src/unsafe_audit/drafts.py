@@ -1,59 +1,29 @@
-"""What an interactive review keeps on disk besides the ledger, and how it writes the ledger.
+"""Unfinished review answers, kept on disk so that nothing typed is ever lost.
 
-- :class:`DraftFile`: unfinished answers in ``<git dir>/unsafe-audit/drafts.json``, written
-  atomically after every change, so quitting, a crash or a closed terminal loses nothing. It
-  sits inside the git directory: one per clone, never committed. Plain JSON, validated on
-  load; a damaged file is set aside (``drafts.json.damaged``), never trusted.
-- :class:`ReviewLock`: ``<git dir>/unsafe-audit/review.lock`` with the pid and host of the
-  ``review`` that holds it. A second ``review`` on the same clone opens **read-only** with a
-  banner naming the holder (browsing is harmless; two writers of one drafts file are not).
-  A lock left by a process that is gone (same host, dead pid) is taken over.
-- :class:`GuardedLedger`: the :class:`~unsafe_audit.review.SignOffStore` over
-  :class:`~unsafe_audit.ledger.Ledger`. Before writing an entry it checks that the entry's
-  file is as it was when the review loaded the ledger; if someone else wrote it meanwhile, it
-  refuses (the caller keeps the draft) instead of overwriting their sign-off.
+:class:`DraftFile` is ``<git dir>/unsafe-audit/drafts.json``, written atomically after every
+change, so quitting, a crash or a closed terminal loses nothing. It sits inside the git
+directory: one per clone, never committed. Plain JSON, validated on load; a damaged file is set
+aside (``drafts.json.damaged``), never trusted.
+
+The lock that makes one ``review`` per clone the writer of this file is
+:class:`unsafe_audit.review_lock.ReviewLock`; sign-offs themselves go to the ledger through
+:class:`unsafe_audit.ledger.store.GuardedLedger`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import socket
-import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from unsafe_audit.errors import LedgerError
-from unsafe_audit.ledger import Entry, Ledger
+from unsafe_audit.atomic import write_atomically
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import Draft
+from unsafe_audit.review_lock import state_dir
 
-STATE_DIR = "unsafe-audit"
-"""Directory inside the git directory for per-clone review state."""
 DRAFTS_VERSION = 1
-
-
-def state_dir(git_dir: Path) -> Path:
-    """``<git dir>/unsafe-audit``."""
-    return git_dir / STATE_DIR
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class DraftFile:
@@ -106,138 +76,4 @@ class DraftFile:
             "version": DRAFTS_VERSION,
             "drafts": {k: drafts[k].to_json() for k in sorted(drafts)},
         }
-        _write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-# -- the lock --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LockHolder:
-    """Who holds the review lock."""
-
-    pid: int
-    host: str
-
-    def __str__(self) -> str:
-        return f"pid {self.pid} on {self.host}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class ReviewLock:
-    """The lock that makes one ``review`` per clone the writer. Use :meth:`acquire`."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.held = False
-
-    @classmethod
-    def in_git_dir(cls, git_dir: Path) -> ReviewLock:
-        return cls(state_dir(git_dir) / "review.lock")
-
-    def holder(self) -> LockHolder | None:
-        """The live holder of the lock, or None (no lock, or one left by a dead process)."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            holder = LockHolder(int(data["pid"]), str(data["host"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if holder.host == socket.gethostname() and not _alive(holder.pid):
-            return None
-        return holder
-
-    def acquire(self) -> LockHolder | None:
-        """Take the lock; returns the other holder (and takes nothing) if it is held."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        me = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                other = self.holder()
-                if other is not None and other.pid != os.getpid():
-                    return other
-                # Left behind by a process that is gone: take it over.
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
-                continue
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(me)
-            self.held = True
-            return None
-        return self.holder()
-
-    def release(self) -> None:
-        if self.held:
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            self.held = False
-
-
-# -- guarded ledger writes -------------------------------------------------------------------------
-
-
-class LedgerChangedError(LedgerError):
-    """The entry's file changed on disk since the review loaded the ledger."""
-
-
-def _fingerprint(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "unreadable"
-
-
-class GuardedLedger:
-    """Writes sign-offs to a :class:`Ledger`, refusing to overwrite another process's work."""
-
-    def __init__(self, ledger: Ledger, root: Path) -> None:
-        self.ledger = ledger
-        self.root = root
-        self._seen: dict[str, str | None] = {}
-        directory = ledger.directory
-        if directory.is_dir():
-            for path in directory.glob("*.yaml"):
-                self._seen[path.stem] = _fingerprint(path)
-
-    def seen(self, site_id: str) -> str | None:
-        return self._seen.get(site_id)
-
-    def write(self, entry: Entry) -> Path:
-        target = self.ledger.path_of(entry.site)
-        name = f"{self.ledger.display}/{target.name}"
-        now = _fingerprint(target)
-        if now != self._seen.get(entry.site):
-            raise LedgerChangedError(
-                f"{name} was written by another process since this review started; it was "
-                "not overwritten and your answers are kept as a draft. Quit and run "
-                "`unsafe-audit review` again to see both."
-            )
-        path = self.ledger.save(entry)
-        self._seen[entry.site] = _fingerprint(path)
-        return path
-
-    def where(self, site_id: SiteId) -> str:
-        return f"{self.ledger.display}/{site_id}.yaml"
-
-    def display(self, path: Path) -> str:
-        """``path`` relative to the repository, for messages."""
-        with contextlib.suppress(ValueError):
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        return str(path)
-
-
-def draft_for_site(drafts: Mapping[SiteId, Draft], site_id: SiteId) -> Draft | None:
-    """The saved draft of ``site_id``, if any (for tests and tools)."""
-    return drafts.get(site_id)
+        write_atomically(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")

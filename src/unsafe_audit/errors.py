@@ -15,10 +15,6 @@ class GitError(UnsafeAuditError):
     """A git repository, revision or object could not be read."""
 
 
-class SourceError(UnsafeAuditError):
-    """A source file could not be read."""
-
-
 class LedgerError(UnsafeAuditError):
     """The audit ledger is missing, corrupt, conflicted or could not be written."""
 

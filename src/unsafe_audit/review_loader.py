@@ -13,10 +13,12 @@ from pathlib import Path
 
 from unsafe_audit import __version__
 from unsafe_audit.audit import AuditRequest, HintScope, load_audit
-from unsafe_audit.checklist import Checklist, default_checklist, load_checklist, merge_checklists
-from unsafe_audit.drafts import DraftFile, GuardedLedger, ReviewLock
+from unsafe_audit.checklist.load import default_checklist, load_checklist
+from unsafe_audit.checklist.model import Checklist, merge_checklists
+from unsafe_audit.drafts import DraftFile
 from unsafe_audit.extract.code_view import code_view
 from unsafe_audit.extract.parsed import syntax_of
+from unsafe_audit.ledger.store import GuardedLedger
 from unsafe_audit.model import Site
 from unsafe_audit.review import (
     LoadedReview,
@@ -26,6 +28,7 @@ from unsafe_audit.review import (
     SignOffIdentity,
     build_items,
 )
+from unsafe_audit.review_lock import ReviewLock
 from unsafe_audit.scan import ScanOptions
 from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at
 from unsafe_audit.source import CodeView, Snapshot

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.diff import Delta, SiteDelta, Status
-from unsafe_audit.ledger import Entry
+from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.model import Site, SiteId
 
 

@@ -2,23 +2,22 @@
 
 Each sample under ``sample_repos/<name>/`` has ``history.yaml`` (the commit, branch and tag
 plan), ``releases/<tree>/`` (the full source tree of each commit) and ``manifests/<tag>.yaml``
-(every site of that release, listed by hand). ``build`` replays the plan with the ``git`` CLI,
-with a pinned author, committer and date, so the same sample always gets the same commit SHAs.
+(every site of that release, listed by hand). ``build`` replays the plan with
+:func:`unsafe_audit.history.run_pinned_git`, with the plan's author and dates, so the same
+sample always gets the same commit SHAs.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from unsafe_audit.errors import GitError, UsageError
+from unsafe_audit.errors import UsageError
 
 _PACKAGED_DIR = "_sample_repos"
 """Where the wheel force-includes ``sample_repos/`` inside the package."""
@@ -120,50 +119,6 @@ def manifest(name: str, tag: str) -> list[dict[str, Any]]:
     return sites
 
 
-def _git_env(author: Author, date: str) -> dict[str, str]:
-    # Only what git needs: no user or system config can change the objects it writes.
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": author.name,
-        "GIT_AUTHOR_EMAIL": author.email,
-        "GIT_AUTHOR_DATE": date,
-        "GIT_COMMITTER_NAME": author.name,
-        "GIT_COMMITTER_EMAIL": author.email,
-        "GIT_COMMITTER_DATE": date,
-        "LC_ALL": "C",
-    }
-
-
-_GIT_OPTIONS = (
-    "-c",
-    "commit.gpgsign=false",
-    "-c",
-    "tag.gpgsign=false",
-    "-c",
-    "core.autocrlf=false",
-    "-c",
-    "init.defaultBranch=main",
-)
-
-
-def _git(repo: Path, env: dict[str, str], *args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *_GIT_OPTIONS, *args],
-            cwd=repo,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    except subprocess.CalledProcessError as e:
-        raise GitError(f"git {' '.join(args)} failed in {repo}: {e.stderr.strip()}") from e
-    return done.stdout
-
-
 def _replace_work_tree(repo: Path, release: Path) -> None:
     for entry in repo.iterdir():
         if entry.name == ".git":
@@ -185,33 +140,38 @@ def build(name: str, dest: Path) -> Path:
     Returns ``dest``. Every commit, branch and annotated tag of the plan is made with the plan's
     author and dates, and ``main`` is checked out at the end.
     """
-    history = load_history(name)
+    # Imported here: listing and reading samples needs no git.
+    from unsafe_audit.history import run_pinned_git
+
+    plan = load_history(name)
     releases = sample_dir(name) / "releases"
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(f"{dest} is not an empty directory; pick a new path for the sample")
     dest.mkdir(parents=True, exist_ok=True)
 
-    first = history.commits[0]
-    _git(dest, _git_env(history.author, first.date), "init", "-q", "-b", first.branch)
+    def git(date: str, *args: str) -> None:
+        run_pinned_git(dest, *args, name=plan.author.name, email=plan.author.email, date=date)
+
+    first = plan.commits[0]
+    git(first.date, "init", "-q", "-b", first.branch)
     branches = {first.branch}
     current = first.branch
-    for commit in history.commits:
-        env = _git_env(history.author, commit.date)
+    for commit in plan.commits:
         if commit.branch not in branches:
             start = commit.from_tag or "HEAD"
-            _git(dest, env, "checkout", "-q", "-b", commit.branch, start)
+            git(commit.date, "checkout", "-q", "-b", commit.branch, start)
             branches.add(commit.branch)
         elif commit.branch != current:
-            _git(dest, env, "checkout", "-q", commit.branch)
+            git(commit.date, "checkout", "-q", commit.branch)
         current = commit.branch
         release = releases / commit.tree
         if not release.is_dir():
             raise UsageError(f"{name}: history.yaml names tree {commit.tree!r}, not in {releases}")
         _replace_work_tree(dest, release)
-        _git(dest, env, "add", "-A")
-        _git(dest, env, "commit", "-q", "--allow-empty", "-m", commit.message)
+        git(commit.date, "add", "-A")
+        git(commit.date, "commit", "-q", "--allow-empty", "-m", commit.message)
         if commit.tag is not None:
-            _git(dest, env, "tag", "-a", commit.tag, "-m", commit.message)
+            git(commit.date, "tag", "-a", commit.tag, "-m", commit.message)
     if current != "main":
-        _git(dest, _git_env(history.author, first.date), "checkout", "-q", "main")
+        git(first.date, "checkout", "-q", "main")
     return dest

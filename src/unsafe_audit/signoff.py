@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from unsafe_audit.checklist import Checklist, Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.errors import UsageError
-from unsafe_audit.ledger import Answer, Entry, Verdict
+from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import Site
 
 

@@ -1,4 +1,4 @@
-"""The architecture's boundaries hold: the core loads no UI, git or parser, and the import
+"""The architecture's boundaries hold: the core loads no UI, git, parser or YAML, and the import
 contracts in pyproject.toml (run by `lint-imports` in CI) catch a module that crosses one."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import unsafe_audit
 
 PROJECT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(unsafe_audit.__file__).resolve().parent
-HEAVY = ("textual", "rich", "git", "tree_sitter", "tree_sitter_rust")
+HEAVY = ("textual", "rich", "git", "tree_sitter", "tree_sitter_rust", "yaml")
 CORE = (
     "unsafe_audit.model",
     "unsafe_audit.source",
@@ -45,7 +45,7 @@ def _loaded_after_importing(modules: tuple[str, ...]) -> list[str]:
     return loaded
 
 
-def test_the_core_loads_no_ui_git_or_parser() -> None:
+def test_the_core_loads_no_ui_git_parser_or_yaml() -> None:
     assert _loaded_after_importing(CORE) == []
 
 
@@ -80,6 +80,7 @@ def test_import_contracts_are_kept() -> None:
         ("diff.py", "import git", "gitpython is imported only by history"),
         ("report/check_text.py", "import tree_sitter", "tree-sitter is imported only by"),
         ("signoff.py", "from unsafe_audit import history", "the core imports no UI, no git"),
+        ("review/queue.py", "import yaml", "PyYAML is imported only by"),
     ],
 )
 def test_a_deliberate_violation_breaks_a_contract(

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from unsafe_audit.checklist import default_checklist
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.extract import extract_file
 from unsafe_audit.hints.registry import ALL_RULES
 from unsafe_audit.hints.rule import HintContext, HintRule

@@ -13,7 +13,8 @@ from tests.gitrepo import git_dir_of
 from tests.tui.conftest import REVIEWER, STAMP, request_for
 from tests.tui.pilot import opened
 from unsafe_audit.commands.review import load_review
-from unsafe_audit.ledger import Verdict, read_entry
+from unsafe_audit.ledger.entry import Verdict
+from unsafe_audit.ledger.store import read_entry
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import ReviewSession
 from unsafe_audit.review_state import Review

@@ -11,7 +11,8 @@ from tests.gitrepo import GitRepo
 from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
 from unsafe_audit.commands.review import load_review
-from unsafe_audit.ledger import Answer, Entry, Ledger, Verdict
+from unsafe_audit.ledger.entry import Answer, Entry, Verdict
+from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.review import Group
 from unsafe_audit.tui.widgets.literal import literal
 from unsafe_audit.tui.widgets.site import code_renderable, previous_renderable

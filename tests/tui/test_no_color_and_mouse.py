@@ -10,7 +10,7 @@ from textual.color import Color
 
 from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
-from unsafe_audit.ledger import Verdict
+from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.review import ALL, QueueFilter
 from unsafe_audit.tui.app import ReviewApp
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, ChecklistPanel

@@ -22,7 +22,8 @@ from unsafe_audit.audit import AuditRequest, HintScope, load_audit
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.errors import UsageError
-from unsafe_audit.ledger import Entry, signature_problem
+from unsafe_audit.ledger.entry import Entry
+from unsafe_audit.ledger.signing import signature_problem
 from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
 from unsafe_audit.report.interface import CheckReport, Renderer
 from unsafe_audit.review_state import EntryProblem

@@ -9,7 +9,8 @@ import textwrap
 from enum import StrEnum
 from typing import Any, TextIO, assert_never
 
-from unsafe_audit.checklist import Checklist, default_checklist, load_checklist, merge_checklists
+from unsafe_audit.checklist.load import default_checklist, load_checklist
+from unsafe_audit.checklist.model import Checklist, merge_checklists
 
 _WIDTH = 80
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from unsafe_audit.ledger import DEFAULT_LEDGER_DIR
+from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR
 
 
 def add_ledger_option(p: argparse.ArgumentParser) -> None:

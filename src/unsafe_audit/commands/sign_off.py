@@ -25,11 +25,12 @@ from typing import Any, assert_never
 
 from unsafe_audit import __version__, history
 from unsafe_audit.audit import Audit, AuditRequest, load_audit
-from unsafe_audit.checklist import Item
+from unsafe_audit.checklist.model import Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
-from unsafe_audit.ledger import DEFAULT_LEDGER_DIR, Answer, Verdict, sign_entry
+from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Answer, Verdict
+from unsafe_audit.ledger.signing import sign_entry
 from unsafe_audit.model import Site, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.scan import ScanOptions

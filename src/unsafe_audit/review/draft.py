@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from unsafe_audit.ledger import Verdict
+from unsafe_audit.ledger.entry import Verdict
 
 ANSWER_CYCLE: tuple[Verdict | None, ...] = (
     None,

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from unsafe_audit.checklist import Checklist, Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.ledger import Entry
+from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.signoff import offered_justification

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from unsafe_audit import signoff
-from unsafe_audit.checklist import Checklist
+from unsafe_audit.checklist.model import Checklist
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger import Answer, Entry, Verdict
+from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import SiteId
 from unsafe_audit.review.draft import ANSWER_CYCLE, Draft, ItemAnswer
 from unsafe_audit.review.queue import Group, QueueFilter, ReviewItem

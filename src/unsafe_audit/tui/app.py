@@ -22,7 +22,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger import Verdict
+from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import LoadedReview, Loader, ReviewSession
 from unsafe_audit.tui.dialogs import DialogActions

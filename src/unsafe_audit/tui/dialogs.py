@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.app import App
 
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger import entry_text
+from unsafe_audit.ledger.yaml_io import entry_text
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import QueueFilter, ReviewSession
 from unsafe_audit.tui.screens.confirm import ConfirmSignOff

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from unsafe_audit.ledger import Verdict
+from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.review import ReviewItem, ReviewSession
 from unsafe_audit.tui.widgets.literal import literal
 

@@ -1,9 +1,4 @@
-"""Read a git repository: revisions, tags, Rust files at a commit and their blobs.
-
-The only module that imports git (GitPython). Everything is read from git objects, never by
-checking out, so auditing an old release leaves the work tree alone. Every failure is a
-:class:`GitError` that says what was wrong and what to do.
-"""
+"""The :class:`Repository` reader: revisions, tags, Rust files at a commit and their blobs."""
 
 from __future__ import annotations
 
@@ -18,6 +13,7 @@ import git
 
 from unsafe_audit import releases
 from unsafe_audit.errors import GitError
+from unsafe_audit.history.values import BlobEntry
 from unsafe_audit.releases import Choice
 
 _HEX_RE = re.compile(r"[0-9a-fA-F]{4,64}")
@@ -32,18 +28,6 @@ def _text(value: str | bytes) -> str:
 
 class NotARepository(GitError):
     """The path is a plain directory, not inside a git repository (callers may scan it instead)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BlobEntry:
-    """A Rust source file in a commit's tree."""
-
-    path: str
-    """Path from the repository root, with forward slashes."""
-    blob_sha: str
-    """Full sha of the file's blob; pass it to :meth:`Repository.read_blob`."""
-    size: int
-    """Size of the blob in bytes."""
 
 
 @dataclass(frozen=True, slots=True)

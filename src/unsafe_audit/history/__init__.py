@@ -1,0 +1,17 @@
+"""Git, and only here: reading a repository, and writing one with pinned identities.
+
+The only package that imports git (GitPython) or runs the ``git`` command.
+
+- :class:`Repository` (:mod:`~unsafe_audit.history.repository`) reads revisions, tags, Rust files
+  at a commit and their blobs. Everything is read from git objects, never by checking out, so
+  auditing an old release leaves the work tree alone. Every failure is a :class:`GitError` that
+  says what was wrong and what to do.
+- :func:`run_pinned_git` (:mod:`~unsafe_audit.history.pinned`) writes commits and tags whose
+  shas are the same on every machine (the sample extensions are built with it).
+"""
+
+from unsafe_audit.history.pinned import run_pinned_git
+from unsafe_audit.history.repository import NotARepository, Repository
+from unsafe_audit.history.values import BlobEntry
+
+__all__ = ["BlobEntry", "NotARepository", "Repository", "run_pinned_git"]

@@ -1,0 +1,17 @@
+"""What reading a repository hands out, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BlobEntry:
+    """A Rust source file in a commit's tree."""
+
+    path: str
+    """Path from the repository root, with forward slashes."""
+    blob_sha: str
+    """Full sha of the file's blob; pass it to :meth:`Repository.read_blob`."""
+    size: int
+    """Size of the blob in bytes."""

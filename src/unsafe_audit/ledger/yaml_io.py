@@ -1,0 +1,308 @@
+"""Ledger entries as YAML: the exact text written, and the validating reader.
+
+Keys are written in a fixed order with no volatile field (``reviewed_at`` is written once, at
+sign-off), so re-running the tool never rewrites an entry, and a PR diff shows exactly what a
+reviewer signed.
+
+YAML is read with the safe loader only; a text with merge-conflict markers, invalid YAML, an
+unknown ``schema_version`` or a bad field is a :class:`LedgerError` naming ``file:line``.
+Older entries are brought up to date by :func:`upgrade_entry`, one schema version at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from unsafe_audit.errors import LedgerError
+from unsafe_audit.ledger.entry import SCHEMA_VERSION, Answer, Entry, Verdict, is_site_id
+from unsafe_audit.model import SiteId, SiteKind
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Keys in the order they are written; the required ones must be present in every entry.
+_REQUIRED = (
+    "schema_version",
+    "site",
+    "kind",
+    "path",
+    "item",
+    "token_hash",
+    "release",
+    "checklist",
+    "tool",
+    "reviewer",
+    "reviewed_at",
+    "lifetime_pattern",
+    "answers",
+    "justification",
+)
+_OPTIONAL = ("signature",)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+class _Block(str):
+    """A string always written as a ``|`` block scalar."""
+
+
+class _Flow(dict[str, str]):
+    """A small mapping written on one line: ``{answer: pass, note: ...}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper for entries: block scalars for multi-line text, flow style for answers.
+
+    A subclass, so the representers below never change how anything else dumps YAML.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if isinstance(value, _Block) or "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
+
+
+def _represent_flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", dict(value), flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Block, _represent_str)
+_Dumper.add_representer(_Flow, _represent_flow)
+
+
+def clean_text(text: str) -> str:
+    """``text`` as written in a block scalar: stripped, no trailing spaces, one final newline."""
+    # Trailing spaces would force PyYAML out of block style; they carry no meaning anyway.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def canonical_text(entry: Entry) -> str:
+    """The entry's YAML without its signature: what is signed, and the start of the file."""
+    answers: dict[str, _Flow] = {}
+    for item, answer in entry.answers:
+        value = _Flow(answer=answer.verdict.value)
+        if answer.note:
+            value["note"] = answer.note
+        answers[item] = value
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "site": entry.site,
+        "kind": entry.kind.value,
+        "path": entry.path,
+        "item": entry.item,
+        "token_hash": entry.token_hash,
+        "release": entry.release,
+        "checklist": entry.checklist,
+        "tool": entry.tool,
+        "reviewer": entry.reviewer,
+        "reviewed_at": entry.reviewed_at,
+        "lifetime_pattern": entry.lifetime_pattern,
+        "answers": answers,
+        "justification": _Block(clean_text(entry.justification)),
+    }
+    text: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+    return text
+
+
+def entry_text(entry: Entry) -> str:
+    """The whole file of an entry: :func:`canonical_text` plus the signature, if any."""
+    text = canonical_text(entry)
+    if entry.signature:
+        signature: dict[str, Any] = {"signature": _Block(clean_text(entry.signature))}
+        text += yaml.dump(signature, Dumper=_Dumper, sort_keys=False, width=100)
+    return text
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 0 (the prototype format) named the pattern ``pattern`` and wrote answers as bare
+    strings (``ctx-owner: pass``); schema 1 writes ``{answer: pass, note: ...}`` mappings."""
+    out = {("lifetime_pattern" if key == "pattern" else key): value for key, value in data.items()}
+    answers = out.get("answers")
+    if isinstance(answers, dict):
+        out["answers"] = {
+            item: {"answer": value} if isinstance(value, str) else value
+            for item, value in answers.items()
+        }
+    out["schema_version"] = 1
+    return out
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+"""Schema version -> function that turns such an entry into the next version."""
+
+
+def upgrade_entry(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a loaded entry up to :data:`SCHEMA_VERSION`, one version at a time.
+
+    The caller has checked that ``data["schema_version"]`` is an int no newer than ours.
+    """
+    version = data["schema_version"]
+    while version < SCHEMA_VERSION:
+        data = _UPGRADES[version](data)
+        version = data["schema_version"]
+    return data
+
+
+class _Reader:
+    """Reads one entry file, failing with ``file:line`` at the first problem."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: dict[str, int] = {}
+
+    def fail(self, message: str, line: int = 1) -> LedgerError:
+        return LedgerError(f"{self.name}:{line}: {message}")
+
+    def at(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+    def parse(self, text: str, expected_id: str | None) -> Entry:
+        conflict = _CONFLICT.search(text)
+        if conflict is not None:
+            line = text.count("\n", 0, conflict.start()) + 1
+            raise self.fail(
+                "merge-conflict marker in a ledger entry; resolve the conflict by hand "
+                "(keep one reviewer's version), then run `unsafe-audit check` again",
+                line,
+            )
+        loader = _SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            raise self.fail(f"invalid YAML: {e.problem or e.context or 'malformed'}", line) from e
+        except yaml.YAMLError as e:
+            raise self.fail(f"invalid YAML: {e}") from e
+        finally:
+            loader.dispose()
+        if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+            raise self.fail("a ledger entry must be a YAML mapping with schema_version and site")
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                self.lines.setdefault(key_node.value, key_node.start_mark.line + 1)
+        return self.entry(data, expected_id)
+
+    def entry(self, data: dict[str, Any], expected_id: str | None) -> Entry:
+        version = data.get("schema_version")
+        if "schema_version" not in data:
+            raise self.fail("missing schema_version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise self.fail(
+                f"schema_version must be a whole number, not {version!r}", self.at("schema_version")
+            )
+        if version > SCHEMA_VERSION:
+            raise self.fail(
+                f"unknown schema_version {version} (this unsafe-audit reads up to "
+                f"{SCHEMA_VERSION}); upgrade unsafe-audit to read this ledger",
+                self.at("schema_version"),
+            )
+        if version < SCHEMA_VERSION:
+            for old, new in (("pattern", "lifetime_pattern"),):
+                if old in self.lines:
+                    self.lines.setdefault(new, self.lines[old])
+            data = upgrade_entry(data)
+        for key in data:
+            if key not in _REQUIRED and key not in _OPTIONAL:
+                raise self.fail(
+                    f"unknown field {key!r} (expected: {', '.join(_REQUIRED + _OPTIONAL)})",
+                    self.at(str(key)),
+                )
+        for key in _REQUIRED:
+            if key not in data:
+                raise self.fail(f"missing required field {key!r}")
+        site = data["site"]
+        if not is_site_id(site):
+            raise self.fail(
+                f"field 'site' must be a site id of 16 lowercase hex digits, not {site!r}",
+                self.at("site"),
+            )
+        if expected_id is not None and site != expected_id:
+            raise self.fail(
+                f"field 'site' is {site} but the file is named for {expected_id}; an entry's "
+                "file name must be its site id",
+                self.at("site"),
+            )
+        kind_value = self.text(data, "kind")
+        try:
+            kind = SiteKind(kind_value)
+        except ValueError:
+            raise self.fail(f"unknown site kind {kind_value!r}", self.at("kind")) from None
+        signature = data.get("signature")
+        if signature is not None and not isinstance(signature, str):
+            raise self.fail("field 'signature' must be text", self.at("signature"))
+        justification = self.text(data, "justification")
+        return Entry(
+            site=SiteId(site),
+            kind=kind,
+            path=self.text(data, "path"),
+            item=self.text(data, "item", allow_empty=True),
+            token_hash=self.text(data, "token_hash"),
+            release=self.text(data, "release"),
+            checklist=self.text(data, "checklist"),
+            tool=self.text(data, "tool"),
+            reviewer=self.text(data, "reviewer"),
+            reviewed_at=self.timestamp(data),
+            lifetime_pattern=self.text(data, "lifetime_pattern"),
+            answers=self.answers(data["answers"]),
+            justification=justification.strip(),
+            signature=signature,
+            origin=self.name,
+        )
+
+    def text(self, data: dict[str, Any], key: str, *, allow_empty: bool = False) -> str:
+        value = data[key]
+        if value is None and allow_empty:
+            return ""
+        if not isinstance(value, str) or (not value.strip() and not allow_empty):
+            raise self.fail(f"field {key!r} must be non-empty text, not {value!r}", self.at(key))
+        return value
+
+    def timestamp(self, data: dict[str, Any]) -> str:
+        value = data["reviewed_at"]
+        if hasattr(value, "strftime"):  # an unquoted timestamp, edited by hand
+            stamp: str = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return stamp
+        return self.text(data, "reviewed_at")
+
+    def answers(self, value: object) -> tuple[tuple[str, Answer], ...]:
+        line = self.at("answers")
+        if not isinstance(value, dict) or not value:
+            raise self.fail("field 'answers' must map checklist item ids to answers", line)
+        out: list[tuple[str, Answer]] = []
+        for item, answer in value.items():
+            if not isinstance(item, str) or not isinstance(answer, dict):
+                raise self.fail(f"answer for {item!r} must be {{answer: pass|fail|n/a}}", line)
+            unknown = set(answer) - {"answer", "note"}
+            if unknown:
+                raise self.fail(f"answer for {item!r}: unknown field {sorted(unknown)[0]!r}", line)
+            try:
+                verdict = Verdict(str(answer.get("answer")))
+            except ValueError:
+                raise self.fail(
+                    f"answer for {item!r} must be pass, fail or n/a, not {answer.get('answer')!r}",
+                    line,
+                ) from None
+            note = answer.get("note")
+            if note is not None and not isinstance(note, str):
+                raise self.fail(f"note for {item!r} must be text", line)
+            out.append((item, Answer(verdict, note or None)))
+        return tuple(out)
+
+
+def parse_entry(text: str, name: str, *, expected_id: str | None = None) -> Entry:
+    """Validate one entry's YAML; ``name`` is used in errors, ``expected_id`` is the file's id."""
+    return _Reader(name).parse(text, expected_id)

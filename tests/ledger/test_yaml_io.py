@@ -1,0 +1,93 @@
+"""The entry file format: exact text, round trip, upgrades, and every validation error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ledger.example import ENTRY, NAME, SITE, TEXT
+from tests.ledger.files import ledger_file, load_error
+from unsafe_audit.ledger.yaml_io import entry_text, parse_entry, upgrade_entry
+
+
+def test_entry_text_is_fixed_and_round_trips() -> None:
+    assert entry_text(ENTRY) == TEXT
+    parsed = parse_entry(TEXT, NAME, expected_id=SITE)
+    assert parsed == ENTRY
+    assert entry_text(parsed) == TEXT
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    ledger_file(tmp_path, TEXT.replace("kind: unsafe_block", "kind: [unsafe_block"))
+    assert load_error(tmp_path).startswith(f"{NAME}:4: invalid YAML: ")
+
+
+def test_unknown_schema_version_says_upgrade(tmp_path: Path) -> None:
+    ledger_file(tmp_path, TEXT.replace("schema_version: 1", "schema_version: 7"))
+    assert load_error(tmp_path) == (
+        f"{NAME}:1: unknown schema_version 7 (this unsafe-audit reads up to 1); "
+        "upgrade unsafe-audit to read this ledger"
+    )
+
+
+def test_schema_0_is_upgraded() -> None:
+    old = (
+        TEXT.replace("schema_version: 1", "schema_version: 0")
+        .replace("lifetime_pattern: own", "pattern: own")
+        .replace("  ctx-owner: {answer: pass}", "  ctx-owner: pass")
+    )
+    assert parse_entry(old, NAME, expected_id=SITE) == ENTRY
+    assert upgrade_entry({"schema_version": 0, "pattern": "pin", "answers": {"a": "fail"}}) == {
+        "schema_version": 1,
+        "lifetime_pattern": "pin",
+        "answers": {"a": {"answer": "fail"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "site: 3f9c2a1b7d0e4c55",
+            "site: ../../etc/passwd",
+            "2: field 'site' must be a site id of 16 lowercase hex digits, not '../../etc/passwd'",
+        ),
+        (
+            "site: 3f9c2a1b7d0e4c55",
+            "site: 0000000000000000",  # unquoted digits are a YAML int
+            "2: field 'site' must be a site id of 16 lowercase hex digits, not 0",
+        ),
+        (
+            "site: 3f9c2a1b7d0e4c55",
+            "site: abcdefabcdefabcd",
+            "2: field 'site' is abcdefabcdefabcd but the file is named for 3f9c2a1b7d0e4c55; "
+            "an entry's file name must be its site id",
+        ),
+        ("kind: unsafe_block", "kind: unsafe_thing", "3: unknown site kind 'unsafe_thing'"),
+        (
+            "tool:",
+            "color: blue\ntool:",
+            "9: unknown field 'color' (expected: schema_version, site, kind, path, item, "
+            "token_hash, release, checklist, tool, reviewer, reviewed_at, lifetime_pattern, "
+            "answers, justification, signature)",
+        ),
+        (
+            "  ctx-owner: {answer: pass}",
+            "  ctx-owner: {answer: maybe}",
+            "13: answer for 'ctx-owner' must be pass, fail or n/a, not 'maybe'",
+        ),
+        ("release: v0.3.0", "release: ''", "7: field 'release' must be non-empty text, not ''"),
+        ("schema_version: 1\n", "", "1: missing schema_version"),
+    ],
+)
+def test_bad_fields_name_file_and_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    ledger_file(tmp_path, TEXT.replace(old, new))
+    assert load_error(tmp_path) == f"{NAME}:{message}"
+
+
+def test_empty_justification_is_an_error(tmp_path: Path) -> None:
+    ledger_file(tmp_path, TEXT.split("justification:")[0] + "justification: ' '\n")
+    assert (
+        load_error(tmp_path) == f"{NAME}:16: field 'justification' must be non-empty text, not ' '"
+    )
