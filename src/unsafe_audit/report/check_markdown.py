@@ -5,26 +5,22 @@ from __future__ import annotations
 from typing import TextIO
 
 from unsafe_audit.model import Site
+from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
-from unsafe_audit.report.markdown_text import code_span
 from unsafe_audit.review_state import Review, SiteReview
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _label(site: Site) -> str:
     label = site.name if site.kind.is_pg_sys and site.name else site.item
-    return code_span(label) if label else "crate root"
+    return code_span(label, table=True) if label else "crate root"
 
 
 def _row(r: SiteReview) -> str:
     s = r.site
     return (
-        f"| {r.review.value} | {r.delta.status.value} | {code_span(s.kind.value)} | "
-        f"{code_span(f'{s.path}#L{s.span.line}')} | {_label(s)} | {code_span(s.id)} | "
-        f"{_cell(r.reason)} |\n"
+        f"| {r.review.value} | {r.delta.status.value} | {code_span(s.kind.value, table=True)} | "
+        f"{code_span(f'{s.path}#L{s.span.line}', table=True)} | {_label(s)} | "
+        f"{code_span(s.id, table=True)} | {markdown_inline(r.reason)} |\n"
     )
 
 
@@ -40,7 +36,7 @@ def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
             seen.add(key)
             lines.append(
                 f"- {code_span(f'{hint.path}#L{hint.line}')} {code_span(hint.hint_id)} "
-                f"({', '.join(hint.items)}): {_cell(hint.message)}\n"
+                f"({markdown_inline(', '.join(hint.items))}): {markdown_mixed(hint.message)}\n"
             )
     if not lines:
         return []
@@ -67,7 +63,8 @@ def write(report: CheckReport, out: TextIO) -> None:
     )
     parts = [
         f"## unsafe-audit check {mark}\n\n",
-        f"{report.head.label} against **{report.base.label}** ({report.reason}): {verdict}.\n\n",
+        f"{markdown_inline(report.head.label)} against **{markdown_inline(report.base.label)}** "
+        f"({markdown_inline(report.reason)}): {verdict}.\n\n",
         "| Review | Sites |\n|---|---:|\n",
     ]
     parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from unsafe_audit import __version__
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.report.check_json import hint_json
+from unsafe_audit.report.escape import encodable_json, sarif_uri
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import SiteReview
 
@@ -31,7 +32,7 @@ _INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
 
 
 def _artifact(path: str) -> dict[str, Any]:
-    return {"uri": path, "uriBaseId": "%SRCROOT%"}
+    return {"uri": sarif_uri(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _related(hints: Sequence[Hint]) -> list[dict[str, Any]]:
@@ -138,4 +139,4 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
 
 def write(report: CheckReport, out: TextIO) -> None:
     """For GitHub code scanning and other SARIF consumers."""
-    out.write(json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n")
+    out.write(encodable_json(json.dumps(to_sarif(report), indent=2, ensure_ascii=False)) + "\n")

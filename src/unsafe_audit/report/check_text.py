@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TextIO
 
 from unsafe_audit.model import Site
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import Review, SiteReview
 
 
 def _label(site: Site) -> str:
     label = site.name if site.kind.is_pg_sys and site.name else site.item or "(crate root)"
+    label = terminal_line(label)
     return label + " [macro]" if site.in_macro else label
 
 
@@ -18,14 +20,15 @@ def _row(r: SiteReview) -> str:
     s = r.site
     return (
         f"  {s.id}  {r.review.value:7} {r.delta.status.value:9} {s.kind.value:19} "
-        f"{s.path}:{s.span.line}  {_label(s)}\n      {r.reason}\n"
+        f"{terminal_line(s.path)}:{s.span.line}  {_label(s)}\n      {terminal_line(r.reason)}\n"
     )
 
 
 def write(report: CheckReport, out: TextIO) -> None:
     """For people at a terminal (no hints: a terminal listing stays short)."""
     state = report.state
-    parts = [f"{report.head.label} against {report.base.label}; ledger {report.ledger}\n"]
+    head, base = terminal_line(report.head.label), terminal_line(report.base.label)
+    parts = [f"{head} against {base}; ledger {terminal_line(report.ledger)}\n"]
     blocking = [r for r in state.sites if r.blocking]
     if blocking:
         parts.append(f"\nNEEDS SIGN-OFF ({len(blocking)})\n")

@@ -8,8 +8,8 @@ from typing import TextIO
 
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.report.escape import code_span, fence, markdown_inline
 from unsafe_audit.report.interface import DiffReport
-from unsafe_audit.report.markdown_text import code_span, fence
 
 # Longest code shown per site; a PR comment has a size limit and a reviewer has the link for
 # the rest.
@@ -40,17 +40,17 @@ def write(report: DiffReport, out: TextIO) -> None:
     if report.first_release:
         out.write("## unsafe-audit: first release\n\n")
     else:
-        out.write(f"## unsafe-audit: changes since {base.label}\n\n")
-    head_text = "the working tree" if head.working_tree else f"**{head.label}**"
+        out.write(f"## unsafe-audit: changes since {markdown_inline(base.label)}\n\n")
+    head_text = "the working tree" if head.working_tree else f"**{markdown_inline(head.label)}**"
     if head.commit is not None and head.ref != head.commit:
         head_text += f" ({code_span(head.commit[:12])})"
     if base.commit is not None:
         out.write(
-            f"Comparing {head_text} with **{base.label}** ({code_span(base.commit[:12])}): "
-            f"{report.reason}.\n\n"
+            f"Comparing {head_text} with **{markdown_inline(base.label)}** "
+            f"({code_span(base.commit[:12])}): {markdown_inline(report.reason)}.\n\n"
         )
     else:
-        out.write(f"Auditing {head_text}: {report.reason}.\n\n")
+        out.write(f"Auditing {head_text}: {markdown_inline(report.reason)}.\n\n")
     out.write("| Status | Sites |\n|---|---:|\n")
     for status, count in delta.summary().items():
         mark = " (needs review)" if Status(status).needs_review and count else ""
@@ -88,7 +88,7 @@ def _write_review_site(report: DiffReport, d: SiteDelta, out: TextIO) -> None:
     code = report.review_code[d]
     if d.status is Status.CHANGED and d.base is not None and d.head is not None:
         if code.before is not None:
-            out.write(f"Before ({_link(d.base)} in {report.base.label}):\n\n")
+            out.write(f"Before ({_link(d.base)} in {markdown_inline(report.base.label)}):\n\n")
             out.write(fence(_clip(code.before)) + "\n")
         if code.after is not None:
             out.write(f"After ({_link(d.head)}):\n\n")

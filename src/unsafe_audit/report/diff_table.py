@@ -6,6 +6,7 @@ from typing import TextIO
 
 from unsafe_audit.diff import Status
 from unsafe_audit.model import Side, Site
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import DiffReport
 
 
@@ -15,13 +16,14 @@ def _fit(text: str, width: int) -> str:
 
 def _label(site: Site) -> str:
     label = site.name if site.kind.is_pg_sys and site.name else site.item or "(crate root)"
+    label = terminal_line(label)
     return label + " [macro]" if site.in_macro else label
 
 
 def _side_label(side: Side) -> str:
     if side.commit is not None and side.ref is not None and side.ref != side.commit:
-        return f"{side.ref} ({side.commit[:12]})"
-    return side.label
+        return f"{terminal_line(side.ref)} ({side.commit[:12]})"
+    return terminal_line(side.label)
 
 
 def write(report: DiffReport, out: TextIO, *, show_unchanged: bool = False) -> None:
@@ -39,12 +41,12 @@ def write(report: DiffReport, out: TextIO, *, show_unchanged: bool = False) -> N
             continue
         for d in group:
             s = d.site
-            loc = _fit(f"{s.path}:{s.span.line}", 30)
+            loc = _fit(f"{terminal_line(s.path)}:{s.span.line}", 30)
             out.write(f"  {s.kind.value:19} {loc:30} {_fit(_label(s), 26)}\n")
             if d.status is Status.MOVED and d.base is not None and d.head is not None:
-                was = f"{d.base.path}:{d.base.span.line}"
+                was = f"{terminal_line(d.base.path)}:{d.base.span.line}"
                 if d.base.item != d.head.item:
-                    was += f" ({d.base.item or '(crate root)'})"
+                    was += f" ({terminal_line(d.base.item or '(crate root)')})"
                 out.write(f"  {'':19} {_fit('from ' + was, 57)}\n")
     summary = delta.summary()
     counts = ", ".join(f"{n} {k}" for k, n in summary.items())

@@ -6,6 +6,7 @@ import textwrap
 from typing import TextIO
 
 from unsafe_audit.model import ScanResult
+from unsafe_audit.report.escape import terminal_line
 
 
 def _fit(text: str, width: int) -> str:
@@ -20,12 +21,12 @@ def _fit_left(text: str, width: int) -> str:
 def write(result: ScanResult, out: TextIO) -> None:
     """Sites as a table that fits 80 columns: short id, kind, file:line, item or pg_sys name."""
     where = f"revision {result.rev[:12]}" if result.rev else "files on disk"
-    out.write(f"{result.root} ({where})\n")
+    out.write(f"{terminal_line(str(result.root))} ({where})\n")
     if result.sites:
         out.write(f"{'ID':8} {'KIND':19} {'LOCATION':26} ITEM / NAME\n")
     for s in result.sites:
-        loc = _fit_left(f"{s.path}:{s.span.line}", 26)
-        label = s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)"
+        loc = _fit_left(f"{terminal_line(s.path)}:{s.span.line}", 26)
+        label = terminal_line(s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)")
         if s.in_macro:
             label += " [macro]"
         # An item path is shortened from the left (its last segment says most), a name from
