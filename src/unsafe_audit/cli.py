@@ -14,6 +14,7 @@ from types import ModuleType
 
 from unsafe_audit import __version__
 from unsafe_audit.errors import UnsafeAuditError
+from unsafe_audit.report.escape import terminal_text
 
 # Subcommands in the order ``--help`` lists them, with their one-line help. Only the module of
 # the command being run is imported, so `scan` does not pay for git, YAML or Textual imports.
@@ -65,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.run(args)
         return result
     except UnsafeAuditError as e:
-        print(f"unsafe-audit: error: {e}", file=sys.stderr)
+        # Messages quote file names, ledger fields and git's own words: shown literally.
+        print(f"unsafe-audit: error: {terminal_text(str(e), indent='  ')}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("unsafe-audit: interrupted", file=sys.stderr)

@@ -25,6 +25,7 @@ from unsafe_audit.errors import UsageError
 from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.ledger.signing import signature_problem
 from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport, Renderer
 from unsafe_audit.review_state import EntryProblem
 
@@ -128,7 +129,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
     )
     comparison = audit.comparison
     for warning in comparison.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     return CheckReport(
         base=comparison.base,
         head=comparison.head,

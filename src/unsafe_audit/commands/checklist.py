@@ -11,6 +11,7 @@ from typing import Any, TextIO, assert_never
 
 from unsafe_audit.checklist.load import default_checklist, load_checklist
 from unsafe_audit.checklist.model import Checklist, merge_checklists
+from unsafe_audit.report.escape import terminal_line, terminal_text
 
 _WIDTH = 80
 
@@ -107,16 +108,16 @@ def write_text(checklist: Checklist, out: TextIO) -> None:
     parts = (
         " + ".join(checklist.parts) if checklist.parts else f"{checklist.id}@{checklist.version}"
     )
-    out.write(f"{checklist.title} ({parts})\n")
+    out.write(f"{terminal_line(checklist.title)} ({terminal_line(parts)})\n")
     if checklist.description:
-        out.write(textwrap.fill(checklist.description, _WIDTH) + "\n")
+        out.write(textwrap.fill(terminal_text(checklist.description), _WIDTH) + "\n")
     for section in checklist.sections:
         items = checklist.items_in(section.id)
         if not items:
             continue
-        out.write(f"\n{section.id}. {section.title}\n")
+        out.write(f"\n{terminal_line(section.id)}. {terminal_line(section.title)}\n")
         for item in items:
-            out.write(f"\n  {item.id}\n")
+            out.write(f"\n  {terminal_line(item.id)}\n")
             out.write(_fill(item.question, indent=4))
             kinds = ", ".join(kind.value for kind in item.applies_to)
             out.write(_fill(f"applies to: {kinds}", indent=4, subsequent=6))
@@ -129,7 +130,7 @@ def write_text(checklist: Checklist, out: TextIO) -> None:
 def _fill(text: str, *, indent: int, subsequent: int | None = None) -> str:
     return (
         textwrap.fill(
-            text,
+            terminal_text(text),
             _WIDTH,
             initial_indent=" " * indent,
             subsequent_indent=" " * (indent if subsequent is None else subsequent),

@@ -17,6 +17,7 @@ from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, SourceNeeds, compare
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.report import diff_json, diff_markdown, diff_table
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CodePair, DiffReport, Renderer
 
 
@@ -138,13 +139,10 @@ def run(args: argparse.Namespace) -> int:
         options=scan_options(args),
         sources=shown_files(fmt),
     )
-    print(
-        f"unsafe-audit: comparing {comparison.head.label} with {comparison.base.label}: "
-        f"{comparison.reason}",
-        file=sys.stderr,
-    )
+    choice = f"comparing {comparison.head.label} with {comparison.base.label}: {comparison.reason}"
+    print(f"unsafe-audit: {terminal_line(choice)}", file=sys.stderr)
     for warning in comparison.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     report = diff_report(comparison, fmt)
     renderer_for(fmt, show_unchanged=args.show_unchanged)(report, sys.stdout)
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from unsafe_audit.audit import AuditRequest, load_audit
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.scan import ScanOptions
 
 
@@ -51,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
     for entry in orphaned:
         if args.apply:
             ledger.remove(entry.site)
-        print(
-            f"{verb} {ledger.display}/{entry.site}.yaml ({entry.kind.value} in "
+        # The entry's fields are the ledger's, written by whoever committed it.
+        what = (
+            f"{ledger.display}/{entry.site}.yaml ({entry.kind.value} in "
             f"{entry.item or 'the crate root'} at {entry.path}, signed off for {entry.release})"
         )
+        print(f"{verb} {terminal_line(what)}")
     if not orphaned:
         print("no orphaned entries", file=sys.stderr)
     elif not args.apply:

@@ -11,6 +11,7 @@ from typing import Any, TextIO, assert_never
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.model import ScanResult
 from unsafe_audit.report import scan_json, scan_table
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import Renderer
 from unsafe_audit.scan import scan_path
 
@@ -86,6 +87,6 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.clear()
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     renderer_for(ScanFormat(args.format))(result, sys.stdout)
     return 0

@@ -32,6 +32,7 @@ from unsafe_audit.errors import GitError, UsageError
 from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Answer, Verdict
 from unsafe_audit.ledger.signing import sign_entry
 from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.scan import ScanOptions
 from unsafe_audit.signoff import (
@@ -204,7 +205,7 @@ def choose_justification(args: argparse.Namespace, found: Found) -> tuple[str, b
     seeded = offered_justification(found.site, stale.justification if stale else None)
     if seeded:
         source = f"the stale sign-off for {stale.release}" if stale else "its // SAFETY: comment"
-        print(f"unsafe-audit: justification taken from {source}", file=sys.stderr)
+        print(f"unsafe-audit: justification taken from {terminal_line(source)}", file=sys.stderr)
     return seeded, False
 
 
@@ -297,5 +298,5 @@ def run(args: argparse.Namespace) -> int:
     target = ledger.save(entry)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
-    print(f"{verb} {site.id} ({site.label}): {rel}")
+    print(f"{verb} {site.id} ({terminal_line(site.label)}): {terminal_line(rel)}")
     return 0
