@@ -32,9 +32,10 @@ def _plain(renderable: object) -> str:
 
 
 def test_literal_replaces_control_characters() -> None:
-    assert literal("a\x1b[31mb\x07c") == "a␛[31mb␇c"
+    assert literal("a\x1b[31mb\x07c") == "a\\x1b[31mb\\x07c"
     assert literal("\tx\n") == "    x\n"
     assert literal("[bold]x[/bold]") == "[bold]x[/bold]"
+    assert literal("a\u202eb\x9bc") == "a\\u202eb\\x9bc"
 
 
 def test_markup_and_escapes_in_code_show_literally(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_markup_and_escapes_in_code_show_literally(tmp_path: Path) -> None:
             text = _plain(code_renderable(item))
             assert "[bold]p[/bold]" in text
             assert "[@click=app.quit]quit[/]" in text
-            assert "␛[31mred␛[0m" in text
+            assert "\\x1b[31mred\\x1b[0m" in text
             assert "\x1b" not in text
             # The justification row shows the SAFETY comment literally too.
             await pilot.press("enter")

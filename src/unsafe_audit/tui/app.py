@@ -28,7 +28,7 @@ from unsafe_audit.review import LoadedReview, Loader, ReviewSession
 from unsafe_audit.tui.dialogs import DialogActions
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
-from unsafe_audit.tui.widgets.literal import literal
+from unsafe_audit.tui.widgets.literal import literal, literal_line
 from unsafe_audit.tui.widgets.queue import QueueList
 from unsafe_audit.tui.widgets.site import SiteView
 
@@ -159,7 +159,7 @@ class ReviewApp(DialogActions):
         session = event.loaded.session
         self.query_one("#loading").display = False
         self.query_one("#main").display = True
-        self.query_one("#title", Static).update(Text(literal(event.loaded.title)))
+        self.query_one("#title", Static).update(Text(literal_line(event.loaded.title)))
         if session.read_only:
             banner = self.query_one("#banner", Static)
             banner.display = True
@@ -235,7 +235,10 @@ class ReviewApp(DialogActions):
         self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
         self.query_one("#count", Static).update(f"{done}/{total} reviewed")
         queue = self.query_one(QueueList)
-        queue.border_title = f"{session.filter.describe()} ({len(session.visible)})"
+        # A str title is read as markup, and the filter names a file: give Text.
+        queue.border_title = Text(
+            f"{literal_line(session.filter.describe())} ({len(session.visible)})"
+        )
         queue.refresh()
 
     # -- queue ---------------------------------------------------------------------------------

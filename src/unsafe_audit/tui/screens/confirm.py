@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from unsafe_audit.tui.widgets.literal import literal
+from unsafe_audit.tui.widgets.literal import literal, literal_line
 
 
 class ConfirmSignOff(ModalScreen[bool]):
@@ -26,7 +26,7 @@ class ConfirmSignOff(ModalScreen[bool]):
 
     def __init__(self, path: str, yaml_text: str) -> None:
         super().__init__()
-        self.path = path
+        self.path = literal_line(path)
         self.yaml_text = yaml_text
 
     def compose(self) -> ComposeResult:

@@ -12,9 +12,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
+from unsafe_audit.tui.widgets.literal import literal, literal_line
+
 
 class JustificationEditor(ModalScreen[str | None]):
-    """Returns the edited text (ctrl+s), or None (escape)."""
+    """Returns the edited text (ctrl+s), or None (escape).
+
+    The text and the title come from the repository (a SAFETY comment, a stale sign-off, a
+    file name): control and format characters in them are shown as visible escapes, and saved
+    that way, so none reaches the terminal through the editor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -23,8 +29,8 @@ class JustificationEditor(ModalScreen[str | None]):
 
     def __init__(self, text: str, title: str) -> None:
         super().__init__()
-        self.text = text
-        self.title_text = title
+        self.text = literal(text)
+        self.title_text = literal_line(title)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
@@ -47,15 +53,16 @@ class JustificationEditor(ModalScreen[str | None]):
 
 
 class LineEditor(ModalScreen[str | None]):
-    """One line of text (a note, a search): enter returns it, escape returns None."""
+    """One line of text (a note, a search): enter returns it, escape returns None. The title
+    and the starting value are made literal, as in :class:`JustificationEditor`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()
-        self.title_text = title
-        self.value = value
-        self.placeholder = placeholder
+        self.title_text = literal_line(title)
+        self.value = literal_line(value)
+        self.placeholder = literal_line(placeholder)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="line-box"):

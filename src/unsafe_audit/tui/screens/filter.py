@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Select, Static
 
 from unsafe_audit.model import SiteKind
 from unsafe_audit.review import ALL, TO_REVIEW, Group, QueueFilter
+from unsafe_audit.tui.widgets.literal import literal_line
 
 
 class FilterScreen(ModalScreen[QueueFilter | None]):
@@ -49,14 +50,18 @@ class FilterScreen(ModalScreen[QueueFilter | None]):
                 id="f-kind",
             )
             yield Select(
-                [(f, f) for f in self.files],
+                # A file name is shown literally: a str prompt would be read as markup.
+                [(Text(literal_line(f)), f) for f in self.files],
                 value=self.current.file if self.current.file else Select.NULL,
                 prompt="any file",
                 id="f-file",
             )
             yield Checkbox("only sites with hints", self.current.has_hint, id="f-hint")
             yield Select(
-                [(f"{hint_id} ({n})", hint_id) for hint_id, n in self.hints.items()],
+                [
+                    (Text(f"{literal_line(hint_id)} ({n})"), hint_id)
+                    for hint_id, n in self.hints.items()
+                ],
                 value=self.current.hint if self.current.hint in self.hints else Select.NULL,
                 prompt="any hint",
                 id="f-hint-id",

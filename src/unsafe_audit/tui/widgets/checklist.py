@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.review import ReviewItem, ReviewSession
-from unsafe_audit.tui.widgets.literal import literal
+from unsafe_audit.tui.widgets.literal import literal, literal_line
 
 PATTERN = "pattern"
 JUSTIFICATION = "justification"
@@ -38,11 +38,14 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
         titles = {p.id: p.title for p in session.checklist.lifetime_patterns}
         text = Text()
         text.append(
-            "[" + (pattern or "    ").ljust(6)[:6] + "]", "bold magenta" if pattern else "bold"
+            "[" + literal_line(pattern or "    ").ljust(6)[:6] + "]",
+            "bold magenta" if pattern else "bold",
         )
         text.append(" lifetime pattern: ")
         text.append(
-            titles.get(pattern, "") if pattern else "borrow / own / pin / n/a (space)",
+            literal_line(titles.get(pattern, ""))
+            if pattern
+            else "borrow / own / pin / n/a (space)",
             "" if pattern else "dim",
         )
         out.append((PATTERN, text))
@@ -51,10 +54,12 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
         label, style = ANSWER_LABEL[answer.verdict]
         text = Text()
         text.append(label, style)
-        text.append(f" {checklist_item.section} {checklist_item.id}", "bold")
+        text.append(
+            f" {literal_line(checklist_item.section)} {literal_line(checklist_item.id)}", "bold"
+        )
         text.append(f"\n{literal(checklist_item.question)}")
         if answer.note:
-            text.append(f"\nnote: {literal(answer.note)}", "italic")
+            text.append(f"\nnote: {literal_line(answer.note)}", "italic")
         out.append((ITEM_PREFIX + checklist_item.id, text))
     justification = session.justification(item.id)
     text = Text()

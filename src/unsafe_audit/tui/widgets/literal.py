@@ -1,33 +1,31 @@
-"""Turn untrusted text (source code, justifications, notes) into something safe to display.
+"""Turn untrusted text (source code, file names, justifications, notes) into something safe to
+display.
 
-Everything shown from a repository goes through :func:`literal` and is rendered as a Rich
-``Text``/``Syntax`` object, never parsed as Textual markup: ``[bold]`` or ``[@click=app.quit]``
-in a comment shows as typed, and an escape sequence cannot reach the terminal.
+Everything shown from a repository goes through :func:`literal` (text over several lines) or
+:func:`literal_line` (a name, a path, a title) and is rendered as a Rich ``Text``/``Syntax``
+object, never parsed as Textual markup: ``[bold]`` or ``[@click=app.quit]`` in a comment shows
+as typed. The escaping itself is the tool's one sanitiser,
+:func:`unsafe_audit.report.escape.terminal_text`: control characters (so every ESC, CSI and OSC
+sequence), bidi and invisible format characters show as visible escapes such as ``\\x1b`` and
+``\\u202e``, and cannot reach the terminal.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-
-
-def _picture(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code == 0x1B:
-        return "␛"
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode "control pictures" block: ␀ ␁ ...
-    if code == 0x7F:
-        return "␡"
-    return "�"
+from unsafe_audit.report.escape import terminal_line, terminal_text
 
 
 def literal(text: str) -> str:
-    """``text`` with every control character except newline and tab shown as a visible symbol."""
-    return _CONTROL.sub(_picture, text).expandtabs(4)
+    """``text`` with every control or format character except newline and tab shown as a
+    visible escape, and tabs expanded."""
+    return terminal_text(text).expandtabs(4)
+
+
+def literal_line(text: str) -> str:
+    """``text`` for one line: as :func:`literal`, newlines and tabs escaped too."""
+    return terminal_line(text)
 
 
 def literal_text(text: str, style: str = "") -> Text:

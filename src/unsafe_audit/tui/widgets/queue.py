@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from unsafe_audit.model import SiteId, SiteKind
 from unsafe_audit.review import Group, ReviewItem, ReviewSession
-from unsafe_audit.tui.widgets.literal import literal
+from unsafe_audit.tui.widgets.literal import literal_line
 
 KIND_LABEL: dict[SiteKind, str] = {
     SiteKind.UNSAFE_BLOCK: "block",
@@ -70,7 +70,7 @@ def build_rows(session: ReviewSession) -> list[Row]:
             last_group = g
         key = (g, item.site.path)
         if key != last:
-            rows.append(Row(f" {literal(item.site.path)} ({files[key]})", None))
+            rows.append(Row(f" {literal_line(item.site.path)} ({files[key]})", None))
             last = key
         rows.append(Row(site_label(item), index, g))
     return rows
@@ -81,7 +81,7 @@ def site_label(item: ReviewItem) -> str:
     name = item.site.item.rsplit("::", 1)[-1] or "(crate root)"
     if item.site.kind.is_pg_sys and item.site.name:
         name = item.site.name
-    return f"{KIND_LABEL[item.site.kind]:<6}{item.site.line:>5} {literal(name)}"
+    return f"{KIND_LABEL[item.site.kind]:<6}{item.site.line:>5} {literal_line(name)}"
 
 
 class QueueList(ScrollView, can_focus=True):

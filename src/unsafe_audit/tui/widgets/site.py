@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from unsafe_audit.review import ReviewItem, ReviewSession
 from unsafe_audit.review_state import Review
-from unsafe_audit.tui.widgets.literal import literal, literal_text
+from unsafe_audit.tui.widgets.literal import literal, literal_line, literal_text
 
 _THEME = "ansi_dark"
 
@@ -25,7 +25,7 @@ def code_renderable(item: ReviewItem) -> RenderableType:
     """The site's code with line numbers, its enclosing fn and the site's lines highlighted."""
     view = item.code
     if view is None:
-        return Text(f"{item.site.path}: the file cannot be read", style="italic")
+        return Text(f"{literal_line(item.site.path)}: the file cannot be read", style="italic")
     parts: list[RenderableType] = []
     if view.header:
         parts.append(
@@ -83,14 +83,14 @@ def title_text(item: ReviewItem, session: ReviewSession) -> Text:
     group = session.group(item)
     out = Text()
     out.append(site.kind.value, style="bold")
-    out.append(f"  {literal(site.path)}:{site.line}", style="underline")
-    out.append(f"  {literal(site.item or '(crate root)')}")
+    out.append(f"  {literal_line(site.path)}:{site.line}", style="underline")
+    out.append(f"  {literal_line(site.item or '(crate root)')}")
     out.append(f"\n{group.value}", style="bold reverse")
     out.append(f"  diff: {item.status.value}  ·  id {site.id}", style="dim")
     if site.in_macro:
         out.append("  ·  inside a macro", style="dim")
     if site.attributes:
-        out.append(f"\nattributes: {literal(', '.join(site.attributes))}", style="dim")
+        out.append(f"\nattributes: {literal_line(', '.join(site.attributes))}", style="dim")
     return out
 
 
@@ -99,13 +99,13 @@ def facts_renderable(item: ReviewItem) -> RenderableType:
     out = Text()
     calls = item.site.pg_sys_calls
     out.append("pg_sys: ", style="bold")
-    out.append(literal(", ".join(calls)) if calls else "none", style="" if calls else "dim")
+    out.append(literal_line(", ".join(calls)) if calls else "none", style="" if calls else "dim")
     if item.hints:
         out.append(f"\nhints ({len(item.hints)}):", style="bold")
         for hint in item.hints:
-            out.append(f"\n ! [{literal(hint.hint_id)}] ", style="yellow")
-            out.append(f"line {hint.line}: {literal(hint.message)}")
-            out.append(f" (items: {', '.join(hint.items)})", style="dim")
+            out.append(f"\n ! [{literal_line(hint.hint_id)}] ", style="yellow")
+            out.append(f"line {hint.line}: {literal_line(hint.message)}")
+            out.append(f" (items: {literal_line(', '.join(hint.items))})", style="dim")
             for ev in hint.evidence.splitlines():
                 out.append(f"\n     {literal(ev)}", style="dim")
     else:
@@ -123,7 +123,7 @@ def previous_renderable(item: ReviewItem) -> RenderableType | None:
     else:
         head = f"signed off by {entry.reviewer} for {entry.release} ({entry.lifetime_pattern}):"
     out = Text()
-    out.append(literal(head) + "\n", style="bold")
+    out.append(literal_line(head) + "\n", style="bold")
     out.append_text(literal_text(entry.justification))
     return out
 
