@@ -11,10 +11,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from unsafe_audit import __version__
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.report.escape import terminal_text
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # Subcommands in the order ``--help`` lists them, with their one-line help. Only the module of
 # the command being run is imported, so `scan` does not pay for git, YAML or Textual imports.
@@ -35,9 +39,18 @@ def _load(name: str) -> ModuleType:
     return importlib.import_module(f"unsafe_audit.commands.{name.replace('-', '_')}")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose messages show arguments literally: ``unrecognized arguments``
+    echoes them raw, and a CI job may pass file names a pull request chose (a glob)."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(terminal_text(message), file)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``only``, the other subcommands are registered by name only."""
-    parser = argparse.ArgumentParser(
+    """The argument parser; with ``only``, the other subcommands are registered by name only
+    (subcommand parsers are of the same class)."""
+    parser = _Parser(
         prog="unsafe-audit",
         description=(
             "Find every unsafe site and pg_sys use in a pgrx extension, diff them against the "
