@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,8 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import TextArea
 
-from tests.gitrepo import CONFIG_ISOLATION, GitRepo, isolate_git_config
+from tests.gitrepo import GitRepo, isolate_git_config
+from tests.hostile.cli_run import run_cli
 from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
 from unsafe_audit.ledger.entry import Verdict
@@ -93,22 +91,9 @@ class Hostile:
     fresh_id: str = ""
 
     def run(self, *args: str) -> tuple[int, str, str]:
-        """``unsafe-audit ARGS`` in a subprocess: exit code, stdout, stderr (strict UTF-8)."""
-        env = {
-            **os.environ,
-            **CONFIG_ISOLATION,
-            "XDG_CACHE_HOME": str(self.cache),
-            "PYTHONIOENCODING": "utf-8:strict",
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "unsafe_audit", *args],
-            cwd=self.repo.path,
-            env=env,
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-        return done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+        """``unsafe-audit ARGS`` in the repository: exit code, stdout, stderr."""
+        ran = run_cli(self.repo.path, self.cache, *args)
+        return ran.code, ran.out, ran.err
 
 
 def _site_id(hostile: Hostile, path: str) -> str:
