@@ -35,6 +35,7 @@ from unsafe_audit.review import QueueFilter
 from unsafe_audit.tui import ReviewApp
 from unsafe_audit.tui.screens.confirm import ConfirmSignOff
 from unsafe_audit.tui.screens.editor import JustificationEditor
+from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, ChecklistPanel
 from unsafe_audit.tui.widgets.queue import QueueList
 
 OSC52 = "\x1b]52;c;aGVsbG8=\x07"
@@ -214,8 +215,9 @@ def test_prune_lists_an_orphaned_entrys_fields_as_escapes(hostile: Hostile) -> N
     assert (hostile.repo.path / ".unsafe-audit" / "ledger" / f"{ORPHAN}.yaml").is_file()
 
 
-def test_checklist_command_shows_a_team_checklists_text_as_escapes(hostile: Hostile) -> None:
-    team = hostile.repo.path / "team.yaml"
+def _team_checklist(where: Path) -> Path:
+    """A team checklist whose title, section and question carry escapes and bidi."""
+    team = where / "team.yaml"
     team.write_text(
         "\n".join(
             [
@@ -236,6 +238,11 @@ def test_checklist_command_shows_a_team_checklists_text_as_escapes(hostile: Host
         ),
         encoding="utf-8",
     )
+    return team
+
+
+def test_checklist_command_shows_a_team_checklists_text_as_escapes(hostile: Hostile) -> None:
+    team = _team_checklist(hostile.repo.path)
 
     code, out, err = hostile.run("checklist", "--checklist", str(team))
 
@@ -280,14 +287,20 @@ def _shown(screen: Screen[Any]) -> str:
     return "\n".join("".join(s.text for s in strip if not s.control) for strip in strips)
 
 
-async def _open_editor(app: ReviewApp, pilot: Pilot[int], site_id: str) -> JustificationEditor:
-    """Put the cursor on ``site_id`` and press ``e``, as a reviewer would."""
+async def _show(app: ReviewApp, pilot: Pilot[int], site_id: str) -> None:
+    """Put the cursor on ``site_id`` and show it."""
     session = app.session
     assert session is not None
     assert session.select(SiteId(site_id)) is not None and session.current is not None
     assert session.current.id == site_id
     app.query_one(QueueList).sync_cursor()
     app.refresh_site()
+    await pilot.pause()
+
+
+async def _open_editor(app: ReviewApp, pilot: Pilot[int], site_id: str) -> JustificationEditor:
+    """Show ``site_id`` and press ``e``, as a reviewer would."""
+    await _show(app, pilot, site_id)
     await pilot.press("e")
     await pilot.pause()
     editor = app.screen
@@ -299,8 +312,13 @@ def test_the_editor_gets_a_stale_justification_and_a_file_name_as_escapes(
     hostile: Hostile,
 ) -> None:
     async def run() -> None:
-        async with opened(request_for(hostile.repo.path)) as (app, pilot):
-            assert_inert(_shown(app.screen))
+        async with opened(request_for(hostile.repo.path), size=(160, 60)) as (app, pilot):
+            await _show(app, pilot, hostile.stale_id)
+            shown = _shown(app.screen)
+            assert_inert(shown)
+            # The site pane's previous sign-off and the checklist's justification row.
+            assert "for v0.1.0\\x1b]0;pwned\\x07" in shown
+            assert "Sound because \\x1b]52;c;aGVsbG8=\\x07reasons" in shown
             editor = await _open_editor(app, pilot, hostile.stale_id)
             text = editor.query_one(TextArea).text
             assert text == (
@@ -337,10 +355,13 @@ def test_the_editor_gets_a_safety_comment_as_escapes(hostile: Hostile) -> None:
 
 
 def test_panes_queue_title_and_the_confirm_screen_paint_no_control_character(
-    hostile: Hostile,
+    hostile: Hostile, tmp_path: Path
 ) -> None:
+    team = _team_checklist(tmp_path)
+    request = request_for(hostile.repo.path, checklists=[str(team)])
+
     async def run() -> None:
-        async with opened(request_for(hostile.repo.path)) as (app, pilot):
+        async with opened(request, size=(160, 60)) as (app, pilot):
             session = app.session
             assert session is not None
             # The queue's title names the file the filter is set to.
@@ -352,7 +373,18 @@ def test_panes_queue_title_and_the_confirm_screen_paint_no_control_character(
             await pilot.pause()
             shown = _shown(app.screen)
             assert_inert(shown)
-            assert "\\x1b[2Jnew\\u2066y\\u2069" in shown
+            # The queue is narrow: its title and file row are cut, escapes and all.
+            assert "╭─ to review · src/\\x1b[2J… ─╮" in shown
+            assert "│ src/\\x1b[2Jnew\\u2066y\\u206…│" in shown
+            assert "unsafe_block  src/\\x1b[2Jnew\\u2066y\\u2069.rs:3  \\x1b[2Jnew" in shown
+            assert "SAFETY: the caller passes a valid pointer \\x1b]52" in shown  # code
+            # The team's item, scrolled into view in the checklist pane.
+            panel = app.query_one(ChecklistPanel)
+            panel.highlighted = panel.get_option_index(f"{ITEM_PREFIX}guc-registered")
+            await pilot.pause()
+            shown = _shown(app.screen)
+            assert_inert(shown)
+            assert "Is it \\x1b]52;c;aGVsbG8=\\x07registered?" in shown
             item = session.current
             assert item is not None and item.id == hostile.fresh_id
             for checklist_item in item.items:
