@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from unsafe_audit.checklist.load import default_checklist
+from unsafe_audit.checklist.model import Checklist
 from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
@@ -57,6 +59,9 @@ class AuditRequest:
     options: ScanOptions = field(default_factory=ScanOptions)
     only_changed: bool = False
     """Only new and changed sites and stale sign-offs block."""
+    checklist: Checklist | None = None
+    """The checklist in use (None: the default one); an entry counts only if it answers exactly
+    the items that apply to its site's kind (see :mod:`unsafe_audit.review_state`)."""
     problem: EntryProblem | None = None
     """Rejects otherwise valid entries (a signature that does not verify)."""
     hints: HintScope = HintScope.NONE
@@ -95,6 +100,7 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
             progress(stage, 0, 0)
 
     judged: list[tuple[Ledger, ReviewState]] = []
+    checklist = request.checklist if request.checklist is not None else default_checklist()
 
     def judge(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
         # Inside the comparison, while the repository is open: the ledger decides which
@@ -102,7 +108,11 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         say("Reading the ledger…")
         ledger = Ledger.load(root, request.ledger)
         state = review_sites(
-            delta, ledger.entries, only_changed=request.only_changed, problem=request.problem
+            delta,
+            ledger.entries,
+            checklist,
+            only_changed=request.only_changed,
+            problem=request.problem,
         )
         judged.append((ledger, state))
         head: set[str] = set()

@@ -98,6 +98,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
             allow_first_release=request.allow_first_release,
             ledger=request.ledger,
             options=options,
+            checklist=checklist,
             hints=HintScope.ALL,
             base_code=True,
             identity=True,

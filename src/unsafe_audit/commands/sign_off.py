@@ -25,7 +25,7 @@ from typing import Any, assert_never
 
 from unsafe_audit import __version__, history
 from unsafe_audit.audit import Audit, AuditRequest, load_audit
-from unsafe_audit.checklist.model import Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
@@ -121,7 +121,7 @@ class Found:
         return self.audit.root
 
 
-def find_site(args: argparse.Namespace, options: ScanOptions) -> Found:
+def find_site(args: argparse.Namespace, options: ScanOptions, checklist: Checklist) -> Found:
     """The one head site whose id starts with ``args.site_id``, from the audit pipeline."""
     prefix, rev = args.site_id, args.rev
     if not _PREFIX.match(prefix):
@@ -130,7 +130,12 @@ def find_site(args: argparse.Namespace, options: ScanOptions) -> Found:
             "(ids are listed by `unsafe-audit check` and `unsafe-audit scan`)"
         )
     request = AuditRequest(
-        path=args.path, head=rev, ledger=args.ledger, options=options, identity=True
+        path=args.path,
+        head=rev,
+        ledger=args.ledger,
+        options=options,
+        checklist=checklist,
+        identity=True,
     )
     try:
         audit = load_audit(request)
@@ -259,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
     options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
     checklist = build_checklist(args.checklists)
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
-    found = find_site(args, options)
+    found = find_site(args, options, checklist)
     site = found.site
     items = checklist.items_for(site.kind)
     answers = parse_answers(args.answers, items, site.kind)
