@@ -44,6 +44,7 @@ from unsafe_audit.signoff import (
     checklist_label,
     offered_justification,
     problems,
+    require_utf8,
     reviewed_at,
 )
 
@@ -260,7 +261,28 @@ _CLI_ORDER = (
 """The order the command line reports gaps in: the first one is the error."""
 
 
+def _require_utf8_arguments(args: argparse.Namespace) -> None:
+    """Refuse text arguments holding bytes that are not UTF-8, before any work is done."""
+    if args.justification is not None:
+        require_utf8(args.justification, "--justification")
+    for value in args.answers:
+        require_utf8(value, f"--answer {value!r}")
+    if args.pattern is not None:
+        require_utf8(args.pattern, "--pattern")
+
+
+def _git_reviewer(found: Found) -> str:
+    """The reviewer from git config, refused when it is not valid UTF-8."""
+    reviewer = found.audit.comparison.reviewer or ""
+    return require_utf8(
+        reviewer,
+        f"git config user.name/user.email ({reviewer!r})",
+        "set them in UTF-8, or pass --reviewer 'Name <email>'",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    _require_utf8_arguments(args)
     options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
     checklist = build_checklist(args.checklists)
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
@@ -282,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
         justification=justification,
         own_justification=own,
     )
-    reviewer = reviewer or found.audit.comparison.reviewer or ""
+    reviewer = reviewer or _git_reviewer(found)
     gaps = {p.gap: p for p in problems(proposal, reviewer)}
     for gap in _CLI_ORDER:
         if gap in gaps:
@@ -299,8 +321,17 @@ def run(args: argparse.Namespace) -> int:
         entry = sign_entry(entry, args.sign_with)
     ledger = found.audit.ledger
     replaced = site.id in ledger.entries
-    target = ledger.save(entry)
+    ledger.on_wait = _say
+    try:
+        target = ledger.save(entry)
+    finally:
+        for notice in ledger.notices:
+            _say(notice)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
     print(f"{verb} {site.id} ({site.label}): {rel}")
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"unsafe-audit: {message}", file=sys.stderr, flush=True)
