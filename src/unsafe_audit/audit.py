@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from unsafe_audit import history
 from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.checklist.model import Checklist
 from unsafe_audit.compare import Comparison, compare
@@ -106,13 +107,14 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         # Inside the comparison, while the repository is open: the ledger decides which
         # files' bytes the hints need, and those are read before it closes.
         say("Reading the ledger…")
-        ledger = Ledger.load(root, request.ledger)
+        ledger = Ledger.load(root, request.ledger, git_dirs=history.git_directories(root))
         state = review_sites(
             delta,
             ledger.entries,
             checklist,
             only_changed=request.only_changed,
             problem=request.problem,
+            scope=scanned_prefix(request.path, root),
         )
         judged.append((ledger, state))
         head: set[str] = set()
@@ -144,3 +146,13 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         sites = [r.site for r in state.sites if request.hints is HintScope.ALL or r.blocking]
         hints = hints_for_scan(sites, comparison.head_files)
     return Audit(comparison, ledger, state, hints)
+
+
+def scanned_prefix(path: Path, root: Path) -> str:
+    """The repository-relative prefix (``crates/a/``) of the directory ``path`` a scan covers;
+    empty for the whole repository."""
+    try:
+        sub = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # a bare repository's root is its git directory
+        return ""
+    return "" if sub == "." else sub + "/"

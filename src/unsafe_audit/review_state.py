@@ -24,7 +24,10 @@ The rules (the README repeats them for users):
   but it does not fail the gate;
 - a site with no entry is **missing**;
 - entries used by no head site are **orphaned**: kept as history, counted, never failing the
-  gate (``unsafe-audit prune`` deletes them).
+  gate (``unsafe-audit prune`` deletes them);
+- a scan of one crate of a workspace (``check crates/a``) sees only that crate's sites, so only
+  entries whose recorded ``path`` lies under it can be matched by their code or be orphaned:
+  another crate's entries are neither, and ``prune crates/a --apply`` never deletes them.
 
 The gate: every head site whose review is stale or missing blocks, whatever its diff status (a
 release audit covers all unsafe code). With ``only_changed``, only new and changed sites and
@@ -145,13 +148,16 @@ def review_sites(
     *,
     only_changed: bool = False,
     problem: EntryProblem | None = None,
+    scope: str = "",
 ) -> ReviewState:
     """Classify every head site of ``delta`` against the ledger ``entries`` (see module doc).
 
     ``checklist`` is the checklist in use: an entry counts only if it answers exactly its items
     for the site's kind (see :func:`sign_off_gaps`). ``problem`` may reject entries that are
     otherwise valid (``check --require-signatures``); a rejected entry leaves its site missing,
-    with the problem as the reason.
+    with the problem as the reason. ``scope`` is the path prefix the scan covered
+    (``crates/a/``; empty for the whole repository): entries recorded for a path outside it
+    belong to sites this scan cannot see.
     """
     heads = [d for d in delta.sites if d.head is not None]
     used: set[SiteId] = set()
@@ -167,7 +173,8 @@ def review_sites(
     # Sites moved in an earlier release: their entry is still under the id they had then.
     head_ids = {d.head.id for d in heads if d.head is not None}
     spare: dict[tuple[str, str], list[Entry]] = {}
-    for site_id in sorted(entries):
+    visible = {site_id for site_id, entry in entries.items() if entry.path.startswith(scope)}
+    for site_id in sorted(visible):
         entry = entries[site_id]
         if site_id not in used and site_id not in head_ids:
             spare.setdefault((entry.kind.value, entry.token_hash), []).append(entry)
@@ -187,7 +194,7 @@ def review_sites(
             not only_changed or review is Review.STALE or d.status.needs_review
         )
         reviews.append(SiteReview(d, review, chosen, reason, blocking))
-    orphaned = tuple(entries[s] for s in sorted(entries) if s not in used)
+    orphaned = tuple(entries[s] for s in sorted(visible) if s not in used)
     return ReviewState(tuple(reviews), orphaned, only_changed)
 
 

@@ -137,6 +137,8 @@ def build_report(args: argparse.Namespace) -> CheckReport:
     comparison = audit.comparison
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for notice in audit.ledger.notices:
+        print(f"unsafe-audit: {notice}", file=sys.stderr)
     return CheckReport(
         base=comparison.base,
         head=comparison.head,
