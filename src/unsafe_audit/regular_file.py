@@ -53,6 +53,12 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     except OSError as e:
         if e.errno == errno.ELOOP and not follow_symlinks:
             raise _refused("a symbolic link, not a regular file") from e
+        try:  # a socket cannot be opened at all (ENXIO): say what it is
+            mode = os.stat(path, follow_symlinks=follow_symlinks).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise _refused(f"{_describe(mode)}, not a regular file") from e
         raise _os_error(e) from e
     try:
         mode = os.fstat(fd).st_mode

@@ -69,9 +69,11 @@ class RepositoryLoader(_BaseLoader):
             return super().construct_object(node, deep=deep)
         except _ConversionFailed:
             raise
-        except (ValueError, OverflowError, TypeError, AttributeError, ConstructorError) as e:
+        except (ValueError, OverflowError, ConstructorError) as e:
             reason = e.problem if isinstance(e, ConstructorError) and e.problem else str(e)
-            raise _ConversionFailed(node, reason) from e
+            raise _ConversionFailed(node, preview(reason, 80)) from e
+        except (TypeError, AttributeError) as e:  # PyYAML's constructors on malformed text
+            raise _ConversionFailed(node, "not written in a form YAML accepts") from e
 
 
 def line_of(node: yaml.Node) -> int:
@@ -117,11 +119,12 @@ def construct(node: yaml.Node) -> Any:
         return loader.construct_document(node)
     except _ConversionFailed as e:
         failed = e.node
-        kind = _WHAT.get(failed.tag[len(_CORE) :], f"{short_tag(failed.tag)} value")
+        name = failed.tag[len(_CORE) :]
+        kind = _WHAT.get(name, f"{short_tag(failed.tag)} value")
         value = failed.value if isinstance(failed, yaml.ScalarNode) else ""
-        raise YamlProblem(
-            line_of(failed), f"{preview(value)!r} is not a valid {kind} ({e.reason})"
-        ) from e
+        # Python's own words add nothing for a number ("invalid literal for int()...").
+        why = "" if name in ("int", "float") else f" ({e.reason})"
+        raise YamlProblem(line_of(failed), f"{preview(value)!r} is not a valid {kind}{why}") from e
     finally:
         loader.dispose()
 
@@ -141,7 +144,9 @@ def _check(root: yaml.Node, what: str) -> None:
             )
         seen.add(id(node))
         if depth > MAX_DEPTH:
-            raise YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep; not {what}")
+            raise YamlProblem(
+                line, f"nested more than {MAX_DEPTH} levels deep, too deep for {what}"
+            )
         if node.tag not in _ALLOWED:
             raise YamlProblem(
                 line,
