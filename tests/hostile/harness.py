@@ -51,7 +51,7 @@ def ledger_dir(repo: GitRepo) -> Path:
     return repo.path / LEDGER
 
 
-def entry_for(site: Site, **changes: Any) -> Entry:
+def entry_for(site: Site, /, **changes: Any) -> Entry:
     """A complete sign-off of ``site`` under the default checklist, as ``sign-off`` writes it;
     ``changes`` replace fields (the hostile part of a test)."""
     checklist = default_checklist()

@@ -59,6 +59,11 @@ def ledger_directory(
     rel = DEFAULT_LEDGER_DIR if relative is None else relative
     base = root.resolve()
     target = (base / rel).resolve()
+    if target == base or base not in target.parents:
+        raise LedgerError(
+            f"ledger directory {rel!r} resolves to {target}, which is not inside the "
+            f"repository {base}; give a directory inside it, such as {DEFAULT_LEDGER_DIR}"
+        )
     for git_dir in git_dirs:
         inside = git_dir.resolve()
         if inside == base:
@@ -67,16 +72,12 @@ def ledger_directory(
                 f"{rel!r} from; run unsafe-audit in a clone that has one"
             )
         if target == inside or inside in target.parents or target in inside.parents:
+            where = "holds" if target in inside.parents else "is in"
             raise LedgerError(
-                f"ledger directory {rel!r} resolves to {target}, which is in the git directory "
+                f"ledger directory {rel!r} resolves to {target}, which {where} the git directory "
                 f"{inside}: git does not version files there, so sign-offs could never be "
                 f"committed; give a directory of the work tree, such as {DEFAULT_LEDGER_DIR}"
             )
-    if target == base or base not in target.parents:
-        raise LedgerError(
-            f"ledger directory {rel!r} resolves to {target}, which is not inside the "
-            f"repository {base}; give a directory inside it, such as {DEFAULT_LEDGER_DIR}"
-        )
     return target
 
 
