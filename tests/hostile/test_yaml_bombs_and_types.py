@@ -372,7 +372,7 @@ def test_sign_off_over_a_bomb_entry_leaves_it_as_it_was(
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("version: 2", "version: !!int abc", "2: field 'version': 'abc' is not a valid integer"),
+        ("version: 2", "version: !!int abc", "2: 'abc' is not a valid integer"),
         (
             "version: 2",
             "version: " + "9" * 40,

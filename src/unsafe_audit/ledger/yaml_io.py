@@ -217,8 +217,7 @@ class _Reader:
                 line,
             )
         try:
-            node = safe_yaml.compose(text, "a ledger entry")
-            data = safe_yaml.construct(node) if node is not None else None
+            node, data = safe_yaml.load(text, "a ledger entry")
         except safe_yaml.YamlProblem as e:
             raise self.fail(e.message, e.line) from e
         if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
