@@ -123,7 +123,11 @@ class Ledger:
         with lock.lock_if_free(directory) as free:
             if free:  # a writer holds the lock while its temporary file exists: leave it be
                 ledger.remove_leftovers()
-        for path in sorted(directory.iterdir()):
+        try:
+            paths = sorted(directory.iterdir())
+        except OSError as e:
+            raise LedgerError(f"{display}: cannot list the ledger: {e.strerror or e}") from e
+        for path in paths:
             if path.suffix != ".yaml" or path.name.startswith("."):
                 continue
             name = f"{display}/{path.name}"
