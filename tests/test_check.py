@@ -21,6 +21,7 @@ from tests.test_sign_off import (
     site,
     sites_of,
 )
+from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
@@ -252,7 +253,9 @@ def test_entry_for_other_code_under_the_same_id_is_stale(tmp_path: Path) -> None
         answers=(("ctx-owner", Answer(Verdict.PASS)),),
         justification="old",
     )
-    state = review_sites(Delta((SiteDelta(Status.UNCHANGED, head, head),)), {head.id: entry})
+    state = review_sites(
+        Delta((SiteDelta(Status.UNCHANGED, head, head),)), {head.id: entry}, default_checklist()
+    )
     (review,) = state.sites
     assert (review.review, review.blocking, review.offered_justification) == (
         Review.STALE,

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from unsafe_audit import history
+from unsafe_audit.checklist.load import default_checklist
+from unsafe_audit.checklist.model import Checklist
 from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
@@ -57,6 +60,9 @@ class AuditRequest:
     options: ScanOptions = field(default_factory=ScanOptions)
     only_changed: bool = False
     """Only new and changed sites and stale sign-offs block."""
+    checklist: Checklist | None = None
+    """The checklist in use (None: the default one); an entry counts only if it answers exactly
+    the items that apply to its site's kind (see :mod:`unsafe_audit.review_state`)."""
     problem: EntryProblem | None = None
     """Rejects otherwise valid entries (a signature that does not verify)."""
     hints: HintScope = HintScope.NONE
@@ -95,14 +101,20 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
             progress(stage, 0, 0)
 
     judged: list[tuple[Ledger, ReviewState]] = []
+    checklist = request.checklist if request.checklist is not None else default_checklist()
 
     def judge(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
         # Inside the comparison, while the repository is open: the ledger decides which
         # files' bytes the hints need, and those are read before it closes.
         say("Reading the ledger…")
-        ledger = Ledger.load(root, request.ledger)
+        ledger = Ledger.load(root, request.ledger, git_dirs=history.git_directories(root))
         state = review_sites(
-            delta, ledger.entries, only_changed=request.only_changed, problem=request.problem
+            delta,
+            ledger.entries,
+            checklist,
+            only_changed=request.only_changed,
+            problem=request.problem,
+            scope=scanned_prefix(request.path, root),
         )
         judged.append((ledger, state))
         head: set[str] = set()
@@ -134,3 +146,13 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         sites = [r.site for r in state.sites if request.hints is HintScope.ALL or r.blocking]
         hints = hints_for_scan(sites, comparison.head_files)
     return Audit(comparison, ledger, state, hints)
+
+
+def scanned_prefix(path: Path, root: Path) -> str:
+    """The repository-relative prefix (``crates/a/``) of the directory ``path`` a scan covers;
+    empty for the whole repository."""
+    try:
+        sub = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # a bare repository's root is its git directory
+        return ""
+    return "" if sub == "." else sub + "/"

@@ -30,7 +30,7 @@ from unsafe_audit.review import (
 )
 from unsafe_audit.review_lock import ReviewLock
 from unsafe_audit.scan import ScanOptions
-from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at
+from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at, undecodable
 from unsafe_audit.source import CodeView, Snapshot
 
 
@@ -98,6 +98,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
             allow_first_release=request.allow_first_release,
             ledger=request.ledger,
             options=options,
+            checklist=checklist,
             hints=HintScope.ALL,
             base_code=True,
             identity=True,
@@ -116,9 +117,16 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     )
     root = comparison.root
     title = f"{root.name}: {comparison.base.label} → {comparison.release}"
-    notices = [f"warning: {w}" for w in comparison.warnings[:5]]
+    notices = [f"warning: {w}" for w in comparison.warnings[:5]] + audit.ledger.notices
     reviewer = check_reviewer(request.reviewer) if request.reviewer else comparison.reviewer or ""
-    if not reviewer:
+    if undecodable(reviewer) is not None:
+        notices.append(
+            f"git config user.name/user.email {reviewer!r} is not valid UTF-8, which a sign-off "
+            "cannot record: set them in UTF-8 (or pass --reviewer 'Name <email>') before "
+            "signing off"
+        )
+        reviewer = ""
+    elif not reviewer:
         notices.append(
             "no reviewer identity: set git config user.name and user.email (or pass "
             "--reviewer 'Name <email>') before signing off"

@@ -144,8 +144,36 @@ def build_entry(proposal: Proposal, identity: SignOffIdentity) -> Entry:
 _REVIEWER = re.compile(r"\S.*<[^<>\s]+@[^<>\s]+>\Z")
 
 
+def undecodable(text: str) -> str | None:
+    """Where ``text`` holds something that cannot be written as UTF-8, in words, or None.
+
+    Python decodes command-line arguments and git's output with ``surrogateescape``: a byte
+    that was not UTF-8 becomes a lone surrogate, which no UTF-8 file can hold.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        char = ord(text[e.start])
+        bad = f"byte 0x{char - 0xDC00:02x}" if 0xDC80 <= char <= 0xDCFF else f"U+{char:04X}"
+        return f"the {bad} at character {e.start + 1} is not valid UTF-8"
+    return None
+
+
+def require_utf8(text: str, what: str, fix: str = "") -> str:
+    """``text``, unless it is not valid UTF-8 (see :func:`undecodable`): then a
+    :class:`UsageError` naming ``what``, before anything is written."""
+    problem = undecodable(text)
+    if problem is not None:
+        advice = f"; {fix}" if fix else ""
+        raise UsageError(
+            f"{what}: {problem}; a sign-off is UTF-8 text, so nothing was written{advice}"
+        )
+    return text
+
+
 def check_reviewer(value: str) -> str:
-    """A reviewer given by hand, checked to be ``Name <email>``."""
+    """A reviewer given by hand, checked to be ``Name <email>`` in valid UTF-8."""
+    require_utf8(value, "--reviewer")
     stripped = value.strip()
     if not _REVIEWER.match(stripped):
         raise UsageError(f"--reviewer {value!r}: expected 'Name <email>'")

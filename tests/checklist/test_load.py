@@ -186,7 +186,10 @@ def test_python_tags_are_not_constructed(tmp_path: Path) -> None:
         tmp_path, VALID.replace("title: Team checks", "title: !!python/object/apply:os.getpid []")
     )
 
-    assert message == f"{path}:3: field 'title' must be a string, not a list"
+    assert message == (
+        f"{path}:3: the YAML tag !!python/object/apply:os.getpid is not allowed in a checklist "
+        "(only text, numbers, true/false, dates, lists and mappings)"
+    )
 
 
 def test_missing_file(tmp_path: Path) -> None:

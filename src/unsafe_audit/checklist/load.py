@@ -2,9 +2,11 @@
 
 A checklist is data (``checklists/*.yaml``) so maintainers can read changes to it in a PR diff
 and teams can add their own items on top of the default ``pgrx-ffi`` checklist. The loader
-builds values from ``yaml.compose``'s node tree rather than from ``yaml.safe_load``'s plain
-objects, because every node keeps its line: each validation error names the file, the line and
-the field that is wrong.
+builds values from the node tree of :func:`unsafe_audit.safe_yaml.compose` rather than from
+plain objects, because every node keeps its line: each validation error names the file, the line
+and the field that is wrong. A checklist file may come from the repository under review, so it is
+read like a ledger entry: a regular file of at most :data:`MAX_CHECKLIST_BYTES`, with no YAML
+aliases, exotic tags or duplicate keys.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from unsafe_audit import safe_yaml
 from unsafe_audit.checklist.model import (
     Checklist,
     Item,
@@ -28,8 +31,11 @@ from unsafe_audit.checklist.model import (
 )
 from unsafe_audit.errors import ChecklistError
 from unsafe_audit.model import SiteKind
+from unsafe_audit.regular_file import KIB, UnreadableFile, read_regular_file
 
 DEFAULT_CHECKLIST_NAME = "pgrx-ffi.yaml"
+MAX_CHECKLIST_BYTES = 1024 * KIB
+"""The largest checklist file read (the default one is about 15 KiB)."""
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -47,9 +53,11 @@ def load_checklist(path: str | Path, *, base: Checklist | None = None) -> Checkl
     """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise ChecklistError(f"{name}: cannot read checklist: {e.strerror or e}") from e
+        data = read_regular_file(Path(path), MAX_CHECKLIST_BYTES)
+    except UnreadableFile as e:
+        raise ChecklistError(f"{name}: cannot read checklist: {e.detail}") from e
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ChecklistError(f"{name}: checklist is not UTF-8 text: {e.reason}") from e
     return parse_checklist(text, name, base=base)
@@ -58,14 +66,9 @@ def load_checklist(path: str | Path, *, base: Checklist | None = None) -> Checkl
 def parse_checklist(text: str, name: str, *, base: Checklist | None = None) -> Checklist:
     """Validate checklist YAML already read into ``text``; ``name`` is used in errors."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = e.problem or e.context or "malformed document"
-        raise ChecklistError(f"{name}:{line}: invalid YAML: {problem}") from e
-    except yaml.YAMLError as e:
-        raise ChecklistError(f"{name}: invalid YAML: {e}") from e
+        root = safe_yaml.compose(text, "a checklist")
+    except safe_yaml.YamlProblem as e:
+        raise ChecklistError(f"{name}:{e.line}: {e.message}") from e
     if root is None:
         raise ChecklistError(
             f"{name}:1: checklist file is empty; expected a mapping with id, version, title, "
@@ -120,8 +123,11 @@ class _Builder:
                 version_node,
                 f"field 'version' must be a positive integer, not {_describe(version_node)}",
             )
-        version: int = yaml.SafeLoader("").construct_yaml_int(version_node)
-        if version < 1:
+        try:
+            version = safe_yaml.construct(version_node)
+        except safe_yaml.YamlProblem as e:
+            raise self.fail(version_node, f"field 'version': {e.message}") from e
+        if not isinstance(version, int) or version < 1:
             raise self.fail(
                 version_node, f"field 'version' must be a positive integer, not {version}"
             )
@@ -313,4 +319,5 @@ def _describe(node: yaml.Node) -> str:
         return "a list"
     kind = node.tag.rsplit(":", 1)[-1]
     article = "an" if kind[:1] in "aeiou" else "a"
-    return f"{article} {kind} ({node.value!r})" if kind != "null" else "empty"
+    shown = safe_yaml.preview(str(node.value))
+    return f"{article} {kind} ({shown!r})" if kind != "null" else "empty"

@@ -7,6 +7,11 @@ sign-offs, for adopting the tool on an existing code base. Sign-offs of moved an
 still count; a changed site's sign-off is stale. Entries whose site is gone are kept as history
 (reported as orphaned, never failing the gate; ``unsafe-audit prune`` deletes them). A sign-off
 with a fail answer counts (the site was shipped knowingly, with a justification) and is listed.
+
+A sign-off counts only if it answers exactly the items of the checklist in use that apply to
+its site's kind, records that kind, and names a known lifetime pattern (see
+:mod:`unsafe_audit.review_state`); ``--checklist`` adds a team's items, as for ``review`` and
+``sign-off``, so a gate must be given the same team checklists the reviewers answered.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from unsafe_audit.audit import AuditRequest, HintScope, load_audit
+from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.errors import UsageError
@@ -84,6 +90,7 @@ def add_parser(subparsers: Any) -> None:
         help="text (default), json (schema_version 1), markdown (PR comment) or sarif (2.1.0)",
     )
     add_ledger_option(p)
+    add_checklist_option(p)
     p.add_argument(
         "--only-changed",
         action="store_true",
@@ -122,6 +129,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             ledger=args.ledger,
             options=scan_options(args),
             only_changed=args.only_changed,
+            checklist=build_checklist(args.checklists),
             problem=problem,
             # Evidence for the people reading the report; only where a sign-off is needed.
             hints=(HintScope.BLOCKING if CheckFormat(args.format).shows_hints else HintScope.NONE),
@@ -130,6 +138,8 @@ def build_report(args: argparse.Namespace) -> CheckReport:
     comparison = audit.comparison
     for warning in comparison.warnings:
         print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
+    for notice in audit.ledger.notices:
+        print(f"unsafe-audit: {terminal_line(notice)}", file=sys.stderr)
     return CheckReport(
         base=comparison.base,
         head=comparison.head,

@@ -2,8 +2,11 @@
 
 ``check`` keeps such entries as history and never fails on them; pruning is a deliberate step.
 An entry is orphaned when no site of head uses it: not under its own id, not as the base id of
-a moved, migrated or changed site, not as the same code moved in an earlier release. Dry run by
-default; the deletions show up in the next commit's diff.
+a moved, migrated or changed site, not as the same code moved in an earlier release. Given a
+crate's directory in a workspace, only entries recorded for files under it are considered: the
+other crates' sites are not scanned, so their entries are never taken for orphans. Dry run by
+default; the deletions show up in the next commit's diff. An entry changed on disk since it was
+read is not deleted.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     ledger, orphaned = audit.ledger, audit.state.orphaned
+    ledger.on_wait = _say
+    for notice in ledger.notices:
+        _say(notice)
     verb = "deleted" if args.apply else "would delete"
     for entry in orphaned:
         if args.apply:
@@ -63,3 +69,7 @@ def run(args: argparse.Namespace) -> int:
     elif not args.apply:
         print(f"{len(orphaned)} orphaned entries; run with --apply to delete them", file=sys.stderr)
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"unsafe-audit: {terminal_line(message)}", file=sys.stderr, flush=True)

@@ -25,7 +25,7 @@ from typing import Any, assert_never
 
 from unsafe_audit import __version__, history
 from unsafe_audit.audit import Audit, AuditRequest, load_audit
-from unsafe_audit.checklist.model import Item
+from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import GitError, UsageError
@@ -45,6 +45,7 @@ from unsafe_audit.signoff import (
     checklist_label,
     offered_justification,
     problems,
+    require_utf8,
     reviewed_at,
 )
 
@@ -122,7 +123,7 @@ class Found:
         return self.audit.root
 
 
-def find_site(args: argparse.Namespace, options: ScanOptions) -> Found:
+def find_site(args: argparse.Namespace, options: ScanOptions, checklist: Checklist) -> Found:
     """The one head site whose id starts with ``args.site_id``, from the audit pipeline."""
     prefix, rev = args.site_id, args.rev
     if not _PREFIX.match(prefix):
@@ -131,7 +132,12 @@ def find_site(args: argparse.Namespace, options: ScanOptions) -> Found:
             "(ids are listed by `unsafe-audit check` and `unsafe-audit scan`)"
         )
     request = AuditRequest(
-        path=args.path, head=rev, ledger=args.ledger, options=options, identity=True
+        path=args.path,
+        head=rev,
+        ledger=args.ledger,
+        options=options,
+        checklist=checklist,
+        identity=True,
     )
     try:
         audit = load_audit(request)
@@ -256,11 +262,32 @@ _CLI_ORDER = (
 """The order the command line reports gaps in: the first one is the error."""
 
 
+def _require_utf8_arguments(args: argparse.Namespace) -> None:
+    """Refuse text arguments holding bytes that are not UTF-8, before any work is done."""
+    if args.justification is not None:
+        require_utf8(args.justification, "--justification")
+    for value in args.answers:
+        require_utf8(value, f"--answer {value!r}")
+    if args.pattern is not None:
+        require_utf8(args.pattern, "--pattern")
+
+
+def _git_reviewer(found: Found) -> str:
+    """The reviewer from git config, refused when it is not valid UTF-8."""
+    reviewer = found.audit.comparison.reviewer or ""
+    return require_utf8(
+        reviewer,
+        f"git config user.name/user.email ({reviewer!r})",
+        "set them in UTF-8, or pass --reviewer 'Name <email>'",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    _require_utf8_arguments(args)
     options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
     checklist = build_checklist(args.checklists)
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
-    found = find_site(args, options)
+    found = find_site(args, options, checklist)
     site = found.site
     items = checklist.items_for(site.kind)
     answers = parse_answers(args.answers, items, site.kind)
@@ -278,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         justification=justification,
         own_justification=own,
     )
-    reviewer = reviewer or found.audit.comparison.reviewer or ""
+    reviewer = reviewer or _git_reviewer(found)
     gaps = {p.gap: p for p in problems(proposal, reviewer)}
     for gap in _CLI_ORDER:
         if gap in gaps:
@@ -295,8 +322,17 @@ def run(args: argparse.Namespace) -> int:
         entry = sign_entry(entry, args.sign_with)
     ledger = found.audit.ledger
     replaced = site.id in ledger.entries
-    target = ledger.save(entry)
+    ledger.on_wait = _say
+    try:
+        target = ledger.save(entry)
+    finally:
+        for notice in ledger.notices:
+            _say(notice)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
     print(f"{verb} {site.id} ({terminal_line(site.label)}): {terminal_line(rel)}")
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"unsafe-audit: {terminal_line(message)}", file=sys.stderr, flush=True)

@@ -4,8 +4,11 @@ Keys are written in a fixed order with no volatile field (``reviewed_at`` is wri
 sign-off), so re-running the tool never rewrites an entry, and a PR diff shows exactly what a
 reviewer signed.
 
-YAML is read with the safe loader only; a text with merge-conflict markers, invalid YAML, an
-unknown ``schema_version`` or a bad field is a :class:`LedgerError` naming ``file:line``.
+YAML is read through :mod:`unsafe_audit.safe_yaml` only (no aliases, no exotic tags, no
+duplicate keys, every scalar conversion checked); a text with merge-conflict markers, invalid
+YAML, an unknown ``schema_version`` or a bad field is a :class:`LedgerError` naming
+``file:line``, never a traceback. The writer refuses text that is not valid UTF-8, so nothing it
+writes is unreadable.
 Older entries are brought up to date by :func:`upgrade_entry`, one schema version at a time.
 """
 
@@ -17,12 +20,12 @@ from typing import Any
 
 import yaml
 
+from unsafe_audit import safe_yaml
 from unsafe_audit.errors import LedgerError
 from unsafe_audit.ledger.entry import SCHEMA_VERSION, Answer, Entry, Verdict, is_site_id
 from unsafe_audit.model import SiteId, SiteKind
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Keys in the order they are written; the required ones must be present in every entry.
 _REQUIRED = (
@@ -83,8 +86,44 @@ def clean_text(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _require_utf8(entry: Entry) -> None:
+    """Refuse an entry holding text that cannot be written as UTF-8.
+
+    Such text comes from bytes that were not UTF-8 to begin with (a command-line argument or a
+    git config value, decoded with ``surrogateescape``); written, it would make an entry that
+    nothing can read back.
+    """
+    fields: list[tuple[str, str | None]] = [
+        (name.replace("_", " "), getattr(entry, name))
+        for name in (*_REQUIRED[1:], "signature")
+        if name not in ("kind", "answers")
+    ]
+    for item, answer in entry.answers:
+        fields += [(f"the answer id {item!r}", item), (f"the note for {item}", answer.note)]
+    for what, value in fields:
+        if value is None:
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            char = ord(value[e.start])
+            bad = (
+                f"the byte 0x{char - 0xDC00:02x}"
+                if 0xDC80 <= char <= 0xDCFF
+                else f"the lone surrogate U+{char:04X}"
+            )
+            raise LedgerError(
+                f"cannot write the entry of {entry.site}: {what} is not valid "
+                f"UTF-8 text ({bad} at character {e.start + 1}); nothing was written"
+            ) from e
+
+
 def canonical_text(entry: Entry) -> str:
-    """The entry's YAML without its signature: what is signed, and the start of the file."""
+    """The entry's YAML without its signature: what is signed, and the start of the file.
+
+    Raises :class:`LedgerError` for text that is not valid UTF-8 (see :func:`_require_utf8`).
+    """
+    _require_utf8(entry)
     answers: dict[str, _Flow] = {}
     for item, answer in entry.answers:
         value = _Flow(answer=answer.verdict.value)
@@ -177,18 +216,10 @@ class _Reader:
                 "(keep one reviewer's version), then run `unsafe-audit check` again",
                 line,
             )
-        loader = _SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            raise self.fail(f"invalid YAML: {e.problem or e.context or 'malformed'}", line) from e
-        except yaml.YAMLError as e:
-            raise self.fail(f"invalid YAML: {e}") from e
-        finally:
-            loader.dispose()
+            node, data = safe_yaml.load(text, "a ledger entry")
+        except safe_yaml.YamlProblem as e:
+            raise self.fail(e.message, e.line) from e
         if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
             raise self.fail("a ledger entry must be a YAML mapping with schema_version and site")
         for key_node, _ in node.value:
@@ -202,7 +233,8 @@ class _Reader:
             raise self.fail("missing schema_version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 0:
             raise self.fail(
-                f"schema_version must be a whole number, not {version!r}", self.at("schema_version")
+                f"schema_version must be a whole number, not {_show(version)}",
+                self.at("schema_version"),
             )
         if version > SCHEMA_VERSION:
             raise self.fail(
@@ -218,7 +250,7 @@ class _Reader:
         for key in data:
             if key not in _REQUIRED and key not in _OPTIONAL:
                 raise self.fail(
-                    f"unknown field {key!r} (expected: {', '.join(_REQUIRED + _OPTIONAL)})",
+                    f"unknown field {_show(key)} (expected: {', '.join(_REQUIRED + _OPTIONAL)})",
                     self.at(str(key)),
                 )
         for key in _REQUIRED:
@@ -227,7 +259,7 @@ class _Reader:
         site = data["site"]
         if not is_site_id(site):
             raise self.fail(
-                f"field 'site' must be a site id of 16 lowercase hex digits, not {site!r}",
+                f"field 'site' must be a site id of 16 lowercase hex digits, not {_show(site)}",
                 self.at("site"),
             )
         if expected_id is not None and site != expected_id:
@@ -240,7 +272,7 @@ class _Reader:
         try:
             kind = SiteKind(kind_value)
         except ValueError:
-            raise self.fail(f"unknown site kind {kind_value!r}", self.at("kind")) from None
+            raise self.fail(f"unknown site kind {_show(kind_value)}", self.at("kind")) from None
         signature = data.get("signature")
         if signature is not None and not isinstance(signature, str):
             raise self.fail("field 'signature' must be text", self.at("signature"))
@@ -268,7 +300,9 @@ class _Reader:
         if value is None and allow_empty:
             return ""
         if not isinstance(value, str) or (not value.strip() and not allow_empty):
-            raise self.fail(f"field {key!r} must be non-empty text, not {value!r}", self.at(key))
+            raise self.fail(
+                f"field {key!r} must be non-empty text, not {_show(value)}", self.at(key)
+            )
         return value
 
     def timestamp(self, data: dict[str, Any]) -> str:
@@ -285,22 +319,30 @@ class _Reader:
         out: list[tuple[str, Answer]] = []
         for item, answer in value.items():
             if not isinstance(item, str) or not isinstance(answer, dict):
-                raise self.fail(f"answer for {item!r} must be {{answer: pass|fail|n/a}}", line)
+                raise self.fail(f"answer for {_show(item)} must be {{answer: pass|fail|n/a}}", line)
             unknown = set(answer) - {"answer", "note"}
             if unknown:
-                raise self.fail(f"answer for {item!r}: unknown field {sorted(unknown)[0]!r}", line)
+                raise self.fail(
+                    f"answer for {_show(item)}: unknown field {_show(min(map(str, unknown)))}", line
+                )
             try:
                 verdict = Verdict(str(answer.get("answer")))
             except ValueError:
+                given = _show(answer.get("answer"))
                 raise self.fail(
-                    f"answer for {item!r} must be pass, fail or n/a, not {answer.get('answer')!r}",
-                    line,
+                    f"answer for {_show(item)} must be pass, fail or n/a, not {given}", line
                 ) from None
             note = answer.get("note")
             if note is not None and not isinstance(note, str):
-                raise self.fail(f"note for {item!r} must be text", line)
+                raise self.fail(f"note for {_show(item)} must be text", line)
             out.append((item, Answer(verdict, note or None)))
         return tuple(out)
+
+
+def _show(value: object) -> str:
+    """``repr(value)`` for a message, cut short: the value comes from a file anyone can write."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def parse_entry(text: str, name: str, *, expected_id: str | None = None) -> Entry:
