@@ -9,8 +9,9 @@ real drafts file there, and a fresh :class:`~unsafe_audit.review.ReviewSession` 
 items with a pinned reviewer and clock. ``tests/tui/test_prepared.py`` checks that the pg_cache
 review prepared here is the one ``unsafe-audit review`` loads from the sample's git repository.
 
-Every import of the project is in this module (other modules are being moved around); the tests
-import what they need from here.
+The TUI tests take the project's names from here (besides the widgets and screens they look at,
+and the loader of the end-to-end flows, imported in ``conftest.py``), so a module that moves is
+fixed in one place.
 """
 
 from __future__ import annotations
@@ -126,10 +127,6 @@ class Prepared:
             head_source=self.head.get,
             base_source=self.base.get,
         )
-
-    def site(self, site_id: str) -> Site:
-        """The head site ``site_id``."""
-        return next(d.head for d in self.delta.sites if d.head and d.head.id == site_id)
 
 
 def prepare(
