@@ -82,7 +82,7 @@ def test_ledger_written_by_another_process_is_not_overwritten(workspace: Workspa
             session = app.loaded.session
             _complete(FIRST, session)
             # Meanwhile another review signs off the same site.
-            other = workspace.load(reviewer="Otto <otto@example.com>")
+            other = workspace.load(reviewer="Otto <otto@example.com>", keep_drafts=False)
             _complete(FIRST, other.session)
             other.session.sign_off(other.session.entry_for(FIRST))
             await pilot.press("s", "y")
