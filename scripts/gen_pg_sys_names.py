@@ -272,7 +272,20 @@ def cfg_of(attributes: Iterable[Node], where: str) -> CfgPredicate:
         if match is not None:
             line = attribute_item.start_point[0] + 1
             predicates.append(parse_cfg(match.group("body"), f"{where}:{line}"))
+    if not predicates:
+        return every_version
     return lambda v: all(p(v) for p in predicates)
+
+
+def every_version(version: int) -> bool:
+    """The predicate of an item with no ``cfg``: it exists in every version."""
+    del version
+    return True
+
+
+def both(first: CfgPredicate, second: CfgPredicate) -> CfgPredicate:
+    """The conjunction of two predicates."""
+    return lambda v: first(v) and second(v)
 
 
 # --- tree walking ------------------------------------------------------------------------------
@@ -338,10 +351,8 @@ def extern_block_items(block: Node, where: str, outer: CfgPredicate) -> Iterator
         if not is_plain_pub(item):
             continue
         cfg = cfg_of(attributes, where)
-
-        def gated(v: int, cfg: CfgPredicate = cfg) -> bool:
-            return outer(v) and cfg(v)
-
+        # An item with no cfg of its own shares the block's predicate (checked once per block).
+        gated = outer if cfg is every_version else both(outer, cfg)
         if item.type == "function_signature_item":
             yield "fn", item_name(item), gated
         elif item.type == "static_item":
@@ -350,11 +361,14 @@ def extern_block_items(block: Node, where: str, outer: CfgPredicate) -> Iterator
 
 def bindgen_items(root: Node, where: str) -> Iterator[tuple[Kind, str]]:
     """Foreign functions and statics declared in a bindgen ``pgNN.rs``."""
+    always: dict[CfgPredicate, bool] = {}  # per predicate: 40,000 items share a few
     for item, attributes in items_with_attributes(root):
         if item.type == "foreign_mod_item":
             for kind, name, cfg in extern_block_items(item, where, cfg_of(attributes, where)):
                 # bindgen files are per version; a cfg inside one would mean a format change.
-                if not all(cfg(v) for v in range(MIN_VERSION, 100)):
+                if cfg not in always:
+                    always[cfg] = all(cfg(v) for v in range(MIN_VERSION, 100))
+                if not always[cfg]:
                     raise GenerationError(f"{where}: unexpected cfg on {name}")
                 yield kind, name
 

@@ -17,6 +17,7 @@ Tests that run code which itself calls git (``unsafe_audit.history``) should als
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -150,6 +151,14 @@ class GitRepo:
     def blob_sha(self, rev: str, path: str) -> str:
         """The sha of the blob at ``path`` in ``rev``."""
         return self.git("rev-parse", "--verify", f"{rev}:{path}")
+
+    def copy(self, dest: Path) -> GitRepo:
+        """A copy of the repository and its work tree at ``dest`` (cheaper than building it
+        again); further commits and tags get the dates they would have got here."""
+        shutil.copytree(self.path, dest, symlinks=True)
+        twin = GitRepo(dest)
+        twin._tick = self._tick
+        return twin
 
     def clone(self, dest: Path, *, depth: int | None = None, bare: bool = False) -> GitRepo:
         """Clone this repository into ``dest`` through ``file://`` (so ``depth`` is honoured)."""

@@ -76,10 +76,10 @@ V2 = (
 )
 
 
-@pytest.fixture
-def released(tmp_path: Path) -> GitRepo:
-    """v0.1.0 with V1, then an untagged commit with V2 on main."""
-    repo = GitRepo.init(tmp_path / "ext")
+@pytest.fixture(scope="module")
+def released_template(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """v0.1.0 with V1, then an untagged commit with V2 on main (built once per module)."""
+    repo = GitRepo.init(tmp_path_factory.mktemp("released") / "ext")
     repo.write("Cargo.toml", '[package]\nname = "ext"\n')
     repo.write("src/lib.rs", V1)
     repo.commit("v0.1.0")
@@ -87,6 +87,12 @@ def released(tmp_path: Path) -> GitRepo:
     repo.write("src/lib.rs", V2)
     repo.commit("edit a, edit next to b, delete c, add d")
     return repo
+
+
+@pytest.fixture
+def released(released_template: GitRepo, tmp_path: Path) -> GitRepo:
+    """A fresh copy of :func:`released_template` (tests may edit, commit and clone it)."""
+    return released_template.copy(tmp_path / "ext")
 
 
 def test_add_delete_edit_inside_and_next_to(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,12 @@ class History:
     head: str
 
 
-@pytest.fixture
-def history(tmp_path: Path) -> History:
+@pytest.fixture(scope="module")
+def history_template(tmp_path_factory: pytest.TempPathFactory) -> History:
     """main: v0.1.0 (annotated), v0.2.0 (lightweight), a rename, v0.3.0-rc.1, v0.3.0 + `latest`,
-    then an untagged commit; v0.2.1 sits on `release/0.2`, never merged into main."""
-    repo = GitRepo.init(tmp_path / "ext")
+    then an untagged commit; v0.2.1 sits on `release/0.2`, never merged into main. Built once
+    (every git call pins its config and dates); tests get a copy."""
+    repo = GitRepo.init(tmp_path_factory.mktemp("history") / "ext")
     repo.write("Cargo.toml", '[package]\nname = "ext"\n')
     repo.write("src/lib.rs", LIB_RS)
     repo.write("src/cache.rs", CACHE_V1)
@@ -70,6 +71,13 @@ def history(tmp_path: Path) -> History:
     repo.write("src/lib.rs", "pub mod store;\npub mod ffi;\n")
     head = repo.commit("use ffi")
     return History(repo, c1, c2, fix, rc, c5, head)
+
+
+@pytest.fixture
+def history(history_template: History, tmp_path: Path) -> History:
+    """A fresh copy of :func:`history_template` (tests may commit, tag and configure it)."""
+    repo = history_template.repo.copy(tmp_path / "ext")
+    return replace(history_template, repo=repo)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 
 from tests.gitrepo import GitRepo, isolate_git_config
 from unsafe_audit.cli import main
+from unsafe_audit.scan_workers import PARALLEL_MIN_BYTES, TASK_BYTES
 
 LIB_RS = """\
 use pgrx::pg_sys;
@@ -125,16 +126,18 @@ def test_syntax_error_warns_with_file_and_line_and_other_sites_are_found(
     assert (doc["files_scanned"], doc["files_skipped"]) == (2, 0)
 
 
-def test_five_megabyte_file_with_a_few_unsafe_blocks_is_scanned_exactly(
+def test_megabyte_file_with_a_few_unsafe_blocks_is_scanned_exactly(
     capsys: pytest.CaptureFixture[str], crate: Path
 ) -> None:
     # Looks machine-written (thousands of near-identical fns) but carries no generated marker.
+    # Over a MiB: well past the sizes that send a scan to worker processes and give a file a
+    # task of its own, so it is parsed alone in a worker.
     lines = ["// Hash mixing tables for the planner hook.", "use pgrx::pg_sys;", ""]
     unsafe_lines: list[int] = []
     i = 0
-    while len(lines) < 75_000:
+    while len(lines) < 16_000:
         i += 1
-        if i % 20_000 == 0:
+        if i % 5_000 == 0:
             lines.append(f"pub fn mix_{i}(x: u32) -> u32 {{")
             lines.append("    unsafe { pg_sys::GetCurrentTransactionId() }.wrapping_add(x)")
             unsafe_lines.append(len(lines))
@@ -142,7 +145,7 @@ def test_five_megabyte_file_with_a_few_unsafe_blocks_is_scanned_exactly(
         else:
             lines.append(f"pub fn mix_{i}(x: u32) -> u32 {{ x.wrapping_mul({i}).rotate_left(7) }}")
     source = "\n".join(lines) + "\n"
-    assert len(source) > 5 * 1024 * 1024
+    assert len(source) > max(1024 * 1024, PARALLEL_MIN_BYTES, TASK_BYTES)
     (crate / "src" / "tables.rs").write_text(source, encoding="utf-8")
     assert len(unsafe_lines) == 3
 
@@ -158,7 +161,7 @@ def test_five_megabyte_file_with_a_few_unsafe_blocks_is_scanned_exactly(
     ]
     assert rows(doc) == LIB_SITES + expected
     assert [s["item"] for s in doc["sites"][2:]] == [
-        f"tables::mix_{n}" for n in (20_000, 20_000, 40_000, 40_000, 60_000, 60_000)
+        f"tables::mix_{n}" for n in (5_000, 5_000, 10_000, 10_000, 15_000, 15_000)
     ]
     assert (doc["files_scanned"], doc["files_skipped"], err) == (2, 0, "")
 
@@ -322,8 +325,9 @@ def test_unreadable_directory_is_reported_and_the_rest_scanned(
 
 @pytest.fixture
 def deep_nesting(crate: Path) -> Iterator[Path]:
-    # Pathological but legal: thousands of nested parentheses around one unsafe block.
-    depth = 3000
+    # Pathological but legal: one unsafe block inside parentheses nested twice as deep as
+    # Python's recursion limit (the scan's cost grows faster than the depth: no deeper).
+    depth = 2 * sys.getrecursionlimit()
     body = "(" * depth + "unsafe { 1 }" + ")" * depth
     (crate / "src" / "deep.rs").write_text(
         f"pub fn deep() -> i32 {{\n    {body}\n}}\n", encoding="utf-8"

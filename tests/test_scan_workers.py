@@ -21,15 +21,23 @@ pub fn pid_{n}() -> i32 {{
     unsafe {{ pg_sys::MyProcPid }}
 }}
 """
+"""Four sites."""
+TREE_UNIT = UNIT + "// " + " ".join(f"w{i * 37 % 1000:03}" for i in range(160)) + "\n"
+"""Four sites and an 800-byte comment: the tree must be large enough in bytes to go to the
+workers, and each site costs time to extract where a comment line costs next to none."""
+BIG_UNITS = 320
+SMALL_UNITS = 2
 
 
 def _write_tree(root: Path) -> int:
     """One large file (a task of its own), many small ones (grouped), one with no site."""
     (root / "src").mkdir(parents=True)
-    big = "".join(UNIT.format(n=i) for i in range(2200))
+    big = "".join(TREE_UNIT.format(n=i) for i in range(BIG_UNITS))
     (root / "src" / "big.rs").write_text(big, encoding="utf-8")
     for i in range(120):
-        (root / "src" / f"small_{i:03}.rs").write_text(UNIT.format(n=i) * 8, encoding="utf-8")
+        (root / "src" / f"small_{i:03}.rs").write_text(
+            TREE_UNIT.format(n=i) * SMALL_UNITS, encoding="utf-8"
+        )
     (root / "src" / "plain.rs").write_text("pub fn nothing() {}\n", encoding="utf-8")
     return sum(p.stat().st_size for p in (root / "src").iterdir())
 
@@ -46,7 +54,7 @@ def test_two_workers_find_exactly_what_one_process_finds(tmp_path: Path) -> None
     one = scan_path(root, None, ScanOptions(use_cache=False, jobs=1))
     two = scan_path(root, None, ScanOptions(use_cache=False, jobs=2))
 
-    assert len(one.sites) == 4 * (2200 + 120 * 8)  # 4 sites per unit
+    assert len(one.sites) == 4 * (BIG_UNITS + 120 * SMALL_UNITS)  # 4 sites per unit
     assert two.sites == one.sites
     assert (two.files_scanned, two.files_skipped) == (one.files_scanned, one.files_skipped)
 

@@ -69,7 +69,7 @@ def build_checklist(team_paths: Sequence[str | Path]) -> Checklist:
     return checklist
 
 
-def _code_views(files: Snapshot) -> Callable[[Site], CodeView | None]:
+def code_views(files: Snapshot) -> Callable[[Site], CodeView | None]:
     def view(site: Site) -> CodeView | None:
         file = files.file(site.path)
         return None if file is None else code_view(syntax_of(file), site)
@@ -113,7 +113,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
         hints=audit.hints.by_site,
         head_files=comparison.head_files,
         base_files=comparison.base_files,
-        code_view=_code_views(comparison.head_files),
+        code_view=code_views(comparison.head_files),
     )
     root = comparison.root
     title = f"{root.name}: {comparison.base.label} → {comparison.release}"

@@ -27,7 +27,7 @@ from textual.widgets import TextArea
 
 from tests.gitrepo import GitRepo, isolate_git_config
 from tests.hostile.cli_run import run_cli
-from tests.tui.conftest import request_for
+from tests.tui.conftest import repo_loader
 from tests.tui.pilot import opened
 from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.model import SiteId
@@ -312,7 +312,7 @@ def test_the_editor_gets_a_stale_justification_and_a_file_name_as_escapes(
     hostile: Hostile,
 ) -> None:
     async def run() -> None:
-        async with opened(request_for(hostile.repo.path), size=(160, 60)) as (app, pilot):
+        async with opened(repo_loader(hostile.repo.path), size=(160, 60)) as (app, pilot):
             await _show(app, pilot, hostile.stale_id)
             shown = _shown(app.screen)
             assert_inert(shown)
@@ -337,7 +337,7 @@ def test_the_editor_gets_a_stale_justification_and_a_file_name_as_escapes(
 
 def test_the_editor_gets_a_safety_comment_as_escapes(hostile: Hostile) -> None:
     async def run() -> None:
-        async with opened(request_for(hostile.repo.path)) as (app, pilot):
+        async with opened(repo_loader(hostile.repo.path)) as (app, pilot):
             editor = await _open_editor(app, pilot, hostile.fresh_id)
             text = editor.query_one(TextArea).text
             assert text == "the caller passes a valid pointer \\x1b]52;c;aGVsbG8=\\x07\\u202e"
@@ -358,7 +358,7 @@ def test_panes_queue_title_and_the_confirm_screen_paint_no_control_character(
     hostile: Hostile, tmp_path: Path
 ) -> None:
     team = _team_checklist(tmp_path)
-    request = request_for(hostile.repo.path, checklists=[str(team)])
+    request = repo_loader(hostile.repo.path, checklists=[str(team)])
 
     async def run() -> None:
         async with opened(request, size=(160, 60)) as (app, pilot):

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from textual.widgets import Select
 
-from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
-from unsafe_audit.review import ALL, QueueFilter
+from tests.tui.prepared import ALL, QueueFilter, Workspace
 from unsafe_audit.tui.screens.filter import FilterScreen
 from unsafe_audit.tui.widgets.queue import QueueList
 
 
-def test_filter_by_one_hint_id(pg_cache: Path) -> None:
+def test_filter_by_one_hint_id(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache)) as (app, pilot):
+        async with opened(workspace.loader()) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             assert session.hint_counts() == {

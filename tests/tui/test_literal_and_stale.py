@@ -7,13 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.gitrepo import GitRepo
-from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
-from unsafe_audit.commands.review import load_review
-from unsafe_audit.ledger.entry import Answer, Entry, Verdict
-from unsafe_audit.ledger.store import Ledger
-from unsafe_audit.review import Group
+from tests.tui.prepared import Answer, Entry, Group, SiteKind, Verdict, Workspace, prepare
 from unsafe_audit.tui.widgets.literal import literal
 from unsafe_audit.tui.widgets.site import code_renderable, previous_renderable
 
@@ -39,13 +34,13 @@ def test_literal_replaces_control_characters() -> None:
 
 
 def test_markup_and_escapes_in_code_show_literally(tmp_path: Path) -> None:
-    repo = GitRepo.init(tmp_path / "ext")
-    repo.write("src/lib.rs", HOSTILE)
-    repo.commit("first")
+    first_release = prepare(
+        {"src/lib.rs": HOSTILE.encode()}, title="ext: first release", release="working tree"
+    )
+    workspace = Workspace(first_release, tmp_path / "ext")
 
     async def run() -> None:
-        request = request_for(repo.path, allow_first_release=True)
-        async with opened(request) as (app, pilot):
+        async with opened(workspace.loader()) as (app, pilot):
             assert app.loaded is not None
             item = app.loaded.session.current
             assert item is not None
@@ -86,18 +81,17 @@ pub fn read(p: *const u8) -> u8 {
 
 
 def test_a_stale_site_shows_the_diff_and_the_old_justification(tmp_path: Path) -> None:
-    repo = GitRepo.init(tmp_path / "ext")
-    repo.write("src/lib.rs", STALE_V1)
-    repo.commit("v1")
-    repo.tag("v0.1.0")
-    first = load_review(request_for(repo.path, allow_first_release=True))
-    try:
-        [site_item] = [i for i in first.session.items if i.site.kind.value == "unsafe_block"]
-        site = site_item.site
-    finally:
-        first.close()
-    ledger = Ledger.load(repo.path)
-    ledger.save(
+    prepared = prepare(
+        {"src/lib.rs": STALE_V2.encode()},
+        {"src/lib.rs": STALE_V1.encode()},
+        title="ext: v0.2.0 → working tree of v0.2.0",
+        release="working tree of v0.2.0",
+    )
+    [site] = [
+        d.base for d in prepared.delta.sites if d.base and d.base.kind is SiteKind.UNSAFE_BLOCK
+    ]
+    workspace = Workspace(prepared, tmp_path / "ext")
+    workspace.save(
         Entry(
             site=site.id,
             kind=site.kind,
@@ -114,12 +108,9 @@ def test_a_stale_site_shows_the_diff_and_the_old_justification(tmp_path: Path) -
             justification="Only reads one byte the caller owns.",
         )
     )
-    repo.commit("ledger")
-    repo.tag("v0.2.0")
-    repo.write("src/lib.rs", STALE_V2)
 
     async def run() -> None:
-        async with opened(request_for(repo.path, base="v0.2.0")) as (app, _pilot):
+        async with opened(workspace.loader()) as (app, _pilot):
             assert app.loaded is not None
             session = app.loaded.session
             item = session.current

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from textual.color import Color
 
-from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
-from unsafe_audit.ledger.entry import Verdict
-from unsafe_audit.review import ALL, QueueFilter
-from unsafe_audit.tui.app import ReviewApp
+from tests.tui.prepared import ALL, QueueFilter, ReviewApp, Verdict, Workspace
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, ChecklistPanel
 from unsafe_audit.tui.widgets.queue import MARK, QueueList
 
@@ -46,12 +42,12 @@ def _queue_marks(queue: QueueList) -> dict[str, str]:
 
 
 def test_no_color_greys_the_screen_and_marks_still_tell_states_apart(
-    pg_cache: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
     async def run() -> None:
-        async with opened(request_for(pg_cache)) as (app, pilot):
+        async with opened(workspace.loader()) as (app, pilot):
             assert app.no_color
             assert app.loaded is not None
             session = app.loaded.session
@@ -79,18 +75,18 @@ def test_no_color_greys_the_screen_and_marks_still_tell_states_apart(
     asyncio.run(run())
 
 
-def test_without_no_color_the_screen_has_colour(pg_cache: Path) -> None:
+def test_without_no_color_the_screen_has_colour(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache)) as (app, _pilot):
+        async with opened(workspace.loader()) as (app, _pilot):
             assert not app.no_color
             assert any(not r == g == b for r, g, b in _screen_colours(app))
 
     asyncio.run(run())
 
 
-def test_clicking_a_queue_row_shows_that_site(pg_cache: Path) -> None:
+def test_clicking_a_queue_row_shows_that_site(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache), site_delay=0.04) as (app, pilot):
+        async with opened(workspace.loader(), site_delay=0.04) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             queue = app.query_one(QueueList)
@@ -113,9 +109,9 @@ def test_clicking_a_queue_row_shows_that_site(pg_cache: Path) -> None:
     asyncio.run(run())
 
 
-def test_clicking_a_checklist_row_cycles_its_answer(pg_cache: Path) -> None:
+def test_clicking_a_checklist_row_cycles_its_answer(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache)) as (app, pilot):
+        async with opened(workspace.loader()) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             item = session.current

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-from tests.tui.conftest import request_for
 from tests.tui.pilot import opened
+from tests.tui.prepared import Workspace
 from unsafe_audit.tui.widgets.checklist import ChecklistPanel
 from unsafe_audit.tui.widgets.queue import QueueList
 
 
-def test_held_key_moves_the_queue_and_the_pane_follows_when_keys_stop(pg_cache: Path) -> None:
+def test_held_key_moves_the_queue_and_the_pane_follows_when_keys_stop(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache), site_delay=3600) as (app, pilot):
+        async with opened(workspace.loader(), site_delay=3600) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             first = session.current
@@ -33,9 +32,9 @@ def test_held_key_moves_the_queue_and_the_pane_follows_when_keys_stop(pg_cache: 
     asyncio.run(run())
 
 
-def test_pane_renders_after_the_delay(pg_cache: Path) -> None:
+def test_pane_renders_after_the_delay(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache), site_delay=0.04) as (app, pilot):
+        async with opened(workspace.loader(), site_delay=0.04) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             await pilot.press("j", "j")
@@ -47,9 +46,9 @@ def test_pane_renders_after_the_delay(pg_cache: Path) -> None:
     asyncio.run(run())
 
 
-def test_a_key_that_acts_on_the_site_waits_for_the_pane_to_show_it(pg_cache: Path) -> None:
+def test_a_key_that_acts_on_the_site_waits_for_the_pane_to_show_it(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(request_for(pg_cache), site_delay=3600) as (app, pilot):
+        async with opened(workspace.loader(), site_delay=3600) as (app, pilot):
             await pilot.press("j", "e")
             # e only brought the pane up to date: no editor for a site the reviewer never saw.
             assert not app.site_pending

@@ -11,11 +11,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.conftest import request_for
 from tests.tui.pilot import loaded
-from unsafe_audit.commands.review import make_loader
-from unsafe_audit.review import QueueFilter
-from unsafe_audit.tui import ReviewApp
+from tests.tui.prepared import QueueFilter, ReviewApp, Workspace
 from unsafe_audit.tui import app as app_module
 from unsafe_audit.tui.widgets.site import SiteView
 
@@ -32,8 +29,8 @@ class _PictureApp(ReviewApp):
     CSS = "* { scrollbar-size: 0 0; }"
 
 
-def _app(repo: Path) -> ReviewApp:
-    return _PictureApp(make_loader(request_for(repo)), site_delay=0)
+def _app(workspace: Workspace) -> ReviewApp:
+    return _PictureApp(workspace.loader(), site_delay=0)
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
@@ -60,11 +57,11 @@ async def _wait(pilot: Pilot[Any]) -> None:
     await _settle(pilot)
 
 
-def test_queue(snap_compare: Any, pg_cache: Path) -> None:
-    assert snap_compare(_app(pg_cache), terminal_size=SIZE, run_before=_wait)
+def test_queue(snap_compare: Any, workspace: Workspace) -> None:
+    assert snap_compare(_app(workspace), terminal_size=SIZE, run_before=_wait)
 
 
-def test_site_view_with_diff(snap_compare: Any, pg_cache: Path) -> None:
+def test_site_view_with_diff(snap_compare: Any, workspace: Workspace) -> None:
     async def changed_site(pilot: Pilot[Any]) -> None:
         await _wait(pilot)
         app = pilot.app
@@ -75,13 +72,13 @@ def test_site_view_with_diff(snap_compare: Any, pg_cache: Path) -> None:
         app.refresh_site()
         await _settle(pilot)
 
-    assert snap_compare(_app(pg_cache), terminal_size=SIZE, run_before=changed_site)
+    assert snap_compare(_app(workspace), terminal_size=SIZE, run_before=changed_site)
 
 
-def test_help_screen(snap_compare: Any, pg_cache: Path) -> None:
+def test_help_screen(snap_compare: Any, workspace: Workspace) -> None:
     async def open_help(pilot: Pilot[Any]) -> None:
         await _wait(pilot)
         await pilot.press("question_mark")
         await _settle(pilot)
 
-    assert snap_compare(_app(pg_cache), terminal_size=SIZE, run_before=open_help)
+    assert snap_compare(_app(workspace), terminal_size=SIZE, run_before=open_help)
