@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import GitRepo
-from tests.test_diff_git import _isolated, released, run_diff
+from tests.test_diff_git import _isolated, released, released_template, run_diff
 from unsafe_audit import samples
 from unsafe_audit.commands.diff import DiffFormat, diff_report, renderer_for, shown_files
 from unsafe_audit.compare import compare
@@ -20,7 +20,11 @@ from unsafe_audit.report.diff_json import delta_json, delta_line
 from unsafe_audit.report.interface import DiffReport
 from unsafe_audit.scan import ScanOptions
 
-__all__ = ["_isolated", "released"]  # the autouse fixture, and the fixture of two releases
+__all__ = [
+    "_isolated",
+    "released",
+    "released_template",
+]  # the autouse fixture, and the fixture of two releases
 
 DIFF_PAIRS = (
     ("pg_cache", "v0.1.0", "v0.2.0"),
