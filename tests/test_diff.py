@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from unsafe_audit.diff import Delta, SiteDelta, Status, before_after, classify
+from unsafe_audit.diff import Delta, SiteDelta, Status, classify
 from unsafe_audit.extract import extract_file
+from unsafe_audit.source import before_after
 
 Files = dict[str, str]
 Row = tuple[str, str, str, int]
 
 
 def _classify(base: Files, head: Files) -> Delta:
-    base_sites = [s for p, t in base.items() for s in extract_file(p, t.encode()).sites]
-    head_sites = [s for p, t in head.items() for s in extract_file(p, t.encode()).sites]
-    return classify(base_sites, head_sites, base_source=base.get, head_source=head.get)
+    base_files = [extract_file(p, t.encode()) for p, t in base.items()]
+    head_files = [extract_file(p, t.encode()) for p, t in head.items()]
+    return classify(base_files, head_files)
 
 
 def _row(d: SiteDelta) -> Row:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from unsafe_audit import history, releases
-from unsafe_audit.diff import Delta, SourceOf, classify
+from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
 from unsafe_audit.model import ScanWarning
 from unsafe_audit.scan import (
@@ -25,6 +25,7 @@ from unsafe_audit.scan import (
     scan_many,
     worktree_request,
 )
+from unsafe_audit.source import SourceOf
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +252,7 @@ def _compare(
             if s.startswith(prefix)
         ]
     base_source: SourceOf = _BlobSource(repo, base_commit) if base_commit else _no_source
-    delta = classify(
-        base_scan.sites if base_scan else (),
-        head_scan.sites,
-        base_source=base_source,
-        head_source=head_source,
-    )
+    delta = classify(base_scan.files if base_scan else (), head_scan.files)
     return Comparison(
         root=root,
         base=base_side,

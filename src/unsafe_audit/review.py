@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from unsafe_audit.checklist import Checklist, Item
-from unsafe_audit.diff import SiteDelta, SourceOf, Status
+from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.hints import Hint
 from unsafe_audit.ledger import Answer, Entry, Verdict
 from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.source import SourceOf
 
 # -- the queue -------------------------------------------------------------------------------------
 

@@ -17,9 +17,11 @@ from typing import Any, TextIO, assert_never
 from unsafe_audit import json_document as js
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, Side, compare
-from unsafe_audit.diff import SiteDelta, Status, before_after, site_code
+from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.markdown_text import code_span, fence
 from unsafe_audit.model import Site, SiteKind
+from unsafe_audit.source import before_after
+from unsafe_audit.source import code_from as site_code
 
 SCHEMA_VERSION = 1
 # Longest code shown per site in Markdown; a PR comment has a size limit and a reviewer has the
