@@ -236,6 +236,39 @@ def test_unsafe_extern_block_that_also_gains_a_declaration_is_changed() -> None:
     ]
 
 
+def test_extern_block_that_also_changes_its_abi_is_changed_not_new() -> None:
+    # pgrx 0.13 and edition 2024 together: the same block, now allowed to unwind.
+    base = {LIB: 'extern "C" {\n    fn strlen(s: *const u8) -> usize;\n}\n'}
+    head = {LIB: 'unsafe extern "C-unwind" {\n    unsafe fn strlen(s: *const u8) -> usize;\n}\n'}
+    delta = _classify(base, head)
+    assert [_row(d) for d in delta.sites] == [
+        ("new", "unsafe_fn", LIB, 2),
+        ("changed", "unsafe_extern_block", LIB, 1),
+    ]
+    changed = delta.with_status(Status.CHANGED)[0]
+    assert changed.base is not None and changed.head is not None
+    assert (changed.base.name, changed.head.name) == ('extern "C"', 'extern "C-unwind"')
+
+
+def test_extern_block_whose_abi_alone_changes_is_changed() -> None:
+    base = {LIB: 'extern "C" {\n    fn getpid() -> i32;\n}\n'}
+    head = {LIB: 'extern "C-unwind" {\n    fn getpid() -> i32;\n}\n'}
+    assert rows(base, head) == [("changed", "extern_block", LIB, 1)]
+
+
+def test_a_new_extern_block_beside_an_abi_change_is_still_new() -> None:
+    # The block of the same ABI pairs first; only the other one is the ABI change.
+    base = {LIB: 'mod ffi {\n    extern "C" {\n        fn a();\n    }\n}\n'}
+    head = {
+        LIB: 'mod ffi {\n    extern "C-unwind" {\n        fn b();\n    }\n'
+        + '    extern "C" {\n        fn a();\n    }\n}\n'
+    }
+    assert rows(base, head) == [
+        ("new", "extern_block", LIB, 2),
+        ("unchanged", "extern_block", LIB, 5),
+    ]
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [

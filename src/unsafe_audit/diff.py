@@ -297,7 +297,8 @@ def classify(base: Iterable[FileResult], head: Iterable[FileResult]) -> Delta:
     3. equal ``compat_hash`` -> migrated (only edition-2024 markers differ);
     4. same kind (``extern`` blocks with or without ``unsafe`` are one kind), file, item and
        name -> changed; several such sites in one item pair in order of occurrence. A file that
-       no longer exists counts as the file its other sites moved to;
+       no longer exists counts as the file its other sites moved to. Then extern blocks that
+       differ in their ABI too (``extern "C" {`` -> ``unsafe extern "C-unwind" {``) -> changed;
     5. sites edition 2024 creates without a base counterpart -> migrated: ``#[unsafe(attr)]``
        where base had ``#[attr]`` on the same item; ``unsafe fn`` declarations in a migrated
        ``unsafe extern`` block; an ``unsafe {}`` block that is the whole body of a migrated
@@ -336,6 +337,13 @@ def classify(base: Iterable[FileResult], head: Iterable[FileResult]) -> Delta:
     m.pair(
         lambda s: (_family(s.kind), s.path, s.item, s.name),
         lambda s: (_family(s.kind), *place(s), s.name),
+        changed_or_migrated,
+    )
+    # An extern block's name is its ABI: a block whose ABI changed too (`extern "C" {` ->
+    # `unsafe extern "C-unwind" {`, as pgrx 0.13 asks) is the same block, changed.
+    m.pair(
+        lambda s: (s.path, s.item) if _family(s.kind) is SiteKind.EXTERN_BLOCK else None,
+        lambda s: place(s) if _family(s.kind) is SiteKind.EXTERN_BLOCK else None,
         changed_or_migrated,
     )
     attributes = {f.path: f.plain_attributes for f in base_files if f.plain_attributes}
