@@ -16,4 +16,5 @@ def test_site_code_is_the_span_or_its_whole_lines() -> None:
     assert site_code(DATA[:20], block) is None
     text = DATA.decode("utf-8", "surrogateescape")
     assert code_from(block, {"src/lib.rs": text}.get) == "unsafe { *P }"
-    assert code_from(block, {}.get) is None
+    missing: dict[str, str] = {}
+    assert code_from(block, missing.get) is None

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
     from unsafe_audit.extract.parsed import ParsedSource
     from unsafe_audit.extract.pg_sys_uses import PgSysNames
     from unsafe_audit.extract.syntax import RustSyntax
+    from unsafe_audit.extract.walker import extract_source
 
 __all__ = [
     "MARKERS",
+    "PgSysNames",
     "default_names",
     "extract_file",
     "extract_parsed",
+    "extract_source",
     "needs_parse",
     "parsed_source",
     "syntax_of",
@@ -72,6 +75,20 @@ def parsed_source(path: str, data: bytes) -> ParsedSource:
     from unsafe_audit.extract.parsed import parsed
 
     return parsed(path, data)
+
+
+def __getattr__(name: str) -> object:
+    # `from unsafe_audit.extract import PgSysNames, extract_source` as before, without loading
+    # the parser when the package is imported.
+    if name == "PgSysNames":
+        from unsafe_audit.extract.pg_sys_uses import PgSysNames
+
+        return PgSysNames
+    if name == "extract_source":
+        from unsafe_audit.extract.walker import extract_source
+
+        return extract_source
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def syntax_of(path: str, data: bytes) -> RustSyntax:
