@@ -30,6 +30,7 @@ __all__ = [
     "parsed_source",
     "syntax_of",
     "unparsed_result",
+    "warm_up",
 ]
 
 MARKERS = (b"unsafe", b"extern", b"pg_sys")
@@ -53,6 +54,18 @@ def default_names() -> PgSysNames:
     from unsafe_audit.extract.pg_sys_uses import PgSysNames
 
     return PgSysNames(functions=pg_sys_names.functions(), statics=pg_sys_names.statics())
+
+
+def warm_up() -> None:
+    """Load the parser, the walker, its queries and the names table now (a worker process does
+    this while the scan is still reading files, so its first file does not wait for it)."""
+    from unsafe_audit.extract import candidates, walker
+    from unsafe_audit.query_files import query_files
+
+    del walker
+    for scm in query_files():
+        candidates.query(scm.stem)
+    default_names()
 
 
 def extract_file(path: str, source: bytes) -> FileResult:
