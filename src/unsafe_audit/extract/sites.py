@@ -153,6 +153,12 @@ def _wraps_fn_body(source: bytes, parent: RawSite, block: RawSite) -> bool:
         return False
     if not parent.start <= block.start < parent.end:
         return False
+    # Most blocks have other code beside them: rule that out from the bytes around the block
+    # before lexing the fn (a comment there sends the question on to the lexer).
+    after = source[block.end : parent.end]
+    before = source[source.rfind(b"{", parent.start, block.start) + 1 : block.start]
+    if (after.strip() != b"}" and b"/" not in after) or (before.strip() and b"/" not in before):
+        return False
     fn_code = source[parent.start : parent.end].decode("utf-8", "replace")
     start = len(source[parent.start : block.start].decode("utf-8", "replace"))
     end = len(source[parent.start : block.end].decode("utf-8", "replace"))
