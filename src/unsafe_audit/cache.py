@@ -105,7 +105,7 @@ _KINDS = {kind.value: kind for kind in SiteKind}
 
 
 def _site_from_json(path: str, row: list[Any]) -> Site:
-    if len(row) > 12:
+    if len(row) == 13:
         return _site_with_facts(path, row)
     sid, kind, span, item, th, compat, in_macro, parent, name, safety, attrs, calls = row
     # Positional arguments and a dict lookup for the kind: a warm scan decodes every site of a
@@ -128,8 +128,8 @@ def _site_from_json(path: str, row: list[Any]) -> Site:
 
 
 def _site_with_facts(path: str, row: list[Any]) -> Site:
-    *plain, (wrapped_attribute, whole_fn_body) = row
-    site = _site_from_json(path, plain)
+    wrapped_attribute, whole_fn_body = row[12]
+    site = _site_from_json(path, row[:12])
     return dataclasses.replace(
         site, wrapped_attribute=wrapped_attribute, whole_fn_body=whole_fn_body
     )
