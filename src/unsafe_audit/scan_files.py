@@ -21,6 +21,7 @@ _PRUNED_DIRS = frozenset({"target", ".git", "node_modules", ".hg", ".svn"})
 
 
 def has_pruned_dir(path: str) -> bool:
+    """True for a path under ``target/``, ``.git/`` and the like, which are never scanned."""
     return any(part in _PRUNED_DIRS for part in path.split("/")[:-1])
 
 
