@@ -4,8 +4,8 @@ Pure: no git, no parser and no source text here. :func:`classify` pairs the site
 revision with the sites of a head revision one to one, in a fixed order of rules (see its
 docstring), and gives every site one :class:`Status`. It compares only what extraction recorded:
 the sites' hashes, names and places, and the facts that let it recognise edition-2024 migrations
-that create sites out of nothing (:mod:`unsafe_audit.extract.edition2024`). Code for showing a
-change is sliced by :mod:`unsafe_audit.source`.
+that create sites out of nothing (recorded by :mod:`unsafe_audit.extract.edition2024`). Code
+for showing a change is sliced by :mod:`unsafe_audit.source`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass
 from enum import StrEnum
 
-from unsafe_audit.extract.edition2024 import is_on_item
 from unsafe_audit.model import FileResult, PlainAttribute, Site, SiteKind
 
 
@@ -377,7 +376,7 @@ def _edition_2024_sites(
             for index, plain in enumerate(base_attributes.get(base_path, ())):
                 if (base_path, index) in used_attrs or plain.attribute != site.wrapped_attribute:
                     continue
-                if not is_on_item(plain, tail):
+                if not plain.is_on(tail):
                     continue
                 used_attrs.add((base_path, index))
                 m.mark(h, Status.MIGRATED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NewType
@@ -120,6 +121,11 @@ class PlainAttribute:
     header: str
     """The start of the item it is written on, up to its body, ``=`` or ``;`` (at most 400
     characters): ``pub extern "C" fn f() -> u32 ``."""
+
+    def is_on(self, item_name: str) -> bool:
+        """True when the item it is written on is called ``item_name`` (a whole word of the
+        header), or when no name is known."""
+        return not item_name or re.search(rf"\b{re.escape(item_name)}\b", self.header) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ from unsafe_audit.extract import extract_file, unparsed_result
 from unsafe_audit.extract.edition2024 import (
     attribute_inner,
     edition_neutral_joined,
-    is_on_item,
     is_whole_body,
     plain_attributes,
 )
@@ -60,9 +59,9 @@ def test_attribute_inner(code: str, inner: str | None) -> None:
 
 def test_plain_attribute_is_on_an_item_by_whole_word() -> None:
     attr = PlainAttribute("no_mangle", 'pub extern "C" fn hook_fn() ')
-    assert is_on_item(attr, "hook_fn")
-    assert not is_on_item(attr, "hook")
-    assert is_on_item(attr, "")
+    assert attr.is_on("hook_fn")
+    assert not attr.is_on("hook")
+    assert attr.is_on("")
 
 
 @pytest.mark.parametrize(

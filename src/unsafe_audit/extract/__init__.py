@@ -10,7 +10,6 @@ import functools
 from typing import TYPE_CHECKING
 
 from unsafe_audit import pg_sys_names
-from unsafe_audit.extract.edition2024 import plain_attributes
 from unsafe_audit.model import FileResult
 
 if TYPE_CHECKING:
@@ -45,6 +44,8 @@ def needs_parse(data: bytes) -> bool:
 def unparsed_result(path: str, data: bytes, *, generated: bool = False) -> FileResult:
     """The result of a file that is not parsed (no marker word, or generated and skipped): no
     site, only the facts read without a parse."""
+    from unsafe_audit.extract.edition2024 import plain_attributes
+
     return FileResult(path, (), generated=generated, plain_attributes=plain_attributes(data))
 
 

@@ -107,12 +107,6 @@ def attribute_inner(code: str) -> str | None:
     return _squash(m.group(1)) if m else None
 
 
-def is_on_item(attribute: PlainAttribute, item_tail: str) -> bool:
-    """True when ``attribute`` is written on an item named ``item_tail`` (or when no name is
-    known)."""
-    return not item_tail or re.search(rf"\b{re.escape(item_tail)}\b", attribute.header) is not None
-
-
 def is_whole_body(fn_code: str, block_start: int, block_end: int) -> bool:
     """True when the block at ``fn_code[block_start:block_end]`` is all the fn's body holds:
     ``{ unsafe { .. } }``, give or take comments. Offsets are in characters of ``fn_code``."""
