@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from unsafe_audit.extract.tokens import tokenize
 from unsafe_audit.generated import is_generated
-from unsafe_audit.rust_tokens import tokenize
 from unsafe_audit.scan import ScanOptions, scan_path
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import unsafe_audit.extract as extract_module
-from unsafe_audit.cache import EXTRACTOR_VERSION
+from unsafe_audit.cache import EXTRACTOR_VERSION, decode, encode
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
 from unsafe_audit.model import FileResult, ScanResult
@@ -400,3 +400,20 @@ def test_the_cache_salt_follows_the_names_table_and_every_query_file(tmp_path: P
     edited_table = extractor_salt(table, queries)
 
     assert len({before, edited_query, edited_table}) == 3
+
+
+def test_edition_2024_facts_survive_the_cache_encoding() -> None:
+    source = (
+        b'#[no_mangle]\npub extern "C" fn f() {}\n'
+        b'#[unsafe(export_name = "g")]\npub extern "C" fn g() {}\n'
+        b"pub unsafe fn read(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n"
+    )
+    result = extract_file("src/lib.rs", source)
+    facts = [(s.kind.value, s.wrapped_attribute, s.whole_fn_body) for s in result.sites]
+    assert facts == [
+        ("unsafe_attribute", 'export_name="g"', False),
+        ("unsafe_fn", None, False),
+        ("unsafe_block", None, True),
+    ]
+    assert [a.attribute for a in result.plain_attributes] == ["no_mangle"]
+    assert decode("src/lib.rs", encode(result)) == result

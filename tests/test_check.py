@@ -106,6 +106,19 @@ def test_moved_site_keeps_its_sign_off_changed_one_goes_stale_removed_one_is_orp
     assert stale["reason"] == "the code changed since it was signed off for working tree of v0.1.0"
 
 
+def test_sign_off_of_an_extern_block_goes_stale_when_it_moves_to_c_unwind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path / "ext", 'extern "C" {\n    fn pg_re_throw();\n}\n')
+    sign_all(repo)
+    repo.commit("sign-offs")
+    repo.tag("v0.2.0")
+    repo.write("src/lib.rs", 'unsafe extern "C-unwind" {\n    fn pg_re_throw();\n}\n')
+    data = check_json(capsys, repo.path, code=1)
+    assert rows(data) == [("unsafe_extern_block", "src/lib.rs", 1, "changed", "stale", True)]
+    assert data["summary"]["orphaned"] == 0
+
+
 def test_only_changed_gates_new_changed_and_stale_sites_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

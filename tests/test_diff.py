@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from unsafe_audit.diff import Delta, SiteDelta, Status, before_after, classify
+from unsafe_audit.diff import Delta, SiteDelta, Status, classify
 from unsafe_audit.extract import extract_file
+from unsafe_audit.source import Snapshot
 
 Files = dict[str, str]
 Row = tuple[str, str, str, int]
 
 
 def _classify(base: Files, head: Files) -> Delta:
-    base_sites = [s for p, t in base.items() for s in extract_file(p, t.encode()).sites]
-    head_sites = [s for p, t in head.items() for s in extract_file(p, t.encode()).sites]
-    return classify(base_sites, head_sites, base_source=base.get, head_source=head.get)
+    base_files = [extract_file(p, t.encode()) for p, t in base.items()]
+    head_files = [extract_file(p, t.encode()) for p, t in head.items()]
+    return classify(base_files, head_files)
 
 
 def _row(d: SiteDelta) -> Row:
@@ -75,12 +76,16 @@ def test_edit_inside_a_site_is_changed_and_keeps_both_versions() -> None:
         ("removed", "pg_sys_call", LIB, 4),
     ]
     changed = delta.with_status(Status.CHANGED)[0]
-    assert before_after(changed, base_source={LIB: SAFE_FN}.get, head_source=head.get) == (
+    base_files = Snapshot({LIB: SAFE_FN.encode()})
+    head_files = Snapshot({path: text.encode() for path, text in head.items()})
+    assert changed.base is not None and changed.head is not None
+    assert (base_files.code(changed.base), head_files.code(changed.head)) == (
         "unsafe { pg_sys::palloc(n) }",
         "unsafe { pg_sys::palloc0(n) }",
     )
-    assert before_after(
-        changed, base_source={LIB: SAFE_FN}.get, head_source=head.get, whole_lines=True
+    assert (
+        base_files.code(changed.base, whole_lines=True),
+        head_files.code(changed.head, whole_lines=True),
     ) == ("    unsafe { pg_sys::palloc(n) }", "    unsafe { pg_sys::palloc0(n) }")
 
 
@@ -232,6 +237,39 @@ def test_unsafe_extern_block_that_also_gains_a_declaration_is_changed() -> None:
     assert rows(base, {LIB: EXTERN_2024}) == [
         ("new", "unsafe_fn", LIB, 3),
         ("changed", "unsafe_extern_block", LIB, 1),
+    ]
+
+
+def test_extern_block_that_also_changes_its_abi_is_changed_not_new() -> None:
+    # pgrx 0.13 and edition 2024 together: the same block, now allowed to unwind.
+    base = {LIB: 'extern "C" {\n    fn strlen(s: *const u8) -> usize;\n}\n'}
+    head = {LIB: 'unsafe extern "C-unwind" {\n    unsafe fn strlen(s: *const u8) -> usize;\n}\n'}
+    delta = _classify(base, head)
+    assert [_row(d) for d in delta.sites] == [
+        ("new", "unsafe_fn", LIB, 2),
+        ("changed", "unsafe_extern_block", LIB, 1),
+    ]
+    changed = delta.with_status(Status.CHANGED)[0]
+    assert changed.base is not None and changed.head is not None
+    assert (changed.base.name, changed.head.name) == ('extern "C"', 'extern "C-unwind"')
+
+
+def test_extern_block_whose_abi_alone_changes_is_changed() -> None:
+    base = {LIB: 'extern "C" {\n    fn getpid() -> i32;\n}\n'}
+    head = {LIB: 'extern "C-unwind" {\n    fn getpid() -> i32;\n}\n'}
+    assert rows(base, head) == [("changed", "extern_block", LIB, 1)]
+
+
+def test_a_new_extern_block_beside_an_abi_change_is_still_new() -> None:
+    # The block of the same ABI pairs first; only the other one is the ABI change.
+    base = {LIB: 'mod ffi {\n    extern "C" {\n        fn a();\n    }\n}\n'}
+    head = {
+        LIB: 'mod ffi {\n    extern "C-unwind" {\n        fn b();\n    }\n'
+        + '    extern "C" {\n        fn a();\n    }\n}\n'
+    }
+    assert rows(base, head) == [
+        ("new", "extern_block", LIB, 2),
+        ("unchanged", "extern_block", LIB, 5),
     ]
 
 

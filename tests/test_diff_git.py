@@ -274,6 +274,31 @@ def test_edition_2024_migration_is_migrated_and_needs_no_review(
     assert result["needs_review"] == 0
 
 
+def test_extern_block_moving_to_c_unwind_is_changed_and_to_unsafe_c_is_migrated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.init(tmp_path / "ext")
+    repo.write("src/lib.rs", 'extern "C" {\n    fn strlen(s: *const u8) -> usize;\n}\n')
+    repo.write("src/guard.rs", 'extern "C" {\n    fn pg_re_throw();\n}\n')
+    repo.commit("2021")
+    repo.tag("v0.1.0")
+    repo.write("src/lib.rs", 'unsafe extern "C" {\n    fn strlen(s: *const u8) -> usize;\n}\n')
+    repo.write("src/guard.rs", 'unsafe extern "C-unwind" {\n    fn pg_re_throw();\n}\n')
+    repo.commit("edition 2024, pgrx 0.13")
+    repo.tag("v0.2.0")
+    result = diff_json(capsys, repo.path, "--base", "v0.1.0", "--head", "v0.2.0")
+    assert rows(result) == [
+        ("changed", "unsafe_extern_block", "src/guard.rs", 1),
+        ("migrated", "unsafe_extern_block", "src/lib.rs", 1),
+    ]
+    changed = result["sites"][0]
+    assert (changed["before"], changed["after"]) == (
+        'extern "C" {\n    fn pg_re_throw();\n}',
+        'unsafe extern "C-unwind" {\n    fn pg_re_throw();\n}',
+    )
+    assert result["needs_review"] == 1
+
+
 def test_base_tag_on_a_release_branch_that_main_never_merged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,6 +8,7 @@ cache is never unpickled. A cache that cannot be opened or written is simply not
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit.model import FileResult, ScanWarning, Site, SiteKind, Span
+from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Span
 
 # Bump when extraction results for the same input can change.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 
 def default_cache_dir() -> Path:
@@ -80,7 +81,7 @@ class StatEntry:
 
 def _site_to_json(s: Site) -> list[Any]:
     sp = s.span
-    return [
+    row: list[Any] = [
         s.id,
         s.kind.value,
         [sp.line, sp.column, sp.end_line, sp.start_byte, sp.end_byte],
@@ -94,12 +95,18 @@ def _site_to_json(s: Site) -> list[Any]:
         list(s.attributes),
         list(s.pg_sys_calls),
     ]
+    if s.wrapped_attribute is not None or s.whole_fn_body:
+        # The edition-2024 facts of a few sites, only where they are set: most rows stay short.
+        row.append([s.wrapped_attribute, s.whole_fn_body])
+    return row
 
 
 _KINDS = {kind.value: kind for kind in SiteKind}
 
 
 def _site_from_json(path: str, row: list[Any]) -> Site:
+    if len(row) == 13:
+        return _site_with_facts(path, row)
     sid, kind, span, item, th, compat, in_macro, parent, name, safety, attrs, calls = row
     # Positional arguments and a dict lookup for the kind: a warm scan decodes every site of a
     # large tree, and keyword arguments plus ``SiteKind(value)`` took twice as long.
@@ -120,16 +127,24 @@ def _site_from_json(path: str, row: list[Any]) -> Site:
     )
 
 
-def encode(result: FileResult) -> str:
-    return json.dumps(
-        {
-            "sites": [_site_to_json(s) for s in result.sites],
-            "warnings": [[w.line, w.message] for w in result.warnings],
-            "generated": result.generated,
-            "unreadable": result.unreadable,
-        },
-        separators=(",", ":"),
+def _site_with_facts(path: str, row: list[Any]) -> Site:
+    wrapped_attribute, whole_fn_body = row[12]
+    site = _site_from_json(path, row[:12])
+    return dataclasses.replace(
+        site, wrapped_attribute=wrapped_attribute, whole_fn_body=whole_fn_body
     )
+
+
+def encode(result: FileResult) -> str:
+    obj: dict[str, Any] = {
+        "sites": [_site_to_json(s) for s in result.sites],
+        "warnings": [[w.line, w.message] for w in result.warnings],
+        "generated": result.generated,
+        "unreadable": result.unreadable,
+    }
+    if result.plain_attributes:
+        obj["plain_attributes"] = [[a.attribute, a.header] for a in result.plain_attributes]
+    return json.dumps(obj, separators=(",", ":"))
 
 
 def decode(path: str, data: str) -> FileResult:
@@ -140,6 +155,10 @@ def decode(path: str, data: str) -> FileResult:
         warnings=tuple(ScanWarning(path, line, msg) for line, msg in obj["warnings"]),
         generated=obj["generated"],
         unreadable=obj["unreadable"],
+        plain_attributes=tuple(
+            PlainAttribute(attribute, header)
+            for attribute, header in obj.get("plain_attributes", ())
+        ),
     )
 
 

@@ -236,12 +236,7 @@ def _compare(
             if s.startswith(prefix)
         ]
     base_files = Snapshot(reader=_blob_reader(repo, base_commit)) if base_commit else EMPTY
-    delta = classify(
-        base_scan.sites if base_scan else (),
-        head_scan.sites,
-        base_source=_text_of(base_files),
-        head_source=_text_of(head_files),
-    )
+    delta = classify(base_scan.files if base_scan else (), head_scan.files)
     base_paths, head_paths = sources(root, delta)
     base_files.load(base_paths).frozen()
     head_files.load(head_paths)
@@ -260,14 +255,6 @@ def _compare(
         head_files=head_files,
         release=head_side.label,
     )
-
-
-def _text_of(files: Snapshot) -> Callable[[str], str | None]:
-    def text(path: str) -> str | None:
-        data = files.data(path)
-        return None if data is None else data.decode("utf-8", "surrogateescape")
-
-    return text
 
 
 def _scan_both(

@@ -1,26 +1,21 @@
 """Old sites + new sites -> a classified delta: what a release reviewer must look at.
 
-Pure: no git and no parser here. :func:`classify` pairs the sites of a base revision with the
-sites of a head revision one to one, in a fixed order of rules (see its docstring), and gives
-every site one :class:`Status`. Source texts are only consulted, through the two callables, to
-recognise edition-2024 migrations that create sites out of nothing (``#[unsafe(no_mangle)]``,
-``unsafe fn`` in an ``unsafe extern`` block, a fn body wrapped in ``unsafe {}``) and to show
-before/after code.
+Pure: no git, no parser and no source text here. :func:`classify` pairs the sites of a base
+revision with the sites of a head revision one to one, in a fixed order of rules (see its
+docstring), and gives every site one :class:`Status`. It compares only what extraction recorded:
+the sites' hashes, names and places, and the facts that let it recognise edition-2024 migrations
+that create sites out of nothing (recorded by :mod:`unsafe_audit.extract.edition2024`). Code
+for showing a change is sliced by :mod:`unsafe_audit.source`.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from unsafe_audit.model import Site, SiteKind
-from unsafe_audit.rust_tokens import matching_close
-
-SourceOf = Callable[[str], str | None]
-"""The text of a file (by path) on one side of the diff, or None when it does not exist."""
+from unsafe_audit.model import FileResult, PlainAttribute, Site, SiteKind
 
 
 class Status(StrEnum):
@@ -109,56 +104,6 @@ def _order(site: Site) -> tuple[str, int, int, str, int]:
     return (site.path, sp.line, sp.column, site.kind, sp.start_byte)
 
 
-class _Sources:
-    """Encoded sources per path, read at most once (spans are byte offsets)."""
-
-    def __init__(self, source_of: SourceOf) -> None:
-        self._source_of = source_of
-        self._bytes: dict[str, bytes | None] = {}
-
-    def data(self, path: str) -> bytes | None:
-        if path not in self._bytes:
-            text = self._source_of(path)
-            self._bytes[path] = None if text is None else text.encode("utf-8", "surrogateescape")
-        return self._bytes[path]
-
-    def text(self, path: str) -> str | None:
-        data = self.data(path)
-        return None if data is None else data.decode("utf-8", "replace")
-
-    def code(self, site: Site, *, whole_lines: bool = False) -> str | None:
-        data = self.data(site.path)
-        start, end = site.span.start_byte, site.span.end_byte
-        if data is None or end > len(data) or start > end:
-            return None
-        if whole_lines:
-            start = data.rfind(b"\n", 0, start) + 1
-            newline = data.find(b"\n", max(end - 1, start))
-            end = len(data) if newline < 0 else newline
-        return data[start:end].decode("utf-8", "replace")
-
-
-def site_code(site: Site, source_of: SourceOf, *, whole_lines: bool = False) -> str | None:
-    """The code of ``site`` sliced from its file (None when the file cannot be read).
-
-    With ``whole_lines``, from the start of its first line to the end of its last line, so the
-    code around it on those lines shows too (``let x = unsafe { .. };``).
-    """
-    return _Sources(source_of).code(site, whole_lines=whole_lines)
-
-
-def before_after(
-    delta: SiteDelta, *, base_source: SourceOf, head_source: SourceOf, whole_lines: bool = False
-) -> tuple[str | None, str | None]:
-    """The base and head code of a site, for showing a change (None for a missing side)."""
-    before = after = None
-    if delta.base is not None:
-        before = site_code(delta.base, base_source, whole_lines=whole_lines)
-    if delta.head is not None:
-        after = site_code(delta.head, head_source, whole_lines=whole_lines)
-    return before, after
-
-
 def _ranks(indexes: Sequence[int], sites: Sequence[Site]) -> dict[int, int]:
     """Each site's rank among the given sites of its own file, in source order."""
     per_file: Counter[str] = Counter()
@@ -174,12 +119,11 @@ class _Matcher:
     """The state of one classification: which sites are still unpaired, and the pairs so far."""
 
     def __init__(
-        self, base: Sequence[Site], head: Sequence[Site], base_src: _Sources, head_src: _Sources
+        self, base: Sequence[Site], head: Sequence[Site], head_paths: Collection[str]
     ) -> None:
         self.base = sorted(base, key=_order)
         self.head = sorted(head, key=_order)
-        self.base_src = base_src
-        self.head_src = head_src
+        self.head_paths = head_paths
         self.base_left = list(range(len(self.base)))
         self.head_left = list(range(len(self.head)))
         self.result: dict[int, tuple[Status, int | None]] = {}  # head index -> status, base index
@@ -284,7 +228,7 @@ class _Matcher:
             if b is None:
                 continue
             old, new = self.base[b], self.head[h]
-            if old.path == new.path or self.head_src.data(old.path) is not None:
+            if old.path == new.path or old.path in self.head_paths:
                 continue
             moves[(old.path, new.path)] += 1
             prefixes[(old.path, *_item_rewrite(old.item, new.item))] += 1
@@ -341,14 +285,9 @@ def _rewrite_item(item: str, rewrite: tuple[tuple[str, ...], tuple[str, ...]] | 
     return "::".join(new + parts[len(old) :])
 
 
-def classify(
-    base_sites: Iterable[Site],
-    head_sites: Iterable[Site],
-    *,
-    base_source: SourceOf,
-    head_source: SourceOf,
-) -> Delta:
-    """Classify every site of base and head. Deterministic; each site is paired at most once.
+def classify(base: Iterable[FileResult], head: Iterable[FileResult]) -> Delta:
+    """Classify every site of base and head (each side: the results of its files, every file
+    listed, with or without sites). Deterministic; each site is paired at most once.
 
     Rules, in order (each pairs only sites that earlier rules left unpaired):
 
@@ -357,7 +296,8 @@ def classify(
     3. equal ``compat_hash`` -> migrated (only edition-2024 markers differ);
     4. same kind (``extern`` blocks with or without ``unsafe`` are one kind), file, item and
        name -> changed; several such sites in one item pair in order of occurrence. A file that
-       no longer exists counts as the file its other sites moved to;
+       no longer exists counts as the file its other sites moved to. Then extern blocks that
+       differ in their ABI too (``extern "C" {`` -> ``unsafe extern "C-unwind" {``) -> changed;
     5. sites edition 2024 creates without a base counterpart -> migrated: ``#[unsafe(attr)]``
        where base had ``#[attr]`` on the same item; ``unsafe fn`` declarations in a migrated
        ``unsafe extern`` block; an ``unsafe {}`` block that is the whole body of a migrated
@@ -367,8 +307,10 @@ def classify(
     Candidates in the same file are taken in order of occurrence; otherwise the same item
     name wins, then the nearest line.
     """
-    base_src, head_src = _Sources(base_source), _Sources(head_source)
-    m = _Matcher(list(base_sites), list(head_sites), base_src, head_src)
+    base_files, head_files = list(base), list(head)
+    base_sites = [s for f in base_files for s in f.sites]
+    head_sites = [s for f in head_files for s in f.sites]
+    m = _Matcher(base_sites, head_sites, {f.path for f in head_files})
 
     def same_or_moved(head: Site, base: Site) -> Status:
         return Status.UNCHANGED if head.path == base.path else Status.MOVED
@@ -388,146 +330,58 @@ def classify(
         # first candidate was taken by another site.
         return Status.MIGRATED if head.compat_hash == base.compat_hash else Status.CHANGED
 
+    def place(s: Site) -> tuple[str, str]:
+        return path_map.get(s.path, s.path), _rewrite_item(s.item, prefix_map.get(s.path))
+
     m.pair(
         lambda s: (_family(s.kind), s.path, s.item, s.name),
-        lambda s: (
-            _family(s.kind),
-            path_map.get(s.path, s.path),
-            _rewrite_item(s.item, prefix_map.get(s.path)),
-            s.name,
-        ),
+        lambda s: (_family(s.kind), *place(s), s.name),
         changed_or_migrated,
     )
-    _edition_2024_sites(m, {v: k for k, v in path_map.items()})
+    # An extern block's name is its ABI: a block whose ABI changed too (`extern "C" {` ->
+    # `unsafe extern "C-unwind" {`, as pgrx 0.13 asks) is the same block, changed.
+    m.pair(
+        lambda s: (s.path, s.item) if _family(s.kind) is SiteKind.EXTERN_BLOCK else None,
+        lambda s: place(s) if _family(s.kind) is SiteKind.EXTERN_BLOCK else None,
+        changed_or_migrated,
+    )
+    attributes = {f.path: f.plain_attributes for f in base_files if f.plain_attributes}
+    _edition_2024_sites(m, {v: k for k, v in path_map.items()}, attributes)
     return m.delta()
-
-
-# -- edition 2024 ----------------------------------------------------------------------------------
 
 
 # -- edition 2024: sites that have no base counterpart by construction -------------------------
 
-_WS_OR_COMMENTS_RE = re.compile(r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*", re.DOTALL)
-_ATTR_OPEN_RE = re.compile(r"#\s*\[")
 
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _bracket_end(text: str, open_at: int) -> int:
-    """Index just past the bracket matching ``text[open_at]`` (strings are not special here)."""
-    return matching_close(text, open_at) + 1
-
-
-def _plain_attributes(text: str) -> list[tuple[int, str, str]]:
-    """``#[..]`` attributes in a file: (offset, squashed contents, header of the next item)."""
-    found = []
-    for m in _ATTR_OPEN_RE.finditer(text):
-        bracket = m.end() - 1
-        end = _bracket_end(text, bracket)
-        inner = _squash(text[bracket + 1 : end - 1])
-        # The item the attribute is on: skip further attributes, then read up to its body.
-        rest = end
-        while True:
-            gap = _WS_OR_COMMENTS_RE.match(text, rest)
-            rest = gap.end() if gap else rest
-            nxt = _ATTR_OPEN_RE.match(text, rest)
-            if nxt is None:
-                break
-            rest = _bracket_end(text, nxt.end() - 1)
-        header = re.match(r"[^{;=]*", text[rest : rest + 400])
-        found.append((m.start(), inner, header.group() if header else ""))
-    return found
-
-
-def _attribute_inner(code: str) -> str | None:
-    """``no_mangle`` from ``unsafe(no_mangle)``."""
-    m = re.fullmatch(r"\s*unsafe\s*\((.*)\)\s*", code, re.DOTALL)
-    return _squash(m.group(1)) if m else None
-
-
-def _edition_2024_sites(m: _Matcher, head_to_base_path: dict[str, str]) -> None:
+def _edition_2024_sites(
+    m: _Matcher,
+    head_to_base_path: dict[str, str],
+    base_attributes: Mapping[str, Sequence[PlainAttribute]],
+) -> None:
     if not m.head_left:
         return  # every head site is paired: nothing edition 2024 could have created
     head_index = {(s.path, s.id): i for i, s in enumerate(m.head)}
-    attrs_by_path: dict[str, list[tuple[int, str, str]]] = {}
     used_attrs: set[tuple[str, int]] = set()
 
-    def parent_status(site: Site) -> tuple[Status | None, Site | None]:
-        if site.parent is None:
-            return None, None
-        p = head_index.get((site.path, site.parent))
-        if p is None:
-            return None, None
-        return m.status_of_head(p), m.head[p]
+    def in_migrated(site: Site, kind: SiteKind) -> bool:
+        """True when the site's parent is a migrated site of ``kind``."""
+        p = head_index.get((site.path, site.parent)) if site.parent is not None else None
+        return p is not None and m.head[p].kind is kind and m.status_of_head(p) is Status.MIGRATED
 
     for h in list(m.head_left):
         site = m.head[h]
-        if site.kind is SiteKind.UNSAFE_ATTRIBUTE:
+        if site.kind is SiteKind.UNSAFE_ATTRIBUTE and site.wrapped_attribute:
             base_path = head_to_base_path.get(site.path, site.path)
-            if base_path not in attrs_by_path:
-                text = m.base_src.text(base_path)
-                attrs_by_path[base_path] = _plain_attributes(text) if text is not None else []
-            code = m.head_src.code(site)
-            inner = _attribute_inner(code) if code is not None else None
-            if not inner:
-                continue
             tail = _tail(site.item)
-            for offset, plain, header in attrs_by_path[base_path]:
-                if (base_path, offset) in used_attrs or plain != inner:
+            for index, plain in enumerate(base_attributes.get(base_path, ())):
+                if (base_path, index) in used_attrs or plain.attribute != site.wrapped_attribute:
                     continue
-                if tail and re.search(rf"\b{re.escape(tail)}\b", header) is None:
+                if not plain.is_on(tail):
                     continue
-                used_attrs.add((base_path, offset))
+                used_attrs.add((base_path, index))
                 m.mark(h, Status.MIGRATED)
                 break
-        elif site.kind is SiteKind.UNSAFE_FN:
-            status, parent = parent_status(site)
-            if (
-                status is Status.MIGRATED
-                and parent is not None
-                and parent.kind is SiteKind.UNSAFE_EXTERN_BLOCK
-            ):
-                m.mark(h, Status.MIGRATED)
-        elif site.kind is SiteKind.UNSAFE_BLOCK:
-            status, parent = parent_status(site)
-            if (
-                status is Status.MIGRATED
-                and parent is not None
-                and parent.kind is SiteKind.UNSAFE_FN
-                and _is_whole_body(m.head_src, parent, site)
-            ):
-                m.mark(h, Status.MIGRATED)
-
-
-def _is_whole_body(sources: _Sources, fn: Site, block: Site) -> bool:
-    """True when ``block`` is all a fn's body holds: ``{ unsafe { .. } }`` give or take comments."""
-    data = sources.data(fn.path)
-    if data is None or not fn.span.start_byte <= block.span.start_byte < fn.span.end_byte:
-        return False
-    fn_text = _mask_non_code(data[fn.span.start_byte : fn.span.end_byte].decode("utf-8", "replace"))
-    start = len(data[fn.span.start_byte : block.span.start_byte].decode("utf-8", "replace"))
-    end = len(data[fn.span.start_byte : block.span.end_byte].decode("utf-8", "replace"))
-    if not fn_text.endswith("}") or fn_text[end:-1].strip():
-        return False
-    # The `{` that the fn's last `}` closes opens the body.
-    depth = 0
-    for i in range(len(fn_text) - 1, -1, -1):
-        if fn_text[i] == "}":
-            depth += 1
-        elif fn_text[i] == "{":
-            depth -= 1
-            if depth == 0:
-                return i < start and not fn_text[i + 1 : start].strip()
-    return False
-
-
-_NON_CODE_RE = re.compile(
-    r"""//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/|"(?:[^"\\]|\\.)*"|'(?:[^'\\\n]|\\.)'""", re.DOTALL
-)
-
-
-def _mask_non_code(text: str) -> str:
-    """Comments, strings and char literals replaced by spaces (same length)."""
-    return _NON_CODE_RE.sub(lambda m: " " * len(m.group()), text)
+        elif (
+            site.kind is SiteKind.UNSAFE_FN and in_migrated(site, SiteKind.UNSAFE_EXTERN_BLOCK)
+        ) or (site.whole_fn_body and in_migrated(site, SiteKind.UNSAFE_FN)):
+            m.mark(h, Status.MIGRATED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NewType
@@ -82,6 +83,12 @@ class Site:
     ``pg_extern``, ``no_mangle``, ``extern "C"``, ``extern "C-unwind"``..."""
     pg_sys_calls: tuple[str, ...] = field(default=())
     """Names of the pg_sys functions and statics used inside the site, in order."""
+    wrapped_attribute: str | None = None
+    """For an ``unsafe_attribute``: the attribute inside ``unsafe(..)``, whitespace removed
+    (``no_mangle``, ``export_name="f"``), to match the plain ``#[attr]`` it may migrate."""
+    whole_fn_body: bool = False
+    """For an ``unsafe_block``: True when it is all the body of its parent ``unsafe fn`` (a body
+    wrapped for edition 2024's ``unsafe_op_in_unsafe_fn``)."""
 
     @property
     def line(self) -> int:
@@ -111,6 +118,22 @@ class ScanWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class PlainAttribute:
+    """An ``#[attr]`` that edition 2024 wants written ``#[unsafe(attr)]``, as a file had it."""
+
+    attribute: str
+    """Its contents, whitespace removed: ``no_mangle``, ``export_name="f"``."""
+    header: str
+    """The start of the item it is written on, up to its body, ``=`` or ``;`` (at most 400
+    characters): ``pub extern "C" fn f() -> u32 ``."""
+
+    def is_on(self, item_name: str) -> bool:
+        """True when the item it is written on is called ``item_name`` (a whole word of the
+        header), or when no name is known."""
+        return not item_name or re.search(rf"\b{re.escape(item_name)}\b", self.header) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class FileResult:
     """What scanning one file produced."""
 
@@ -121,6 +144,9 @@ class FileResult:
     """True when the file was recognised as generated code (and skipped unless asked for)."""
     unreadable: bool = False
     """True when the file could not be searched at all (not UTF-8, say); see ``warnings``."""
+    plain_attributes: tuple[PlainAttribute, ...] = ()
+    """The file's ``#[no_mangle]``-like attributes, in order: what an ``#[unsafe(..)]`` in a
+    later revision may be the migration of."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +191,6 @@ class ScanResult:
     """How many of the skipped files were generated code."""
     sites: tuple[Site, ...]
     warnings: tuple[ScanWarning, ...]
+    files: tuple[FileResult, ...] = ()
+    """Each listed file's result (read or not, with or without sites), in path order: what
+    :func:`unsafe_audit.diff.classify` compares."""

@@ -28,19 +28,41 @@ from unsafe_audit.cache import (
     stat_signature,
 )
 from unsafe_audit.errors import UsageError
+from unsafe_audit.extract import needs_parse, unparsed_result
 from unsafe_audit.generated import is_generated
 from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
 from unsafe_audit.pg_sys_names import TABLE_PATH
 from unsafe_audit.query_files import query_files
+from unsafe_audit.scan_files import (
+    MAX_FILE_BYTES,
+    ScanRequest,
+    Source,
+    open_repository,
+    revision_request,
+    source_files,
+    walk_plain,
+    worktree_request,
+)
 from unsafe_audit.scan_workers import Extraction, default_jobs
 
 if TYPE_CHECKING:
     from unsafe_audit import history
 
-# Files above this size are not parsed (a 16 MB .rs file is data, not code someone reviews).
-MAX_FILE_BYTES = 16 * 1024 * 1024
-_PRUNED_DIRS = frozenset({"target", ".git", "node_modules", ".hg", ".svn"})
-_SITE_MARKERS = (b"unsafe", b"extern", b"pg_sys")
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Progress",
+    "ScanOptions",
+    "ScanRequest",
+    "ScanResult",
+    "Source",
+    "extractor_salt",
+    "revision_request",
+    "scan_many",
+    "scan_path",
+    "scan_revision",
+    "scan_sources",
+    "worktree_request",
+]
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while a scan runs."""
@@ -71,30 +93,6 @@ def _salt() -> str:
     return extractor_salt(TABLE_PATH, query_files())
 
 
-def _has_pruned_dir(path: str) -> bool:
-    return any(part in _PRUNED_DIRS for part in path.split("/")[:-1])
-
-
-def _walk_plain(root: Path) -> tuple[list[str], list[ScanWarning]]:
-    """Rust files under a directory that is not a git repository."""
-    found: list[str] = []
-    warnings: list[ScanWarning] = []
-
-    def on_error(e: OSError) -> None:
-        rel = os.path.relpath(e.filename, root) if e.filename else "."
-        warnings.append(ScanWarning(rel, 0, f"cannot read directory: {e.strerror}"))
-
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in _PRUNED_DIRS and not d.startswith("."))
-        # Paths are built as strings, once per directory: pathlib per file was a tenth of a
-        # warm scan of a large tree.
-        rel_dir = os.path.relpath(dirpath, top)
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        found.extend(prefix + name for name in filenames if name.endswith(".rs"))
-    return sorted(found), warnings
-
-
 def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = None) -> ScanResult:
     """Scan the work tree at ``path`` or, with ``rev``, that revision of its git repository.
 
@@ -107,7 +105,7 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         raise UsageError(f"{path} does not exist")
     if not path.is_dir():
         raise UsageError(f"{path} is not a directory; give the root of a crate or repository")
-    repo = _open_repository(path)
+    repo = open_repository(path)
     if repo is None:
         if rev is not None:
             raise UsageError(
@@ -130,31 +128,9 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
 
 
 def _scan_plain(path: Path, options: ScanOptions, notes: Sequence[ScanWarning] = ()) -> ScanResult:
-    files, warnings = _walk_plain(path)
+    files, warnings = walk_plain(path)
     root = path.resolve()
-    return scan_sources(str(root), None, _files(root, files), options, [*notes, *warnings])
-
-
-def worktree_request(repo: history.Repository, prefix: str = "") -> ScanRequest:
-    """The work tree's Rust files under ``prefix``: tracked, and untracked but not ignored."""
-    root = repo.root
-    names = [
-        p for p in repo.working_tree_rust_files() if p.startswith(prefix) and not _has_pruned_dir(p)
-    ]
-    return ScanRequest(str(root), None, _files(root, names))
-
-
-def _open_repository(path: Path) -> history.Repository | None:
-    """The git repository holding ``path``, or None. Plain directories never import git."""
-    here = path.resolve()
-    if not any((d / ".git").exists() for d in (here, *here.parents)):
-        return None
-    from unsafe_audit import history as git_history
-
-    try:
-        return git_history.Repository.open(path)
-    except git_history.NotARepository:
-        return None
+    return scan_sources(str(root), None, source_files(root, files), options, [*notes, *warnings])
 
 
 def scan_revision(
@@ -162,86 +138,6 @@ def scan_revision(
 ) -> ScanResult:
     """Scan a committed revision straight from git objects (nothing is checked out)."""
     return scan_many([revision_request(repo, rev, prefix)], options or ScanOptions())[0]
-
-
-def revision_request(repo: history.Repository, rev: str, prefix: str = "") -> ScanRequest:
-    """The Rust files of a commit under ``prefix``, read from git objects when scanned."""
-    commit = repo.resolve(rev)
-    entries = [
-        e
-        for e in repo.rust_files(commit)
-        if e.path.startswith(prefix) and not _has_pruned_dir(e.path)
-    ]
-    warnings = [
-        ScanWarning(s, 0, "submodule not scanned (scan it on its own)")
-        for s in repo.submodules(commit)
-        if s.startswith(prefix)
-    ]
-    sources = [
-        Source(
-            e.path,
-            _blob_reader(repo, e.blob_sha, e.size),
-            identity=f"blob:{e.blob_sha}",
-            size=e.size,
-        )
-        for e in entries
-    ]
-    return ScanRequest(str(repo.root), commit, sources, warnings)
-
-
-def _blob_reader(repo: history.Repository, blob_sha: str, size: int) -> Callable[[], bytes]:
-    def read() -> bytes:
-        if size > MAX_FILE_BYTES:
-            raise OSError(f"{size} bytes; larger than {MAX_FILE_BYTES}")
-        return repo.read_blob(blob_sha)
-
-    return read
-
-
-def _file_reader(full: Path) -> Callable[[], bytes]:
-    def read() -> bytes:
-        size = full.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise OSError(f"{size} bytes; larger than {MAX_FILE_BYTES}")
-        return full.read_bytes()
-
-    return read
-
-
-def _files(root: Path, names: Sequence[str]) -> list[Source]:
-    sources = []
-    for name in names:
-        full = root / name
-        sources.append(Source(name, _file_reader(full), file=full))
-    return sources
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One Rust file to scan."""
-
-    path: str
-    read: Callable[[], bytes]
-    """Returns the file's bytes (raises OSError when it cannot be read)."""
-    identity: str | None = None
-    """A content id known without reading, such as a git blob sha: a cache hit on it needs
-    no read at all. None: the cache is keyed by the bytes."""
-    size: int | None = None
-    """The size in bytes, when known without reading (git trees list it)."""
-    file: Path | None = None
-    """The file on disk, when the source is one: an unchanged ``stat`` since a previous scan
-    vouches for the content identity recorded then, and the file is not read again."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScanRequest:
-    """One tree to scan: where it is, and its Rust files."""
-
-    root: str
-    rev: str | None
-    sources: Sequence[Source]
-    warnings: Sequence[ScanWarning] = ()
-    """Problems found while listing the files (unreadable directories, submodules)."""
 
 
 def scan_sources(
@@ -403,6 +299,7 @@ def _assemble(
         generated_skipped=generated,
         sites=tuple(sites),
         warnings=tuple(warnings),
+        files=tuple(results[path] for path in sorted(results)),
     )
 
 
@@ -433,9 +330,9 @@ def _identities(
 def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
     """The result of a file that needs no parse: generated (skipped), or with no keyword."""
     if not include_generated and is_generated(data):
-        return FileResult(path, (), generated=True)
-    if not any(marker in data for marker in _SITE_MARKERS):
-        return FileResult(path, ())
+        return unparsed_result(path, data, generated=True)
+    if not needs_parse(data):
+        return unparsed_result(path, data)
     return None
 
 

@@ -32,11 +32,11 @@ def default_jobs() -> int:
 
 
 def _warm_up() -> None:
-    """Run in each new worker: load tree-sitter and the name table before the first task, while
-    the parent is still reading files."""
-    from unsafe_audit.extract import default_names
+    """Run in each new worker: load tree-sitter, the walker and the name table before the first
+    task, while the parent is still reading files."""
+    from unsafe_audit.extract import warm_up
 
-    default_names()
+    warm_up()
 
 
 def _extract_batch(batch: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:

@@ -81,19 +81,29 @@ class SourceFile:
         return [self.line_text(n) for n in range(max(1, first), min(last, self.line_count()) + 1)]
 
     def code(self, span: Span, *, whole_lines: bool = False) -> str | None:
-        """The text of ``span`` (None when the span does not fit the file).
+        """The text of ``span`` (see :func:`span_code`)."""
+        return span_code(self.data, span, whole_lines=whole_lines)
 
-        With ``whole_lines``, from the start of its first line to the end of its last line, so
-        the code around it on those lines shows too (``let x = unsafe { .. };``).
-        """
-        data, start, end = self.data, span.start_byte, span.end_byte
-        if end > len(data) or start > end:
-            return None
-        if whole_lines:
-            start = data.rfind(b"\n", 0, start) + 1
-            newline = data.find(b"\n", max(end - 1, start))
-            end = len(data) if newline < 0 else newline
-        return data[start:end].decode("utf-8", "replace")
+
+def span_code(data: bytes, span: Span, *, whole_lines: bool = False) -> str | None:
+    """The text of ``span`` in a file's bytes ``data`` (None when the span does not fit).
+
+    With ``whole_lines``, from the start of its first line to the end of its last line, so the
+    code around it on those lines shows too (``let x = unsafe { .. };``).
+    """
+    start, end = span.start_byte, span.end_byte
+    if end > len(data) or start > end:
+        return None
+    if whole_lines:
+        start = data.rfind(b"\n", 0, start) + 1
+        newline = data.find(b"\n", max(end - 1, start))
+        end = len(data) if newline < 0 else newline
+    return data[start:end].decode("utf-8", "replace")
+
+
+def site_code(data: bytes, site: Site, *, whole_lines: bool = False) -> str | None:
+    """The code of ``site`` in its file's bytes ``data`` (see :func:`span_code`)."""
+    return span_code(data, site.span, whole_lines=whole_lines)
 
 
 Reader = Callable[[str], bytes | None]

@@ -17,7 +17,7 @@ fixed in one place.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.registry import hints_for_scan
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.ledger.store import GuardedLedger, Ledger, read_entry
-from unsafe_audit.model import Site, SiteId, SiteKind
+from unsafe_audit.model import FileResult, SiteId, SiteKind
 from unsafe_audit.review import (
     ALL,
     Group,
@@ -92,16 +92,8 @@ def release_files(sample: str, tree: str) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.rs"))}
 
 
-def _sites(files: Mapping[str, bytes]) -> list[Site]:
-    return [site for path in sorted(files) for site in extract_file(path, files[path]).sites]
-
-
-def _text(files: Mapping[str, bytes]) -> Callable[[str], str | None]:
-    def text(path: str) -> str | None:
-        data = files.get(path)
-        return None if data is None else data.decode("utf-8", "surrogateescape")
-
-    return text
+def _results(files: Mapping[str, bytes]) -> list[FileResult]:
+    return [extract_file(path, files[path]) for path in sorted(files)]
 
 
 @dataclass(frozen=True)
@@ -150,7 +142,7 @@ def prepare(
     new) with the built-in checklist."""
     base = base or {}
     head_files, base_files = Snapshot(head), Snapshot(base)
-    delta = classify(_sites(base), _sites(head), base_source=_text(base), head_source=_text(head))
+    delta = classify(_results(base), _results(head))
     heads = [d.head for d in delta.sites if d.head is not None]
     hints = hints_for_scan(heads, head_files)
     prepared = Prepared(

@@ -1,4 +1,4 @@
-"""Tree-sitter setup: the Rust language and a parser per process."""
+"""Tree-sitter setup: the Rust language, a parser per process, and the one way a file is parsed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import functools
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Tree
+
+from unsafe_audit.extract.masking import mask_safe_qualifier
 
 RUST = Language(tree_sitter_rust.language())
 
@@ -16,8 +18,14 @@ def _parser() -> Parser:
 
 
 def parse(source: bytes) -> Tree:
-    """Parse Rust source bytes."""
+    """Parse Rust source bytes as they are (macro token trees in their wrappers, say)."""
     return _parser().parse(source)
+
+
+def parse_file(data: bytes) -> Tree:
+    """Parse a whole file's bytes, as the site walker and :class:`RustSyntax` both read it:
+    edition 2024's ``safe`` qualifier blanked (offsets unchanged) so extern blocks parse."""
+    return _parser().parse(mask_safe_qualifier(data))
 
 
 def error_count(tree: Tree) -> int:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from unsafe_audit.extract.syntax import Exit, FnInfo
+from unsafe_audit.extract.facts import Exit, FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 

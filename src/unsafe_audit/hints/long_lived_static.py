@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from unsafe_audit.extract.syntax import StaticDecl
+from unsafe_audit.extract.facts import StaticDecl
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import Site, SiteKind

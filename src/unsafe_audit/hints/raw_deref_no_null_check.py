@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from unsafe_audit.extract.syntax import FnInfo
+from unsafe_audit.extract.facts import FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from unsafe_audit import samples
-from unsafe_audit.rust_tokens import code_digests, token_texts, tokenize
+from unsafe_audit.extract.fingerprint import code_digests
+from unsafe_audit.extract.tokens import token_texts, tokenize
 
 PIECES = [
     "unsafe", "fn", "b", "c", "r", "br", "cr", "bx", "rx", "cx", "_x", "Été", "x1",

@@ -1,0 +1,71 @@
+"""The identity recipe: a site's token hash, its edition-neutral hash and its id, in one place.
+
+Pure (no tree-sitter). A site's id hashes its kind, crate, item path, token hash and how many
+sites with those four came before it in the file, so whitespace, comments and line moves never
+change an id, while any change to a token does (see :mod:`unsafe_audit.extract.tokens`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from unsafe_audit.extract.edition2024 import edition_neutral_joined
+from unsafe_audit.extract.tokens import token_texts
+from unsafe_audit.model import SiteId, SiteKind
+
+SEP = "\x1f"
+"""Joins token texts before hashing (no token contains it)."""
+
+_COMPAT_KIND = {SiteKind.UNSAFE_EXTERN_BLOCK: SiteKind.EXTERN_BLOCK}
+
+
+def token_digest(texts: Sequence[str]) -> str:
+    """A short stable digest of a token sequence (16 hex digits)."""
+    h = hashlib.blake2b(digest_size=8)
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def code_digests(kind: str, compat_kind: str, code: str) -> tuple[str, str]:
+    """(token hash, edition-neutral hash) of a site's code.
+
+    The token hash ignores whitespace, comments and rustfmt's trailing commas. The neutral hash
+    also ignores edition 2024's extra markers (see
+    :func:`unsafe_audit.extract.edition2024.edition_neutral_joined`).
+    """
+    joined = SEP.join(token_texts(code))
+    if "," in joined:
+        # rustfmt adds and removes trailing commas; a `)`/`]`/`}` token is always one character.
+        joined = joined.replace("\x1f,\x1f)", "\x1f)").replace("\x1f,\x1f]", "\x1f]")
+        joined = joined.replace("\x1f,\x1f}", "\x1f}").removesuffix("\x1f,")
+    token_hash = _digest(kind + SEP + joined)
+    return token_hash, _digest(compat_kind + SEP + edition_neutral_joined(joined))
+
+
+class Fingerprints:
+    """Gives the sites of one file, in source order, their hashes and ids."""
+
+    __slots__ = ("_crate_root", "_occurrences")
+
+    def __init__(self, crate_root: str) -> None:
+        self._crate_root = crate_root
+        self._occurrences: dict[tuple[str, str, str], int] = {}
+
+    def identify(self, kind: SiteKind, item: str, code: str) -> tuple[SiteId, str, str]:
+        """(id, token hash, edition-neutral hash) of the next site. ``item`` is its item path
+        (``cache::Cache::get``), ``code`` its source text."""
+        # Extern blocks with and without `unsafe` share a neutral hash: one block, two editions.
+        compat_kind = _COMPAT_KIND.get(kind, kind).value
+        token_hash, compat_hash = code_digests(kind.value, compat_kind, code)
+        key = (kind.value, item, token_hash)
+        occurrence = self._occurrences.get(key, 0)
+        self._occurrences[key] = occurrence + 1
+        site_id = token_digest([kind.value, self._crate_root, item, token_hash, str(occurrence)])
+        return SiteId(site_id), token_hash, compat_hash
