@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from unsafe_audit.extract.tokens import tokenize
-from unsafe_audit.generated import is_generated
 from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.scan.generated import is_generated
 
 
 def count_tokens(text: str) -> int:

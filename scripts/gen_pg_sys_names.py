@@ -41,7 +41,7 @@ DEFAULT_GIT_DIR = Path("/work/.mirror/pgcentralfoundation+pgrx/repo")
 """Where the development machine keeps a bare snapshot of github.com/pgcentralfoundation/pgrx."""
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "src/unsafe_audit/data/pg_sys_names.tsv"
-"""The package data file the loader ``unsafe_audit.pg_sys_names`` reads."""
+"""The package data file the loader ``unsafe_audit.extract.pg_sys_names`` reads."""
 
 SOURCE_REPOSITORY = "https://github.com/pgcentralfoundation/pgrx"
 BINDINGS_DIR = "pgrx-pg-sys/src/include"

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 import unsafe_audit.extract as extract_module
-from unsafe_audit.cache import EXTRACTOR_VERSION, decode, encode
 from unsafe_audit.cli import main
 from unsafe_audit.extract import extract_file
+from unsafe_audit.extract.pg_sys_names import TABLE_PATH
+from unsafe_audit.extract.query_files import query_files
 from unsafe_audit.model import FileResult, ScanResult
-from unsafe_audit.pg_sys_names import TABLE_PATH
-from unsafe_audit.query_files import query_files
 from unsafe_audit.scan import ScanOptions, Source, extractor_salt, scan_sources
+from unsafe_audit.scan.cache import EXTRACTOR_VERSION, decode, encode
 
 LIB_RS = """\
 use pgrx::pg_sys;

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from unsafe_audit import pg_sys_names
+from unsafe_audit.extract import pg_sys_names
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = REPO_ROOT / "scripts" / "gen_pg_sys_names.py"

@@ -15,7 +15,7 @@ import pytest
 
 from tests.gitrepo import GitRepo, isolate_git_config
 from unsafe_audit.cli import main
-from unsafe_audit.scan_workers import PARALLEL_MIN_BYTES, TASK_BYTES
+from unsafe_audit.scan.workers import PARALLEL_MIN_BYTES, TASK_BYTES
 
 LIB_RS = """\
 use pgrx::pg_sys;

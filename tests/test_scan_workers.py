@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from unsafe_audit.scan import ScanOptions, scan_path
-from unsafe_audit.scan_workers import PARALLEL_MIN_BYTES, TASK_BYTES, Extraction
+from unsafe_audit.scan.workers import PARALLEL_MIN_BYTES, TASK_BYTES, Extraction
 
 UNIT = """\
 use pgrx::pg_sys;

@@ -6,7 +6,7 @@ from __future__ import annotations
 from unsafe_audit.extract import candidates
 from unsafe_audit.extract.candidates import alias_paths, locate, query
 from unsafe_audit.extract.parser import parse
-from unsafe_audit.query_files import query_files
+from unsafe_audit.extract.query_files import query_files
 
 OWNERS = b"""\
 unsafe fn raw() {

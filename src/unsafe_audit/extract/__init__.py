@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from unsafe_audit import pg_sys_names
+from unsafe_audit.extract import pg_sys_names
 from unsafe_audit.model import FileResult
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def warm_up() -> None:
     """Load the parser, the walker, its queries and the names table now (a worker process does
     this while the scan is still reading files, so its first file does not wait for it)."""
     from unsafe_audit.extract import candidates, walker
-    from unsafe_audit.query_files import query_files
+    from unsafe_audit.extract.query_files import query_files
 
     del walker
     for scm in query_files():

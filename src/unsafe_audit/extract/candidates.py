@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Query, QueryCursor
 
 from unsafe_audit.extract.parser import RUST
-from unsafe_audit.query_files import QUERY_DIR
+from unsafe_audit.extract.query_files import QUERY_DIR
 
 _MACRO_BANG_RE = re.compile(rb"!\s*[(\[{]")
 _FN_NAME_RE = re.compile(rb"\bfn\s+([A-Za-z_]\w*)")

@@ -15,8 +15,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from unsafe_audit.cache import decode, encode
 from unsafe_audit.model import FileResult
+from unsafe_audit.scan.cache import decode, encode
 
 if TYPE_CHECKING:
     import concurrent.futures

@@ -2,7 +2,7 @@
 
 Files that cannot contain a site (no ``unsafe``, ``extern`` or ``pg_sys`` in their bytes) are
 counted but not parsed. The rest are parsed in parallel when there is enough work to pay for
-starting worker processes. Results are cached by content (see :mod:`unsafe_audit.cache`).
+starting worker processes. Results are cached by content (see :mod:`unsafe_audit.scan.cache`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unsafe_audit.cache import (
+from unsafe_audit.errors import UsageError
+from unsafe_audit.extract import needs_parse, unparsed_result
+from unsafe_audit.extract.pg_sys_names import TABLE_PATH
+from unsafe_audit.extract.query_files import query_files
+from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
+from unsafe_audit.scan.cache import (
     EXTRACTOR_VERSION,
     ResultCache,
     cache_key,
@@ -27,13 +32,7 @@ from unsafe_audit.cache import (
     encode,
     stat_signature,
 )
-from unsafe_audit.errors import UsageError
-from unsafe_audit.extract import needs_parse, unparsed_result
-from unsafe_audit.generated import is_generated
-from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
-from unsafe_audit.pg_sys_names import TABLE_PATH
-from unsafe_audit.query_files import query_files
-from unsafe_audit.scan_files import (
+from unsafe_audit.scan.files import (
     MAX_FILE_BYTES,
     ScanRequest,
     Source,
@@ -43,7 +42,8 @@ from unsafe_audit.scan_files import (
     walk_plain,
     worktree_request,
 )
-from unsafe_audit.scan_workers import Extraction, default_jobs
+from unsafe_audit.scan.generated import is_generated
+from unsafe_audit.scan.workers import Extraction, default_jobs
 
 if TYPE_CHECKING:
     from unsafe_audit import history

@@ -16,7 +16,7 @@ __all__ = ["TABLE_PATH", "functions", "statics", "versions"]
 
 # Package data sits next to this module in every install (wheels are never run zipped); a plain
 # path spares every scan the import of importlib.resources.
-TABLE_PATH = Path(__file__).with_name("data") / "pg_sys_names.tsv"
+TABLE_PATH = Path(__file__).parent.parent / "data" / "pg_sys_names.tsv"
 
 
 @dataclass(frozen=True)

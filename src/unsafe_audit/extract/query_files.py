@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-QUERY_DIR = Path(__file__).with_name("extract") / "queries"
+QUERY_DIR = Path(__file__).with_name("queries")
 """The directory of ``<name>.scm`` queries that ``extract.candidates`` compiles."""
 
 
