@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.test_sign_off import EPOCH
 from tests.gitrepo import isolate_git_config
-from tests.test_sign_off import EPOCH
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.commands.test_sign_off import EPOCH, LIB, make_repo, sites_of
 from tests.gitrepo import CONFIG_ISOLATION, GitRepo
-from tests.test_sign_off import EPOCH, LIB, make_repo, sites_of
 from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.cli import main
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict

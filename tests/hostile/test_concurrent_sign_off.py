@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands.test_sign_off import EPOCH
 from tests.gitrepo import CONFIG_ISOLATION, GitRepo
 from tests.hostile.harness import (
     LEDGER,
@@ -31,7 +32,6 @@ from tests.hostile.harness import (
     sign_everything,
     site_of,
 )
-from tests.test_sign_off import EPOCH
 from unsafe_audit.errors import LedgerError
 from unsafe_audit.ledger import lock
 from unsafe_audit.ledger.store import read_entry

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.checklist.files import VALID
+from tests.commands.test_sign_off import LIB, make_repo, sites_of
 from tests.gitrepo import GitRepo
 from tests.hostile.harness import (
     Tree,
@@ -27,7 +28,6 @@ from tests.hostile.harness import (
     untouched,
     write_entry,
 )
-from tests.test_sign_off import LIB, make_repo, sites_of
 from unsafe_audit.ledger.entry import Answer, Verdict
 from unsafe_audit.model import Site, SiteKind
 

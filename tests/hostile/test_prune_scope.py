@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.commands.test_sign_off import make_repo, sites_of
 from tests.gitrepo import GitRepo
 from tests.hostile.harness import Tree, cli, entry_for, ledger_dir, write_entry
-from tests.test_sign_off import make_repo, sites_of
 from unsafe_audit.model import Site
 
 CRATE = (

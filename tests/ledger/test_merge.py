@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_check import released
-from tests.test_sign_off import _isolated, run, sign, site
+from tests.commands.test_check import released
+from tests.commands.test_sign_off import _isolated, run, sign, site
 from unsafe_audit.model import SiteKind
 
 __all__ = ["_isolated"]

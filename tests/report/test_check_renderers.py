@@ -18,9 +18,9 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extra
 import pytest
 
+from tests.commands.test_check import released
+from tests.commands.test_sign_off import _isolated, parse, run, sign, site
 from tests.gitrepo import isolate_git_config
-from tests.test_check import released
-from tests.test_sign_off import _isolated, parse, run, sign, site
 from unsafe_audit import samples
 from unsafe_audit.cli import main
 from unsafe_audit.commands.check import CheckFormat, build_report

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.diff.test_cli import _isolated, released, released_template, run_diff
 from tests.gitrepo import GitRepo
-from tests.test_diff_git import _isolated, released, released_template, run_diff
 from unsafe_audit import samples
 from unsafe_audit.commands.diff import DiffFormat, diff_report, renderer_for, shown_files
 from unsafe_audit.compare import compare

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_scan import ALL_KINDS_RS, _isolated, make_crate, scan, write
+from tests.scan.test_cli import ALL_KINDS_RS, _isolated, make_crate, scan, write
 from unsafe_audit import samples
 from unsafe_audit.commands.scan import ScanFormat, renderer_for
 from unsafe_audit.model import ScanResult, Site, SiteId, SiteKind

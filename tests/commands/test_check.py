@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.gitrepo import GitRepo
-from tests.test_sign_off import (
+from tests.commands.test_sign_off import (
     LIB,
     _isolated,
     make_repo,
@@ -21,6 +20,7 @@ from tests.test_sign_off import (
     site,
     sites_of,
 )
+from tests.gitrepo import GitRepo
 from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError

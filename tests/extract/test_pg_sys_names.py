@@ -11,7 +11,7 @@ import pytest
 
 from unsafe_audit.extract import pg_sys_names
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "gen_pg_sys_names.py"
 PGRX_MIRROR = Path("/work/.mirror/pgcentralfoundation+pgrx/repo")
 PGRX_COMMIT = "0193fd0f7ad69246e969258d5657befad44e2fbe"
