@@ -27,6 +27,7 @@ from unsafe_audit.extract.context import item_name
 _FNS = frozenset({"function_item", "function_signature_item"})
 _MACRO_NODES = frozenset({"token_tree", "macro_rule", "macro_invocation"})
 _STATEMENT_HOLDERS = frozenset({"block", "declaration_list", "source_file", "token_tree"})
+_MATCHER_PARTS = frozenset({"token_tree_pattern", "token_repetition_pattern"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +48,10 @@ class Enclosing:
     or the file: the statement or item holding it."""
     use: Node | None
     """The nearest ``use`` declaration containing or being the node."""
-    outer_token_tree: Node | None
+    outer_tree: Node | None
     """For a token tree: the outermost of the token trees it is nested in (itself if its parent
-    is not one); None for any other node."""
+    is not one); for a part of a ``macro_rules!`` matcher (a token tree pattern or a repetition
+    in one): the outermost such part; None for any other node."""
 
 
 class Ancestry:
@@ -222,11 +224,13 @@ class Ancestry:
                 in_macro=kind in _MACRO_NODES,
                 statement=node,
                 use=node if kind == "use_declaration" else None,
-                outer_token_tree=node if kind == "token_tree" else None,
+                outer_tree=node if kind == "token_tree" or kind in _MATCHER_PARTS else None,
             )
-        token_tree = None
+        tree = None
         if kind == "token_tree":
-            token_tree = outer.outer_token_tree if parent.type == "token_tree" else node
+            tree = outer.outer_tree if parent.type == "token_tree" else node
+        elif kind in _MATCHER_PARTS:
+            tree = outer.outer_tree if parent.type in _MATCHER_PARTS else node
         return Enclosing(
             depth=outer.depth + 1,
             item=outer.item if name is None else (*outer.item, name),
@@ -234,7 +238,7 @@ class Ancestry:
             in_macro=outer.in_macro or kind in _MACRO_NODES,
             statement=node if parent.type in _STATEMENT_HOLDERS else outer.statement,
             use=node if kind == "use_declaration" else outer.use,
-            outer_token_tree=token_tree,
+            outer_tree=tree,
         )
 
     def query_start(self, pos: int, levels: int = 2) -> Node:
