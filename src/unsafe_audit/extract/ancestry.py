@@ -241,17 +241,18 @@ class Ancestry:
             outer_tree=tree,
         )
 
-    def query_start(self, pos: int, levels: int = 2) -> Node:
-        """Where a query run at byte ``pos`` can start and still see every match whose pattern is
-        rooted at most ``levels`` above the node at ``pos``, or at a ``use`` declaration around
-        it: that ancestor (or the ``use`` declaration, when it is higher)."""
-        node = self.leaf_at(pos)
-        for _ in range(levels):
+    def match_roots(self, pos: int) -> list[Node]:
+        """The nodes a query pattern with its keyword at byte ``pos`` can be rooted at: the
+        parent and grandparent of the node there, and the ``use`` declaration around it."""
+        leaf = node = self.leaf_at(pos)
+        roots: list[Node] = []
+        for _ in range(2):
             up = self.parent(node)
             if up is None:
                 break
+            roots.append(up)
             node = up
-        use = self.enclosing(node).use
-        if use is not None and self.enclosing(use).depth < self.enclosing(node).depth:
-            return use
-        return node
+        use = self.enclosing(leaf).use
+        if use is not None and all(use.id != r.id for r in roots):
+            roots.append(use)
+        return roots

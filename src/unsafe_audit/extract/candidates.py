@@ -13,6 +13,7 @@ overlap the range fall away, and so do words in comments and strings, which no p
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -70,19 +71,41 @@ def keyword_matches(
     name: str, anc: Ancestry, positions: Sequence[int]
 ) -> Iterator[dict[str, list[Node]]]:
     """The matches of query ``name`` whose ``@keyword`` starts at one of ``positions``, plus
-    (with no ``@keyword``) the single-node captures that contain a position."""
-    cursor = QueryCursor(query(name))
+    (with no ``@keyword``) the single-node captures that contain a position; position by
+    position, in the order given."""
     anc.locate(positions)
+    wanted = sorted(set(positions))
+    found: dict[int, list[dict[str, list[Node]]]] = {}
+    cursor = QueryCursor(query(name))
+    # Every pattern is rooted at the parent or the grandparent of its @keyword, the word's own
+    # node (or is a `use` declaration around it). So the query runs only at those nodes, each
+    # once, and only for patterns rooted there: it steps over neither the items of a bindings
+    # file, nor the levels of a deeply nested one, nor (once per word) the thousands of
+    # siblings in a flat token tree or error node.
+    cursor.set_max_start_depth(0)
+    done: set[int] = set()
     for pos in positions:
-        cursor.set_byte_range(pos, pos + 1)
-        # Every pattern is rooted at most two levels above its @keyword, the word's own node
-        # (or is a `use` declaration around it), so the cursor starts at that ancestor rather
-        # than at the top of the tree: it steps over neither the thousands of items a bindings
-        # file has nor the levels of a deeply nested one.
-        for _, captures in cursor.matches(anc.query_start(pos)):
-            keyword = captures.get("keyword")
-            if keyword is None or keyword[0].start_byte == pos:
-                yield captures
+        for root in anc.match_roots(pos):
+            if root.id in done:
+                continue
+            done.add(root.id)
+            for _, captures in cursor.matches(root):
+                keyword = captures.get("keyword")
+                if keyword is not None:
+                    if keyword[0].start_byte in found or _has(wanted, keyword[0].start_byte):
+                        found.setdefault(keyword[0].start_byte, []).append(captures)
+                    continue
+                node = next(iter(captures.values()))[0]
+                lo = bisect.bisect_left(wanted, node.start_byte)
+                for at in wanted[lo : bisect.bisect_left(wanted, node.end_byte, lo)]:
+                    found.setdefault(at, []).append(captures)
+    for pos in positions:
+        yield from found.get(pos, ())
+
+
+def _has(sorted_values: list[int], value: int) -> bool:
+    i = bisect.bisect_left(sorted_values, value)
+    return i < len(sorted_values) and sorted_values[i] == value
 
 
 def _role(captures: dict[str, list[Node]]) -> tuple[str, Node]:
