@@ -30,7 +30,7 @@ from unsafe_audit.review import (
 )
 from unsafe_audit.review_lock import ReviewLock
 from unsafe_audit.scan import ScanOptions
-from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at, undecodable
+from unsafe_audit.signoff import check_reviewer, reviewed_at, undecodable
 from unsafe_audit.source import CodeView, Snapshot
 
 
@@ -146,7 +146,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     identity = SignOffIdentity(
         reviewer=reviewer,
         release=comparison.release,
-        checklist=checklist_label(checklist),
+        checklist=checklist.label,
         tool=f"unsafe-audit {__version__}",
         clock=request.clock or reviewed_at,
     )
