@@ -242,6 +242,23 @@ def test_cancel_puts_back_an_untouched_justification() -> None:
     saves = len(sink.saved)
     TextEdit(session, site).cancel()  # nothing typed: nothing written
     assert len(sink.saved) == saves
+    edit = TextEdit(session, site)
+    edit.type("ok because, and")
+    edit.type("ok because")  # typed back to the opening text: untouched again
+    assert site not in session.drafts and sink.saved[-1] == {}
+    edit.save("ok because")  # saved as it stands: the reviewer's own now
+    assert sink.saved[-1][site].justification == "ok because"
+
+
+def test_the_text_shown_is_the_opening_text() -> None:
+    session = _offered()
+    site = SiteId("0000000000000001")
+    edit = TextEdit(session, site, show=str.upper)
+    assert edit.text == "OK BECAUSE"
+    edit.type("OK BECAUSE")  # what the editor showed at the opening, unchanged
+    assert site not in session.drafts
+    edit.type("OK BECAUSE!")
+    assert session.justification(site) == "OK BECAUSE!"
 
 
 def test_cancel_puts_back_the_justification_written_before() -> None:

@@ -4,11 +4,13 @@ What the reviewer types goes into the draft while the editor is open (:meth:`Tex
 so a killed process or a closed terminal loses at most what the UI had not handed over yet.
 Cancelling puts back exactly what the draft held when the editor opened — an untouched
 justification becomes untouched again (the offered text), not a copy of it — so escape still
-means "as if I had never opened the editor". The UI decides how often to call :meth:`type`.
+means "as if I had never opened the editor"; so does typing the opening text back. Saving
+(:meth:`save`) keeps the text whatever it is. The UI decides how often to call :meth:`type`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from unsafe_audit.model import SiteId
@@ -19,9 +21,17 @@ if TYPE_CHECKING:
 
 class TextEdit:
     """The justification (``item_id`` None) or the note of ``item_id`` of ``site_id``, being
-    edited in ``session``."""
+    edited in ``session``. ``show`` is how the editor shows text (the UI makes text from the
+    repository literal); what it types is kept as typed."""
 
-    def __init__(self, session: ReviewSession, site_id: SiteId, item_id: str | None = None) -> None:
+    def __init__(
+        self,
+        session: ReviewSession,
+        site_id: SiteId,
+        item_id: str | None = None,
+        *,
+        show: Callable[[str], str] = str,
+    ) -> None:
         self.session = session
         self.site_id = site_id
         self.item_id = item_id
@@ -30,16 +40,24 @@ class TextEdit:
             draft.justification if item_id is None else draft.answer(item_id).note
         )
         """The draft's own value when the editor opened (None: the justification untouched)."""
-        self.text = session.justification(site_id) if item_id is None else self.opened or ""
-        """The text the editor opens with."""
+        self.text = show(session.justification(site_id) if item_id is None else self.opened or "")
+        """The text the editor opens with, as shown."""
         self.written: str | None = self.opened
         """What this edit last put in the draft."""
 
     def type(self, text: str) -> None:
-        """Put ``text``, as it stands in the editor, in the draft (nothing if unchanged)."""
-        if text == self.written:
-            return
-        self._set(text)
+        """Put ``text``, as it stands in the editor, in the draft (nothing if unchanged); the
+        opening text puts back what the draft held at the opening."""
+        if text == self.text:
+            self.cancel()
+        elif text != self.written:
+            self._set(text)
+
+    def save(self, text: str) -> None:
+        """The editor saved ``text``: it is the draft's, even when it is the opening text (the
+        offered text, saved, becomes the reviewer's own as shown)."""
+        if text != self.written:
+            self._set(text)
 
     def cancel(self) -> None:
         """Put back what the draft held when the editor opened."""
