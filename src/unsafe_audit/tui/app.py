@@ -28,7 +28,7 @@ from unsafe_audit.review import LoadedReview, Loader, ReviewSession
 from unsafe_audit.tui.autosave import DELAY
 from unsafe_audit.tui.dialogs import DialogActions
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
-from unsafe_audit.tui.signals import ReviewSignals
+from unsafe_audit.tui.signals import HANG_UP_GRACE, ReviewSignals
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 from unsafe_audit.tui.widgets.queue import QueueList
@@ -367,8 +367,11 @@ class ReviewApp(DialogActions):
             self.autosave.flush()
 
     def hang_up(self, signum: int) -> None:
-        """SIGHUP (the terminal closed) or SIGTERM: keep what was typed, then exit 128+signum."""
+        """SIGHUP (the terminal closed) or SIGTERM: keep what was typed, then exit 128+signum
+        (at the latest :data:`HANG_UP_GRACE` seconds later)."""
         self.flush_typing()
+        if not self.is_headless:
+            self._signals.exit_within(HANG_UP_GRACE, 128 + signum)
         self.exit(128 + signum)
 
     def on_app_blur(self) -> None:
