@@ -48,9 +48,11 @@ from unsafe_audit.review_loader import code_views
 from unsafe_audit.review_state import Review, review_sites
 from unsafe_audit.source import Snapshot
 from unsafe_audit.tui import ReviewApp, make_app
+from unsafe_audit.tui.autosave import DELAY as AUTOSAVE_DELAY
 
 __all__ = [  # what the TUI tests use from the project, besides the widgets they look at
     "ALL",
+    "AUTOSAVE_DELAY",
     "PG_CACHE_TITLE",
     "REVIEWER",
     "STAMP",
