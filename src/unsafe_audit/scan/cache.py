@@ -46,6 +46,17 @@ def cache_key(path: str, identity: str, salt: str) -> str:
     return h.hexdigest()
 
 
+def stat_key(path: str) -> str:
+    """How the stat index stores an absolute path. A name that is not UTF-8 (``os.fsdecode``
+    left lone surrogates in it, which SQLite cannot store as text) is stored as the hex of its
+    bytes after ``x:``, which no absolute path starts with."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "x:" + os.fsencode(path).hex()
+    return path
+
+
 # Coarser than any filesystem's timestamp granularity that matters (FAT has 2 s).
 RACY_WINDOW_NS = 3_000_000_000
 
@@ -225,11 +236,12 @@ class ResultCache:
 
     def stats_get_many(self, paths: Iterable[str]) -> dict[str, StatEntry]:
         """The recorded stat entries of these absolute paths (those that have one)."""
-        rows = self._rows_where_in("stats", "path, signature, identity, recorded", "path", paths)
+        by_key = {stat_key(path): path for path in paths}
+        rows = self._rows_where_in("stats", "path, signature, identity, recorded", "path", by_key)
         return {
-            path: StatEntry(str(signature), identity, recorded)
-            for path, signature, identity, recorded in rows
-            if isinstance(recorded, int) and isinstance(identity, str)
+            by_key[key]: StatEntry(str(signature), identity, recorded)
+            for key, signature, identity, recorded in rows
+            if isinstance(recorded, int) and isinstance(identity, str) and key in by_key
         }
 
     def stats_put_many(self, items: Mapping[str, tuple[str, str]], stat_time_ns: int) -> None:
@@ -237,7 +249,9 @@ class ResultCache:
         time taken before the files were stat'ed and read (see :meth:`StatEntry.vouches_for`)."""
         if self._db is None or not items:
             return
-        rows = [(path, sig, identity, stat_time_ns) for path, (sig, identity) in items.items()]
+        rows = [
+            (stat_key(path), sig, identity, stat_time_ns) for path, (sig, identity) in items.items()
+        ]
         try:
             with self._db:
                 self._db.executemany(
