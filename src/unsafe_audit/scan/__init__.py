@@ -43,7 +43,7 @@ from unsafe_audit.scan.files import (
     worktree_request,
 )
 from unsafe_audit.scan.generated import is_generated
-from unsafe_audit.scan.workers import Extraction, default_jobs
+from unsafe_audit.scan.workers import Extraction, cpu_count, default_jobs
 
 if TYPE_CHECKING:
     from unsafe_audit import history
@@ -190,7 +190,8 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             options.progress(done, total)
         # Read the rest largest first, handing each file to the extractor as soon as it is read.
         extraction = Extraction(
-            jobs=options.jobs or default_jobs(), expected_bytes=sum(map(size, pending))
+            jobs=min(options.jobs or default_jobs(), cpu_count()),
+            expected_bytes=sum(map(size, pending)),
         )
         waiting: dict[str, list[tuple[int, str]]] = {}  # key -> the (scan, path)s it answers
         resolved: dict[str, FileResult] = {}
@@ -251,6 +252,9 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                     done += 1
                 if options.progress:
                     options.progress(done, total)
+        except BaseException:
+            extraction.abort()  # Ctrl-C or an error: the workers are killed, not awaited
+            raise
         finally:
             extraction.close()
         cache.put_many(fresh)
