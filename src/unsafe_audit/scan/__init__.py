@@ -3,10 +3,13 @@
 Files that cannot contain a site (no ``unsafe``, ``extern`` or ``pg_sys`` in their bytes) are
 counted but not parsed. The rest are parsed in parallel when there is enough work to pay for
 starting worker processes. Results are cached by content (see :mod:`unsafe_audit.scan.cache`).
+Files not searched — generated, not UTF-8, too large, unreadable — are listed in
+:attr:`ScanResult.skipped` with why (see :mod:`unsafe_audit.scan.triage`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from unsafe_audit.config.model import RepoConfig
 from unsafe_audit.errors import UsageError
-from unsafe_audit.extract import needs_parse, unparsed_result
 from unsafe_audit.extract.pg_sys_names import TABLE_PATH
 from unsafe_audit.extract.query_files import query_files
 from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
@@ -36,13 +39,14 @@ from unsafe_audit.scan.files import (
     MAX_FILE_BYTES,
     ScanRequest,
     Source,
+    TooLarge,
     open_repository,
+    plain_sources,
     revision_request,
-    source_files,
     walk_plain,
     worktree_request,
 )
-from unsafe_audit.scan.generated import is_generated
+from unsafe_audit.scan.triage import salt_suffix, skipped_files, too_large, unread, without_parsing
 from unsafe_audit.scan.workers import Extraction, cpu_count, default_jobs
 
 if TYPE_CHECKING:
@@ -77,6 +81,9 @@ class ScanOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     progress: Progress | None = None
+    config: RepoConfig | None = None
+    """The repository's configuration (which files are generated); None: :func:`scan_path`
+    reads the scanned root's ``.unsafe-audit/config.yaml``, lower levels use none."""
 
 
 def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
@@ -112,8 +119,16 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
                 f"--rev needs a git repository, and {path} is not inside one "
                 "(scan the directory without --rev)"
             )
-        return _scan_plain(path, options)
+        return _scan_plain(path, _with_config(options, path))
     with repo:
+        if repo.is_bare:
+            if rev is None:
+                raise UsageError(
+                    f"{repo.root} is a bare repository and has no work tree to scan; "
+                    "scan a revision with --rev REF"
+                )
+            return scan_revision(repo, rev, _with_config(options, None))
+        options = _with_config(options, repo.root)
         sub = path.resolve().relative_to(repo.root.resolve()).as_posix()
         prefix = "" if sub == "." else sub + "/"
         if rev is None:
@@ -127,10 +142,22 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         return scan_revision(repo, rev, options, prefix=prefix)
 
 
+def _with_config(options: ScanOptions, root: Path | None) -> ScanOptions:
+    """``options`` with the configuration of the work tree at ``root`` (none for a bare
+    repository), unless they carry one already."""
+    if options.config is not None:
+        return options
+    if root is None:
+        return dataclasses.replace(options, config=RepoConfig())
+    from unsafe_audit.config.load import load_config
+
+    return dataclasses.replace(options, config=load_config(root))
+
+
 def _scan_plain(path: Path, options: ScanOptions, notes: Sequence[ScanWarning] = ()) -> ScanResult:
     files, warnings = walk_plain(path)
     root = path.resolve()
-    return scan_sources(str(root), None, source_files(root, files), options, [*notes, *warnings])
+    return scan_sources(str(root), None, plain_sources(root, files), options, [*notes, *warnings])
 
 
 def scan_revision(
@@ -160,7 +187,15 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     other side's files. Every outcome is cached, "generated, skipped" and "no keyword, nothing
     to parse" included, so a warm scan of a git revision reads no blob at all.
     """
-    salt = f"{_salt()}:{int(options.include_generated)}"
+    config = options.config or RepoConfig()
+    base_salt = _salt()
+    include = options.include_generated
+
+    def salt_of(path: str) -> str:
+        return base_salt + salt_suffix(
+            include, None if include else config.generated_override(path)
+        )
+
     total = sum(len(r.sources) for r in requests)
     results: list[dict[str, FileResult]] = [{} for _ in requests]
     warnings = [list(r.warnings) for r in requests]
@@ -169,7 +204,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         stat_time = time.time_ns()
         plans = [_identities(r.sources, cache) for r in requests]
         known = [
-            {path: cache_key(path, identity, salt) for path, identity in plan[0].items()}
+            {path: cache_key(path, identity, salt_of(path)) for path, identity in plan[0].items()}
             for plan in plans
         ]
         hits = cache.get_many({k for keys in known for k in keys.values() if k not in _DECODED})
@@ -210,15 +245,21 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                     continue
                 try:
                     data = source.read()
-                except OSError as e:
-                    reason = e.strerror or str(e)
-                    warnings[i].append(ScanWarning(path, 0, f"not scanned: {reason}"))
-                    results[i][path] = FileResult(path, (), unreadable=True)
+                except (OSError, TooLarge) as e:
+                    # Not kept in the cache: rare, read again next time (a token pass at most).
+                    result = (
+                        too_large(path, e.size, source.chunks)
+                        if isinstance(e, TooLarge)
+                        else unread(path, e.strerror or str(e))
+                    )
+                    results[i][path] = result
+                    if key is not None:
+                        resolved[key] = result
                     done += 1
                     continue
                 if key is None:
                     identity = content_identity(data)
-                    key = cache_key(path, identity, salt)
+                    key = cache_key(path, identity, salt_of(path))
                     signature = plans[i][1].get(path)
                     if signature is not None and source.file is not None:
                         recorded[str(source.file)] = (signature, identity)
@@ -233,7 +274,8 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                         results[i][path] = resolved[key] = cached
                         done += 1
                         continue
-                quick = _without_parsing(path, data, options.include_generated)
+                forced = None if include else config.generated_override(path)
+                quick = without_parsing(path, data, include, forced)
                 if quick is not None:
                     results[i][path] = resolved[key] = quick
                     fresh[key] = encode(quick)
@@ -262,7 +304,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     finally:
         cache.close()
     return [
-        _assemble(request, found, warns)
+        _assemble(request, found, warns, config)
         for request, found, warns in zip(requests, results, warnings, strict=True)
     ]
 
@@ -280,7 +322,10 @@ def _cached(key: str | None, path: str, hits: dict[str, str]) -> FileResult | No
 
 
 def _assemble(
-    request: ScanRequest, results: dict[str, FileResult], warnings: list[ScanWarning]
+    request: ScanRequest,
+    results: dict[str, FileResult],
+    warnings: list[ScanWarning],
+    config: RepoConfig,
 ) -> ScanResult:
     sites: list[Site] = []
     scanned = skipped = generated = 0
@@ -295,6 +340,7 @@ def _assemble(
             scanned += 1
         sites.extend(result.sites)
         warnings.extend(result.warnings)
+    files = tuple(results[path] for path in sorted(results))
     return ScanResult(
         root=request.root,
         rev=request.rev,
@@ -303,7 +349,8 @@ def _assemble(
         generated_skipped=generated,
         sites=tuple(sites),
         warnings=tuple(warnings),
-        files=tuple(results[path] for path in sorted(results)),
+        files=files,
+        skipped=skipped_files(files, config),
     )
 
 
@@ -329,15 +376,6 @@ def _identities(
         else:
             signatures[path] = stat_signature(st)
     return identities, signatures, sizes
-
-
-def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
-    """The result of a file that needs no parse: generated (skipped), or with no keyword."""
-    if not include_generated and is_generated(data):
-        return unparsed_result(path, data, generated=True)
-    if not needs_parse(data):
-        return unparsed_result(path, data)
-    return None
 
 
 # Results already decoded or extracted in this process, by cache key (which includes the path):

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Span
+from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Skip, Span
 
-# Bump when extraction results for the same input can change.
-EXTRACTOR_VERSION = "5"
+# Bump when extraction results for the same input can change (6: "generated" is earned by a
+# leading header and a bindgen shape; a skipped file records why).
+EXTRACTOR_VERSION = "6"
 
 
 def default_cache_dir() -> Path:
@@ -155,6 +156,8 @@ def encode(result: FileResult) -> str:
     }
     if result.plain_attributes:
         obj["plain_attributes"] = [[a.attribute, a.header] for a in result.plain_attributes]
+    if result.skip is not None:
+        obj["skip"] = result.skip.value
     return json.dumps(obj, separators=(",", ":"))
 
 
@@ -170,6 +173,7 @@ def decode(path: str, data: str) -> FileResult:
             PlainAttribute(attribute, header)
             for attribute, header in obj.get("plain_attributes", ())
         ),
+        skip=Skip(obj["skip"]) if "skip" in obj else None,
     )
 
 
