@@ -12,6 +12,7 @@ before it returns. What it returns holds no live resource.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -24,7 +25,7 @@ from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
 from unsafe_audit.ledger.store import Ledger
-from unsafe_audit.review_state import EntryProblem, ReviewState, review_sites
+from unsafe_audit.review_state import EntryProblem, ReviewState, review_files, review_sites
 from unsafe_audit.scan import ScanOptions
 
 
@@ -140,6 +141,8 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         no_base=request.no_base,
     )
     ledger, state = judged[0]
+    # Fail closed: a head file the scan could not search blocks unless the configuration allows it.
+    state = dataclasses.replace(state, files=review_files(comparison.unscanned, comparison.config))
     hints = ScanHints()
     if request.hints is not HintScope.NONE:
         say("Looking for hints…")
