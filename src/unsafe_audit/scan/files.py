@@ -209,8 +209,9 @@ def plain_sources(root: Path, names: Sequence[str]) -> list[Source]:
             continue
         try:
             target = Path(os.path.realpath(full, strict=True))
-        except OSError:
-            sources.extend(source_files(root, [name]))  # opening it says what is wrong
+        except OSError as e:
+            reason = f"a symbolic link that cannot be followed ({e.strerror or e})"
+            sources.append(Source(name, _refusing(reason)))
             continue
         if os.path.commonpath([top, target]) != top:
             sources.append(Source(name, _refusing(_OUTSIDE)))
