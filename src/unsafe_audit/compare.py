@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unsafe_audit import history, releases
-from unsafe_audit.config.model import RepoConfig
+from unsafe_audit.config.model import RepoConfig, has_config
 from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
 from unsafe_audit.model import ScanResult, ScanWarning, Side, SkippedFile
@@ -177,7 +177,7 @@ def compare(
 
 def _config_of(repo: history.Repository) -> RepoConfig:
     """The configuration in the work tree (a bare repository has none to read)."""
-    if repo.is_bare:
+    if repo.is_bare or not has_config(repo.root):
         return RepoConfig()
     from unsafe_audit.config.load import load_config
 

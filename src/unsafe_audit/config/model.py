@@ -18,11 +18,19 @@ character, and a whole ``**`` segment for any number of directories (none includ
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 CONFIG_PATH = ".unsafe-audit/config.yaml"
 """Where the configuration lives, from the repository root."""
+
+
+def has_config(root: Path) -> bool:
+    """True when the work tree at ``root`` has a configuration file (of whatever kind): only
+    then is the YAML loader imported, which a scan would otherwise pay for on every run."""
+    return os.path.lexists(root / CONFIG_PATH)
 
 
 @functools.cache

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unsafe_audit.config.model import RepoConfig
+from unsafe_audit.config.model import RepoConfig, has_config
 from unsafe_audit.errors import UsageError
 from unsafe_audit.extract.pg_sys_names import TABLE_PATH
 from unsafe_audit.extract.query_files import query_files
-from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
+from unsafe_audit.model import FileResult, ScanResult, ScanWarning
 from unsafe_audit.scan.cache import (
     EXTRACTOR_VERSION,
     ResultCache,
@@ -46,7 +46,14 @@ from unsafe_audit.scan.files import (
     walk_plain,
     worktree_request,
 )
-from unsafe_audit.scan.triage import salt_suffix, skipped_files, too_large, unread, without_parsing
+from unsafe_audit.scan.generated import has_generated_header
+from unsafe_audit.scan.triage import (
+    assemble,
+    salt_suffix,
+    too_large,
+    unread,
+    without_parsing,
+)
 from unsafe_audit.scan.workers import Extraction, cpu_count, default_jobs
 
 if TYPE_CHECKING:
@@ -147,7 +154,7 @@ def _with_config(options: ScanOptions, root: Path | None) -> ScanOptions:
     repository), unless they carry one already."""
     if options.config is not None:
         return options
-    if root is None:
+    if root is None or not has_config(root):
         return dataclasses.replace(options, config=RepoConfig())
     from unsafe_audit.config.load import load_config
 
@@ -155,9 +162,10 @@ def _with_config(options: ScanOptions, root: Path | None) -> ScanOptions:
 
 
 def _scan_plain(path: Path, options: ScanOptions, notes: Sequence[ScanWarning] = ()) -> ScanResult:
-    files, warnings = walk_plain(path)
+    files, warnings, links = walk_plain(path)
     root = path.resolve()
-    return scan_sources(str(root), None, plain_sources(root, files), options, [*notes, *warnings])
+    sources = plain_sources(root, files, links)
+    return scan_sources(str(root), None, sources, options, [*notes, *warnings])
 
 
 def scan_revision(
@@ -232,6 +240,23 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         resolved: dict[str, FileResult] = {}
         fresh: dict[str, str] = {}
         recorded: dict[str, tuple[str, str]] = {}
+        deferred: list[tuple[str, str, bytes]] = []
+
+        def settle(key: str, path: str, data: bytes, forced: bool | None) -> int:
+            """Answer a file without parsing, or hand it to the extractor; how many (scan,
+            path)s were answered."""
+            quick = without_parsing(path, data, include, forced)
+            if quick is None:
+                extraction.submit(key, path, data)
+                return 0
+            resolved[key] = quick
+            fresh[key] = encode(quick)
+            _remember(key, quick)
+            answered = waiting.pop(key)
+            for j, p in answered:
+                results[j][p] = quick
+            return len(answered)
+
         try:
             for i, source in sorted(pending, key=size, reverse=True):
                 path = source.path
@@ -274,16 +299,17 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                         results[i][path] = resolved[key] = cached
                         done += 1
                         continue
-                forced = None if include else config.generated_override(path)
-                quick = without_parsing(path, data, include, forced)
-                if quick is not None:
-                    results[i][path] = resolved[key] = quick
-                    fresh[key] = encode(quick)
-                    _remember(key, quick)
-                    done += 1
-                    continue
                 waiting[key] = [(i, path)]
-                extraction.submit(key, path, data)
+                forced = None if include else config.generated_override(path)
+                if forced is None and not include and has_generated_header(data):
+                    # Its shape decides, which reads the whole file: judged once the files
+                    # to parse are with the workers.
+                    deferred.append((key, path, data))
+                    continue
+                done += settle(key, path, data, forced)
+            for key, path, data in deferred:
+                done += settle(key, path, data, None)
+            deferred.clear()
             if options.progress:
                 options.progress(done, total)
             for key, result, payload in extraction.results():
@@ -304,7 +330,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     finally:
         cache.close()
     return [
-        _assemble(request, found, warns, config)
+        assemble(request, found, warns, config)
         for request, found, warns in zip(requests, results, warnings, strict=True)
     ]
 
@@ -319,39 +345,6 @@ def _cached(key: str | None, path: str, hits: dict[str, str]) -> FileResult | No
         if cached is not None:
             _remember(key, cached)
     return cached
-
-
-def _assemble(
-    request: ScanRequest,
-    results: dict[str, FileResult],
-    warnings: list[ScanWarning],
-    config: RepoConfig,
-) -> ScanResult:
-    sites: list[Site] = []
-    scanned = skipped = generated = 0
-    for path in sorted(results):
-        result = results[path]
-        if result.generated:
-            generated += 1
-            skipped += 1
-        elif result.unreadable:
-            skipped += 1
-        else:
-            scanned += 1
-        sites.extend(result.sites)
-        warnings.extend(result.warnings)
-    files = tuple(results[path] for path in sorted(results))
-    return ScanResult(
-        root=request.root,
-        rev=request.rev,
-        files_scanned=scanned,
-        files_skipped=skipped,
-        generated_skipped=generated,
-        sites=tuple(sites),
-        warnings=tuple(warnings),
-        files=files,
-        skipped=skipped_files(files, config),
-    )
 
 
 def _identities(

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unsafe_audit.model import ScanWarning
-from unsafe_audit.regular_file import describe_mode
 
 if TYPE_CHECKING:
     from unsafe_audit import history
@@ -44,25 +43,42 @@ def has_pruned_dir(path: str) -> bool:
     return any(part in _PRUNED_DIRS for part in path.split("/")[:-1])
 
 
-def walk_plain(root: Path) -> tuple[list[str], list[ScanWarning]]:
-    """Rust files under a directory that is not a git repository (file symlinks included:
-    :func:`plain_sources` decides which to follow)."""
+def walk_plain(root: Path) -> tuple[list[str], list[ScanWarning], set[str]]:
+    """Rust files under a directory that is not a git repository, the problems met listing
+    them, and which of the files are symbolic links (:func:`plain_sources` decides which to
+    follow). Directory symlinks are never entered."""
     found: list[str] = []
+    links: set[str] = set()
     warnings: list[ScanWarning] = []
-
-    def on_error(e: OSError) -> None:
-        rel = os.path.relpath(e.filename, root) if e.filename else "."
-        warnings.append(ScanWarning(rel, 0, f"cannot read directory: {e.strerror}"))
-
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in _PRUNED_DIRS and not d.startswith("."))
-        # Paths are built as strings, once per directory: pathlib per file was a tenth of a
-        # warm scan of a large tree.
-        rel_dir = os.path.relpath(dirpath, top)
-        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-        found.extend(prefix + name for name in filenames if name.endswith(".rs"))
-    return sorted(found), warnings
+    # Paths are built as strings, once per directory: pathlib per file was a tenth of a warm
+    # scan of a large tree. os.scandir tells symlinks apart without a system call per file.
+    pending = [(os.fspath(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError as e:
+            warnings.append(
+                ScanWarning(prefix.rstrip("/") or ".", 0, f"cannot read directory: {e.strerror}")
+            )
+            continue
+        subdirectories = []
+        for entry in listed:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.is_symlink() and name not in _PRUNED_DIRS and not name.startswith("."):
+                    subdirectories.append((entry.path, prefix + name + "/"))
+            elif name.endswith(".rs"):
+                found.append(prefix + name)
+                if entry.is_symlink():
+                    links.add(prefix + name)
+        pending.extend(sorted(subdirectories, reverse=True))
+    return sorted(found), warnings, links
 
 
 def worktree_request(repo: history.Repository, prefix: str = "") -> ScanRequest:
@@ -143,6 +159,8 @@ def _open_regular(full: Path) -> int:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
+        from unsafe_audit.regular_file import describe_mode
+
         raise OSError(f"is {describe_mode(mode)}, not a regular file")
     return fd
 
@@ -196,17 +214,17 @@ def source_files(root: Path, names: Sequence[str]) -> list[Source]:
     return sources
 
 
-def plain_sources(root: Path, names: Sequence[str]) -> list[Source]:
-    """The files ``names`` of a plain directory, where a name may be a symbolic link: one to a
-    file inside ``root`` is read as that file, one that leads out of it is refused (a scan of
-    a directory reads that directory only), and a broken one or a loop fails to open."""
+def plain_sources(root: Path, names: Sequence[str], links: Set[str]) -> list[Source]:
+    """The files ``names`` of a plain directory, of which ``links`` are symbolic links: one to a
+    file inside ``root`` is read as that file; one that leads out of it (a scan of a directory
+    reads that directory only), a broken one and a loop are refused, saying why."""
     top = os.path.realpath(root)
     sources = []
     for name in names:
-        full = root / name
-        if not full.is_symlink():
+        if name not in links:
             sources.extend(source_files(root, [name]))
             continue
+        full = root / name
         try:
             target = Path(os.path.realpath(full, strict=True))
         except OSError as e:

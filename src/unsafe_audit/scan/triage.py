@@ -1,4 +1,5 @@
-"""What a file's bytes decide before any parse, and what a skipped file is reported as.
+"""What a file's bytes decide before any parse, what a skipped file is reported as, and how
+one scan's result is put together.
 
 A file is skipped as generated only when it earned it (see :mod:`unsafe_audit.scan.generated`)
 or the repository's configuration says so; not parsed when it holds none of the words a site
@@ -13,10 +14,16 @@ from collections.abc import Callable, Iterator, Sequence
 
 from unsafe_audit.config.model import CONFIG_PATH, RepoConfig
 from unsafe_audit.extract import needs_parse, unparsed_result
-from unsafe_audit.extract.edition2024 import plain_attributes
-from unsafe_audit.extract.keyword_scan import scan_keywords
-from unsafe_audit.model import EARNED_GENERATED, FileResult, ScanWarning, Skip, SkippedFile
-from unsafe_audit.scan.files import MAX_FILE_BYTES
+from unsafe_audit.model import (
+    EARNED_GENERATED,
+    FileResult,
+    ScanResult,
+    ScanWarning,
+    Site,
+    Skip,
+    SkippedFile,
+)
+from unsafe_audit.scan.files import MAX_FILE_BYTES, ScanRequest
 from unsafe_audit.scan.generated import is_generated
 
 MAX_SEARCH_BYTES = 256 * 1024 * 1024
@@ -37,6 +44,8 @@ def without_parsing(
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
+            from unsafe_audit.extract.edition2024 import plain_attributes
+
             line = data.count(b"\n", 0, e.start) + 1
             warning = ScanWarning(path, line, f"not valid UTF-8 (byte {e.start}); file skipped")
             facts = plain_attributes(data)
@@ -51,6 +60,8 @@ def too_large(path: str, size: int, chunks: Callable[[], Iterator[bytes]] | None
     if chunks is None or size > MAX_SEARCH_BYTES:
         message = f"not searched: {size} bytes, more than the {_mib(MAX_SEARCH_BYTES)} read"
         return _refused(path, 0, message, Skip.TOO_LARGE)
+    from unsafe_audit.extract.keyword_scan import scan_keywords
+
     try:
         count = scan_keywords(_at_most(chunks(), MAX_SEARCH_BYTES + 1))
     except OSError as e:
@@ -129,3 +140,37 @@ def skipped_files(files: Sequence[FileResult], config: RepoConfig) -> tuple[Skip
         message = first.message if first is not None else "not searched"
         found.append(SkippedFile(result.path, reason, message, first.line if first else 0))
     return tuple(found)
+
+
+def assemble(
+    request: ScanRequest,
+    results: dict[str, FileResult],
+    warnings: list[ScanWarning],
+    config: RepoConfig,
+) -> ScanResult:
+    """One scan's result from its files' results (by path) and the problems met listing them."""
+    sites: list[Site] = []
+    scanned = skipped = generated = 0
+    for path in sorted(results):
+        result = results[path]
+        if result.generated:
+            generated += 1
+            skipped += 1
+        elif result.unreadable:
+            skipped += 1
+        else:
+            scanned += 1
+        sites.extend(result.sites)
+        warnings.extend(result.warnings)
+    files = tuple(results[path] for path in sorted(results))
+    return ScanResult(
+        root=request.root,
+        rev=request.rev,
+        files_scanned=scanned,
+        files_skipped=skipped,
+        generated_skipped=generated,
+        sites=tuple(sites),
+        warnings=tuple(warnings),
+        files=files,
+        skipped=skipped_files(files, config),
+    )

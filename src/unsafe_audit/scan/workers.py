@@ -16,13 +16,8 @@ group), and an interrupted scan kills its workers instead of waiting for their t
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -56,6 +51,13 @@ def default_jobs() -> int:
 
 def _die_with_parent(parent: int) -> None:
     """Make this worker end when ``parent`` does, however it ends (SIGKILL included)."""
+    # Imported here, in the worker: a scan that forks none does not pay for them.
+    import ctypes
+    import ctypes.util
+    import signal
+    import threading
+    import time
+
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -77,6 +79,8 @@ def _warm_up(parent: int) -> None:
     """Run in each new worker: tie its life to the parent's, leave Ctrl-C to the parent, and
     load tree-sitter, the walker and the name table before the first task, while the parent is
     still reading files."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent(parent)
@@ -176,6 +180,7 @@ class Extraction:
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
+            import signal
 
             ctx = multiprocessing.get_context("fork")
             self._pool = concurrent.futures.ProcessPoolExecutor(
