@@ -250,7 +250,8 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                 extraction.submit(key, path, data)
                 return 0
             resolved[key] = quick
-            fresh[key] = encode(quick)
+            if not quick.unreadable:  # a file that could not be read is read again next time
+                fresh[key] = encode(quick)
             _remember(key, quick)
             answered = waiting.pop(key)
             for j, p in answered:
@@ -313,7 +314,8 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             if options.progress:
                 options.progress(done, total)
             for key, result, payload in extraction.results():
-                fresh[key] = payload
+                if not result.unreadable:
+                    fresh[key] = payload
                 _remember(key, result)
                 for i, path in waiting.pop(key):
                     results[i][path] = result
