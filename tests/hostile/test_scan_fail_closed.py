@@ -267,7 +267,7 @@ def test_a_file_that_is_not_utf8_is_listed_and_blocks_in_every_format(
         "text": f"  blocks not_utf8   src/legacy.rs:1\n      {why}\n",
         "json": f'"reason": "not_utf8", "line": 1, "message": "{why}", "blocking": true',
         "markdown": f"| `not_utf8` | `src/legacy.rs#L1` | {why} |",
-        "sarif": f'"text": "not_utf8: {why}"',
+        "sarif": f'"text": "Not searched for sites: {why}"',
     }[fmt]
     assert expected in out
     if fmt == "markdown":

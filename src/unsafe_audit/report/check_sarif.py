@@ -126,7 +126,7 @@ def _file_result(r: FileReview) -> dict[str, Any]:
         "ruleId": NOT_SEARCHED_RULE_ID,
         "ruleIndex": 1,
         "level": "error" if r.blocking else "note",
-        "message": {"text": f"{f.reason.value}: {r.reason}"},
+        "message": {"text": f"Not searched for sites: {r.reason}"},
         "locations": [{"physicalLocation": location}],
         "properties": {
             "reason": f.reason.value,
