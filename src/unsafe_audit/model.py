@@ -144,6 +144,8 @@ class Skip(StrEnum):
     """Too large to parse, and a token pass found words a site needs in it."""
     UNREADABLE = "unreadable"
     """Could not be read: not a regular file, no permission, a symlink out of the tree..."""
+    SUBMODULE = "submodule"
+    """A git submodule: another repository, never scanned with this one."""
 
 
 @dataclass(frozen=True, slots=True)

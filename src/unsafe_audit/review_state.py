@@ -34,10 +34,10 @@ release audit covers all unsafe code). With ``only_changed``, only new and chang
 stale reviews block, for adopting the tool on an existing code base gradually.
 
 Files the scan of head did not search fail closed (:func:`review_files`): one that could not
-be read — not UTF-8, too large to parse yet holding ``unsafe`` or ``pg_sys``, unreadable —
-blocks, whatever ``only_changed`` says (nobody can tell what changed in it), unless the
-repository's configuration allows it (``allow_unread``); a generated one never blocks. All are
-listed in every report.
+be read — not UTF-8, too large to parse yet holding ``unsafe`` or ``pg_sys``, unreadable — and
+a git submodule block, whatever ``only_changed`` says (nobody can tell what changed in them),
+unless the repository's configuration allows them (``allow_unread``); a generated file never
+blocks. All are listed in every report.
 """
 
 from __future__ import annotations

@@ -319,6 +319,40 @@ def test_a_fifo_named_like_rust_is_listed_as_unreadable_not_waited_for(tmp_path:
     assert (doc["files_scanned"], doc["files_skipped"], len(doc["sites"])) == (1, 1, 1)
 
 
+# -- submodules ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_submodule(tmp_path: Path, repo: GitRepo) -> GitRepo:
+    """The signed library with another repository, holding an unsafe fn, as a submodule."""
+    dep = GitRepo.init(tmp_path / "dep")
+    dep.write("src/lib.rs", "pub unsafe fn hidden() {}\n")
+    dep.commit("dep")
+    repo.add_submodule(dep, "vendor/dep")
+    repo.commit("vendor dep")
+    return repo
+
+
+@pytest.mark.parametrize("head", [[], ["--head", "HEAD"]], ids=["work-tree", "head"])
+def test_a_submodule_is_listed_and_blocks(
+    capsys: pytest.CaptureFixture[str], with_submodule: GitRepo, head: list[str]
+) -> None:
+    code, out, _ = check(capsys, with_submodule, *head)
+
+    assert code == 1
+    assert (
+        "  blocks submodule  vendor/dep\n      a git submodule: not scanned (scan it on its own)\n"
+    ) in out
+
+
+def test_a_submodule_may_be_allowed(
+    capsys: pytest.CaptureFixture[str], with_submodule: GitRepo
+) -> None:
+    put(with_submodule, CONFIG, "allow_unread: ['vendor/*']\n")
+
+    assert skipped(capsys, with_submodule) == [("vendor/dep", "submodule", False)]
+
+
 # -- the configuration's own mistakes ------------------------------------------------------------
 
 

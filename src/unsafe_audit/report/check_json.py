@@ -7,10 +7,11 @@ key is always there, so the site objects keep one shape; it was added in schema 
 which only grows.
 
 ``skipped`` lists the head files the scan did not search for sites — generated ones, and
-those it could not read, which make ``ok`` false unless the configuration allows them — each
-with ``path``, ``reason`` (``generated``, ``not_utf8``, ``too_large``, ``unreadable``), ``line``,
-``message``, ``blocking`` and ``allowed_by`` (the ``allow_unread`` pattern, or null). The key is
-there only when some file was skipped (added in schema version 1).
+those it could not read or never enters, which make ``ok`` false unless the configuration
+allows them — each with ``path``, ``reason`` (``generated``, ``not_utf8``, ``too_large``,
+``unreadable``, ``submodule``), ``line``, ``message``, ``blocking`` and ``allowed_by`` (the
+``allow_unread`` pattern, or null). The key is there only when some file was skipped (added
+in schema version 1).
 """
 
 from __future__ import annotations
