@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -320,6 +321,28 @@ class Repository:
             raise GitError(f"{blob_sha} is a {kind}, not a file's blob")
         result: bytes = data
         return result
+
+    def blob_chunks(self, blob_sha: str, chunk_bytes: int) -> Iterator[bytes]:
+        """The content of a blob in chunks of at most ``chunk_bytes``, never all in memory (for
+        a file too large to read whole). Read each to the end or close the iterator: the rest
+        is then drained so the shared ``cat-file`` process stays usable."""
+        if not _HEX_RE.fullmatch(blob_sha):
+            raise GitError(f"{blob_sha!r} is not a blob sha")
+        try:
+            _, raw_kind, _, stream = self._repo.git.stream_object_data(blob_sha)
+        except ValueError as e:
+            raise GitError(
+                f"blob {blob_sha} is not in the repository at {self.root}; "
+                "fetch the missing history (`git fetch --unshallow`)"
+            ) from e
+        try:
+            if _text(raw_kind) != "blob":
+                raise GitError(f"{blob_sha} is a {_text(raw_kind)}, not a file's blob")
+            while chunk := stream.read(chunk_bytes):
+                yield chunk
+        finally:
+            while stream.read(chunk_bytes):
+                pass
 
     def working_tree_rust_files(self) -> list[str]:
         """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted.
