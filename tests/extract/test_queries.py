@@ -4,6 +4,7 @@ tree-sitter trees: each word gets the owner its syntax gives it, and no other.""
 from __future__ import annotations
 
 from unsafe_audit.extract import candidates
+from unsafe_audit.extract.ancestry import Ancestry
 from unsafe_audit.extract.candidates import alias_paths, locate, query
 from unsafe_audit.extract.parser import parse
 from unsafe_audit.extract.query_files import query_files
@@ -29,7 +30,7 @@ const S: &str = "unsafe { in a string }";
 
 def _owners(source: bytes) -> list[tuple[str, str, int]]:
     tree = parse(source)
-    found = locate(tree.root_node, source)
+    found = locate(Ancestry(tree.root_node), source)
     return [(o.role, o.owner.type, o.keyword.start_point.row + 1) for o in found.unsafe_owners]
 
 
@@ -70,7 +71,7 @@ def test_each_unsafe_word_in_code_gets_its_own_owner_and_comments_and_strings_no
         ("matcher_token", "token_tree_pattern", 13),
         ("token_tree", "token_tree", 13),
     ]
-    found = locate(parse(OWNERS).root_node, OWNERS)
+    found = locate(Ancestry(parse(OWNERS).root_node), OWNERS)
     assert len(found.unsafe_positions) == 13  # the comment's and the string's are words too
 
 
@@ -81,7 +82,7 @@ unsafe extern "C-unwind" { fn b(); }
 pub extern "C" fn c() {}
 type F = extern "C" fn();
 """
-    found = locate(parse(source).root_node, source)
+    found = locate(Ancestry(parse(source).root_node), source)
     assert [(n.type, n.start_point.row + 1) for n in found.extern_blocks] == [
         ("foreign_mod_item", 1),
         ("foreign_mod_item", 2),
@@ -100,7 +101,7 @@ fn f() {
     let pg_sys = 1; // pg_sys::not_code()
 }
 """
-    found = locate(parse(source).root_node, source)
+    found = locate(Ancestry(parse(source).root_node), source)
     assert [(n.text, n.start_point.row + 1) for n in found.pg_sys_paths] == [
         (b"pg_sys::palloc", 4),
         (b"pgrx::pg_sys::pfree", 5),
@@ -118,16 +119,16 @@ macro_rules! twice {
 }
 fn f() { format!("{}", unsafe { g() }); vec![1]; not_a_macro (x); }
 """
-    found = locate(parse(source).root_node, source)
+    found = locate(Ancestry(parse(source).root_node), source)
     assert [n.text for n in found.macro_bodies] == [b"{ unsafe { $e } }", b"{ pg_sys::pfree(p) }"]
     assert [n.text for n in found.macro_args] == [b'("{}", unsafe { g() })', b"[1]"]
 
 
 def test_alias_paths_reach_items_through_a_renamed_pg_sys() -> None:
     source = b"use pgrx::pg_sys as sys;\nfn f() { sys::palloc(8); let sys = 2; sys + 1; }\n"
-    paths = alias_paths(parse(source).root_node, source, ["sys"])
+    paths = alias_paths(Ancestry(parse(source).root_node), source, ["sys"])
     assert [n.text for n in paths] == [b"sys::palloc"]
-    assert alias_paths(parse(source).root_node, source, []) == []
+    assert alias_paths(Ancestry(parse(source).root_node), source, []) == []
 
 
 def test_a_word_inside_a_large_enclosing_match_is_not_taken_for_it() -> None:
@@ -137,6 +138,7 @@ def test_a_word_inside_a_large_enclosing_match_is_not_taken_for_it() -> None:
     owners = _owners(source)
     assert owners[0] == ("unsafe_fn", "function_item", 1)
     assert owners[1:] == [("unsafe_block", "unsafe_block", row) for row in range(2, 52)]
+    found = locate(Ancestry(parse(source).root_node), source)
     assert candidates.word_positions(source, b"unsafe") == [
-        o.keyword.start_byte for o in locate(parse(source).root_node, source).unsafe_owners
+        o.keyword.start_byte for o in found.unsafe_owners
     ]

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Query, QueryCursor
 
+from unsafe_audit.extract.ancestry import Ancestry
 from unsafe_audit.extract.parser import RUST
 from unsafe_audit.extract.query_files import QUERY_DIR
 
@@ -66,16 +67,19 @@ class Candidates:
 
 
 def keyword_matches(
-    name: str, root: Node, positions: Iterable[int]
+    name: str, anc: Ancestry, positions: Sequence[int]
 ) -> Iterator[dict[str, list[Node]]]:
     """The matches of query ``name`` whose ``@keyword`` starts at one of ``positions``, plus
     (with no ``@keyword``) the single-node captures that contain a position."""
     cursor = QueryCursor(query(name))
+    anc.locate(positions)
     for pos in positions:
         cursor.set_byte_range(pos, pos + 1)
-        # Every pattern's nodes lie inside the top-level item holding the word, so the cursor
-        # starts there rather than stepping over the thousands of items a bindings file has.
-        for _, captures in cursor.matches(root.first_child_for_byte(pos) or root):
+        # Every pattern is rooted at most two levels above its @keyword, the word's own node
+        # (or is a `use` declaration around it), so the cursor starts at that ancestor rather
+        # than at the top of the tree: it steps over neither the thousands of items a bindings
+        # file has nor the levels of a deeply nested one.
+        for _, captures in cursor.matches(anc.query_start(pos)):
             keyword = captures.get("keyword")
             if keyword is None or keyword[0].start_byte == pos:
                 yield captures
@@ -85,11 +89,11 @@ def _role(captures: dict[str, list[Node]]) -> tuple[str, Node]:
     return next((k, v[0]) for k, v in captures.items() if k != "keyword")
 
 
-def _leaves(root: Node, data: bytes, pattern: re.Pattern[bytes]) -> Iterator[Node]:
-    for m in pattern.finditer(data):
-        node = root.descendant_for_byte_range(m.start(), m.start() + 1)
-        if node is not None:
-            yield node
+def _leaves(anc: Ancestry, data: bytes, pattern: re.Pattern[bytes]) -> Iterator[Node]:
+    positions = [m.start() for m in pattern.finditer(data)]
+    anc.locate(positions)
+    for pos in positions:
+        yield anc.leaf_at(pos)
 
 
 def _is_word_byte(b: int) -> bool:
@@ -123,33 +127,42 @@ def _dedupe(nodes: Iterable[Node]) -> list[Node]:
     return out
 
 
-def locate(root: Node, data: bytes) -> Candidates:
+def locate(anc: Ancestry, data: bytes) -> Candidates:
     """Every candidate node in a buffer's tree (``data`` is the buffer's bytes)."""
     found = Candidates()
     found.unsafe_positions = word_positions(data, b"unsafe")
-    for captures in keyword_matches("unsafe", root, found.unsafe_positions):
+    extern_positions = word_positions(data, b"extern") if b"extern" in data else []
+    pg_sys_positions = word_positions(data, b"pg_sys") if b"pg_sys" in data else []
+    bangs = [m.start() for m in _MACRO_BANG_RE.finditer(data)] if b"!" in data else []
+    if b"!" in data and b"macro_rules" in data:
+        bangs = sorted(bangs + word_positions(data, b"macro_rules"))
+    # One walk down to every word the queries start from.
+    anc.locate([*found.unsafe_positions, *extern_positions, *pg_sys_positions, *bangs])
+    for captures in keyword_matches("unsafe", anc, found.unsafe_positions):
         role, owner = _role(captures)
         found.unsafe_owners.append(Owned(role, owner, captures["keyword"][0]))
-    if b"extern" in data:
-        blocks = keyword_matches("extern", root, word_positions(data, b"extern"))
+    if extern_positions:
+        blocks = keyword_matches("extern", anc, extern_positions)
         found.extern_blocks = _dedupe(c["extern_block"][0] for c in blocks)
-    if b"pg_sys" in data:
+    if pg_sys_positions:
         paths, uses = [], []
-        for captures in keyword_matches("module_paths", root, word_positions(data, b"pg_sys")):
+        for captures in keyword_matches("module_paths", anc, pg_sys_positions):
             if "path" in captures:
                 paths.append(captures["path"][0])
             elif "use" in captures:
                 uses.append(captures["use"][0])
         found.pg_sys_paths = _dedupe(paths)
         found.uses = _dedupe(uses)
-    if b"!" in data:
-        bangs = [m.start() for m in _MACRO_BANG_RE.finditer(data)]
-        if b"macro_rules" in data:
-            bangs += word_positions(data, b"macro_rules")
+    if bangs:
         args: list[Node] = []
         bodies: list[Node] = []
-        for captures in keyword_matches("macros", root, sorted(bangs)):
+        for captures in keyword_matches("macros", anc, bangs):
             role, tree = _role(captures)
+            # The token tree is a child of the keyword's parent (a macro invocation), or a
+            # grandchild through a rule (a macro definition): record its parents.
+            invocation = anc.parent(captures["keyword"][0])
+            if invocation is not None:
+                anc.attach(tree, invocation)
             (args if role == "macro_args" else bodies).append(tree)
         found.macro_args = _dedupe(args)
         found.macro_bodies = _dedupe(bodies)
@@ -161,12 +174,12 @@ def fn_names(data: bytes) -> set[str]:
     return {m.group(1).decode() for m in _FN_NAME_RE.finditer(data)}
 
 
-def identifiers_named(root: Node, data: bytes, names: Iterable[str]) -> list[Node]:
+def identifiers_named(anc: Ancestry, data: bytes, names: Iterable[str]) -> list[Node]:
     """Identifier leaves whose text is one of ``names`` (outside comments and strings)."""
     pattern = _words_re(names)
     if pattern is None:
         return []
-    return [n for n in _leaves(root, data, pattern) if n.type == "identifier"]
+    return [n for n in _leaves(anc, data, pattern) if n.type == "identifier"]
 
 
 def _words_re(names: Iterable[str]) -> re.Pattern[bytes] | None:
@@ -177,22 +190,22 @@ def _words_re(names: Iterable[str]) -> re.Pattern[bytes] | None:
     return re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in wanted) + rb")\b")
 
 
-def alias_paths(root: Node, data: bytes, aliases: Iterable[str]) -> list[Node]:
+def alias_paths(anc: Ancestry, data: bytes, aliases: Iterable[str]) -> list[Node]:
     """``scoped_identifier`` nodes reached through a pg_sys alias: ``sys::f``."""
     pattern = _words_re(aliases)
     if pattern is None:
         return []
     positions = [m.start() for m in pattern.finditer(data)]
-    matches = keyword_matches("module_paths", root, positions)
+    matches = keyword_matches("module_paths", anc, positions)
     return _dedupe(c["path"][0] for c in matches if "path" in c)
 
 
-def callable_identifiers(root: Node, data: bytes, names: frozenset[str]) -> list[Node]:
+def callable_identifiers(anc: Ancestry, data: bytes, names: frozenset[str]) -> list[Node]:
     """Identifier leaves followed by ``(`` or ``::<`` whose text is in ``names``."""
-    out = []
-    for m in _CALLISH_RE.finditer(data):
-        if m.group(1).decode("utf-8", "replace") in names:
-            node = root.descendant_for_byte_range(m.start(1), m.start(1) + 1)
-            if node is not None and node.type == "identifier":
-                out.append(node)
-    return out
+    positions = [
+        m.start(1)
+        for m in _CALLISH_RE.finditer(data)
+        if m.group(1).decode("utf-8", "replace") in names
+    ]
+    anc.locate(positions)
+    return [node for node in map(anc.leaf_at, positions) if node.type == "identifier"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from tree_sitter import Node
 
@@ -79,33 +79,17 @@ def _strip_generics(s: str) -> str:
     return "".join(out)
 
 
-def item_segments(node: Node, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Names of the items enclosing ``node`` (including ``node`` itself when it is an item),
-    outermost first. Names in ``skip`` (synthetic wrapper fns) are left out."""
-    names: list[str] = []
-    cur: Node | None = node
-    while cur is not None:
-        kind = cur.type
-        if kind in _ITEM_NAMED:
-            name = text(cur.child_by_field_name(_ITEM_NAMED[kind]))
-            if name and name not in skip:
-                names.append(name)
-        elif kind == "impl_item":
-            names.append(_impl_name(cur))
-        elif kind == "macro_definition":
-            names.append(text(cur.child_by_field_name("name")) + "!")
-        cur = cur.parent
-    names.reverse()
-    return names
-
-
-def enclosing_fn(node: Node) -> Node | None:
-    """The nearest fn item (with a body or not) containing or being ``node``."""
-    cur: Node | None = node
-    while cur is not None:
-        if cur.type in ("function_item", "function_signature_item"):
-            return cur
-        cur = cur.parent
+def item_name(node: Node, skip: frozenset[str] = frozenset()) -> str | None:
+    """The name ``node`` adds to an item path when it is an item (``Cache``, ``<Cache as Drop>``,
+    ``read!``), or None. Names in ``skip`` (synthetic wrapper fns) add nothing."""
+    kind = node.type
+    if kind in _ITEM_NAMED:
+        name = text(node.child_by_field_name(_ITEM_NAMED[kind]))
+        return name if name and name not in skip else None
+    if kind == "impl_item":
+        return _impl_name(node)
+    if kind == "macro_definition":
+        return text(node.child_by_field_name("name")) + "!"
     return None
 
 
@@ -126,16 +110,18 @@ def attribute_name(attr_item: Node) -> str:
     return name
 
 
-def preceding_attributes(item: Node) -> list[str]:
-    """Names of the outer attributes written on ``item``, in source order."""
+def preceding_attributes(earlier: Iterable[Node]) -> list[str]:
+    """Names of the outer attributes written on an item, in source order; ``earlier`` are the
+    item's named siblings before it, nearest first (the attributes and comments written on it
+    come first, and the first other node ends them)."""
     names: list[str] = []
-    sib = item.prev_named_sibling
-    while sib is not None and sib.type in ("attribute_item", "line_comment", "block_comment"):
+    for sib in earlier:
+        if sib.type not in ("attribute_item", "line_comment", "block_comment"):
+            break
         if sib.type == "attribute_item":
             name = attribute_name(sib)
             if name and name not in _IGNORED_ATTRIBUTES:
                 names.append(name)
-        sib = sib.prev_named_sibling
     names.reverse()
     return names
 
@@ -152,11 +138,12 @@ def abi_of(node: Node) -> str | None:
     return None
 
 
-def foreign_block_abi(fn: Node) -> str | None:
-    """The ABI of the extern block a foreign fn is declared in, if it is one."""
-    parent = fn.parent
+def foreign_block_abi(fn: Node, parent_of: Callable[[Node], Node | None]) -> str | None:
+    """The ABI of the extern block a foreign fn is declared in, if it is one (``parent_of``
+    gives a node's parent)."""
+    parent = parent_of(fn)
     if parent is not None and parent.type == "declaration_list":
-        block = parent.parent
+        block = parent_of(parent)
         if block is not None and block.type == "foreign_mod_item":
             return abi_of(block)
     return None
@@ -165,19 +152,6 @@ def foreign_block_abi(fn: Node) -> str | None:
 def _abi_text(modifier: Node) -> str:
     abi = next((c for c in modifier.named_children if c.type == "string_literal"), None)
     return f"extern {text(abi)}" if abi is not None else 'extern "C"'
-
-
-def statement_start_row(node: Node) -> int:
-    """Row where the statement or item holding ``node`` starts (for comments above it)."""
-    cur = node
-    while cur.parent is not None and cur.parent.type not in (
-        "block",
-        "declaration_list",
-        "source_file",
-        "token_tree",
-    ):
-        cur = cur.parent
-    return min(cur.start_point.row, node.start_point.row)
 
 
 def safety_comment(lines: Sequence[str], start_row: int, anchor_row: int) -> str | None:

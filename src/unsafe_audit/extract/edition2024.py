@@ -50,20 +50,55 @@ def edition_neutral_joined(joined: str) -> str:
     return out
 
 
+def only_unwraps(joined: str) -> bool:
+    """True when all :func:`edition_neutral_joined` may do to ``joined`` is unwrap unsafe fn
+    bodies (no ``#[unsafe(..)]`` attribute, not an extern block)."""
+    return "#\x1f[\x1funsafe\x1f(" not in joined and not joined.startswith(
+        ("unsafe\x1fextern\x1f", "extern\x1f")
+    )
+
+
 def _unwrap_unsafe_bodies(texts: list[str]) -> list[str]:
     """``{ unsafe { BODY } }`` -> ``{ BODY }`` wherever a block is one unsafe block (a fn body
-    wrapped for ``unsafe_op_in_unsafe_fn``, also in methods inside an impl or trait)."""
-    out = list(texts)
-    i = len(out) - 3
-    while i >= 0:
-        if out[i] == "{" and out[i + 1] == "unsafe" and out[i + 2] == "{":
-            inner_close = matching_close(out, i + 2)
-            outer_close = matching_close(out, i)
-            if outer_close == inner_close + 1:
-                del out[inner_close]
-                del out[i + 1 : i + 3]
-        i -= 1
-    return out
+    wrapped for ``unsafe_op_in_unsafe_fn``, also in methods inside an impl or trait).
+
+    Each ``{ unsafe {`` is decided on the tokens as given: its ``unsafe {`` and the ``}``
+    closing it go when that ``}`` is directly followed by the one closing the outer ``{`` (or,
+    when the outer ``{`` is never closed, by the last token). Unwrapping one block never
+    changes the decision for another, since the outer ``{`` of each stays, so one pass over
+    the braces, matched once, does it all (time linear in the tokens, however deep they nest).
+    """
+    n = len(texts)
+    closer = [-1] * n
+    """Index of the ``}`` closing each ``{`` (-1: none); other brackets are not counted."""
+    opened: list[int] = []
+    for i, t in enumerate(texts):
+        if t == "{":
+            opened.append(i)
+        elif t == "}" and opened:
+            closer[opened.pop()] = i
+    drop: set[int] = set()
+    i = -1
+    while True:
+        i = _index(texts, "unsafe", i + 1)
+        if i < 0:
+            break
+        if i == 0 or i + 1 >= n or texts[i - 1] != "{" or texts[i + 1] != "{":
+            continue
+        inner = closer[i + 1]
+        outer = closer[i - 1] if closer[i - 1] >= 0 else n - 1
+        if inner >= 0 and inner + 1 == outer:
+            drop.update((i, i + 1, inner))
+    if not drop:
+        return texts
+    return [t for k, t in enumerate(texts) if k not in drop]
+
+
+def _index(texts: list[str], value: str, start: int) -> int:
+    try:
+        return texts.index(value, start)
+    except ValueError:
+        return -1
 
 
 def _squash(text: str) -> str:

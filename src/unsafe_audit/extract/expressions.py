@@ -1,7 +1,9 @@
-"""What the syntax walk asks of one expression node: is it in unsafe code, which pointer it
+"""What the syntax walk asks of one expression node: is it an unsafe fn, which pointer it
 starts from, and where its value goes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -14,17 +16,6 @@ def is_unsafe_fn(node: Node) -> bool:
     for child in node.children:
         if child.type == "function_modifiers":
             return any(m.type == "unsafe" for m in child.children)
-    return False
-
-
-def inside_unsafe(node: Node) -> bool:
-    cur = node.parent
-    while cur is not None:
-        if cur.type == "unsafe_block":
-            return True
-        if cur.type == "function_item":
-            return is_unsafe_fn(cur)
-        cur = cur.parent
     return False
 
 
@@ -54,19 +45,23 @@ def base_of(node: Node | None) -> str | None:
     return None
 
 
-def use_of_value(node: Node) -> tuple[str | None, bool]:
+def use_of_value(node: Node, ancestors: Iterator[Node]) -> tuple[str | None, bool]:
     """Where a call's value goes: the name a ``let``/assignment binds it to, and whether it is
-    thrown away as a statement. Looks through ``unsafe { .. }``, casts and parentheses."""
+    thrown away as a statement. Looks through ``unsafe { .. }``, casts and parentheses.
+    ``ancestors`` are the node's ancestors, innermost first."""
     cur = node
-    parent = cur.parent
+    parent = next(ancestors, None)
     while parent is not None:
         kind = parent.type
         if kind in ("parenthesized_expression", "type_cast_expression", "try_expression"):
             pass
-        elif kind == "block" and parent.parent is not None and parent.parent.type == "unsafe_block":
+        elif kind == "block":
+            holder = next(ancestors, None)
+            if holder is None or holder.type != "unsafe_block":
+                return None, False
             if parent.named_children and parent.named_children[-1] != cur:
                 return None, True  # a statement in the block: thrown away
-            parent = parent.parent
+            parent = holder
         elif kind == "let_declaration":
             pattern = parent.child_by_field_name("pattern")
             name = context.text(pattern) if pattern is not None else ""
@@ -78,5 +73,5 @@ def use_of_value(node: Node) -> tuple[str | None, bool]:
         else:
             return None, False
         cur = parent
-        parent = cur.parent
+        parent = next(ancestors, None)
     return None, False

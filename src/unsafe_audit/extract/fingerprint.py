@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from unsafe_audit.extract.edition2024 import edition_neutral_joined
+from unsafe_audit.extract.edition2024 import edition_neutral_joined, only_unwraps
+from unsafe_audit.extract.file_tokens import FileTokens
 from unsafe_audit.extract.tokens import token_texts
 from unsafe_audit.model import SiteId, SiteKind
 
@@ -18,6 +19,9 @@ SEP = "\x1f"
 """Joins token texts before hashing (no token contains it)."""
 
 _COMPAT_KIND = {SiteKind.UNSAFE_EXTERN_BLOCK: SiteKind.EXTERN_BLOCK}
+
+SharedSpan = tuple[FileTokens, int, int]
+"""A file's tokens and the slice ``[first, stop)`` of them that is one site's code."""
 
 
 def token_digest(texts: Sequence[str]) -> str:
@@ -40,13 +44,26 @@ def code_digests(kind: str, compat_kind: str, code: str) -> tuple[str, str]:
     also ignores edition 2024's extra markers (see
     :func:`unsafe_audit.extract.edition2024.edition_neutral_joined`).
     """
-    joined = SEP.join(token_texts(code))
+    return token_digests(kind, compat_kind, token_texts(code))
+
+
+def token_digests(
+    kind: str, compat_kind: str, texts: Sequence[str], shared: SharedSpan | None = None
+) -> tuple[str, str]:
+    """:func:`code_digests` of code whose tokens are ``texts``; ``shared``, when given, says
+    where they are among the file's tokens (for the edition-neutral form of nested sites)."""
+    joined = SEP.join(texts)
     if "," in joined:
         # rustfmt adds and removes trailing commas; a `)`/`]`/`}` token is always one character.
         joined = joined.replace("\x1f,\x1f)", "\x1f)").replace("\x1f,\x1f]", "\x1f]")
         joined = joined.replace("\x1f,\x1f}", "\x1f}").removesuffix("\x1f,")
     token_hash = _digest(kind + SEP + joined)
-    return token_hash, _digest(compat_kind + SEP + edition_neutral_joined(joined))
+    neutral = None
+    if shared is not None and "{\x1funsafe\x1f{" in joined and only_unwraps(joined):
+        neutral = shared[0].neutral_joined(shared[1], shared[2])
+    if neutral is None:
+        neutral = edition_neutral_joined(joined)
+    return token_hash, _digest(compat_kind + SEP + neutral)
 
 
 class Fingerprints:
@@ -61,9 +78,16 @@ class Fingerprints:
     def identify(self, kind: SiteKind, item: str, code: str) -> tuple[SiteId, str, str]:
         """(id, token hash, edition-neutral hash) of the next site. ``item`` is its item path
         (``cache::Cache::get``), ``code`` its source text."""
+        return self.identify_tokens(kind, item, token_texts(code))
+
+    def identify_tokens(
+        self, kind: SiteKind, item: str, texts: Sequence[str], shared: SharedSpan | None = None
+    ) -> tuple[SiteId, str, str]:
+        """:meth:`identify` of a site whose code's tokens are ``texts`` (see
+        :func:`token_digests` for ``shared``)."""
         # Extern blocks with and without `unsafe` share a neutral hash: one block, two editions.
         compat_kind = _COMPAT_KIND.get(kind, kind).value
-        token_hash, compat_hash = code_digests(kind.value, compat_kind, code)
+        token_hash, compat_hash = token_digests(kind.value, compat_kind, texts, shared)
         key = (kind.value, item, token_hash)
         occurrence = self._occurrences.get(key, 0)
         self._occurrences[key] = occurrence + 1

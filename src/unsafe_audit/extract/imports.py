@@ -65,14 +65,17 @@ class PgSysImports:
 
 
 def _segments(node: Node | None) -> list[str]:
-    if node is None:
-        return []
-    if node.type == "scoped_identifier":
-        name = node.child_by_field_name("name")
-        return [*_segments(node.child_by_field_name("path")), _text(name)]
-    if node.type in _PATH_LEAVES:
-        return [_text(node)]
-    return [_text(node)]
+    """``a::b::c`` -> ``["a", "b", "c"]``; a loop, not recursion: a hostile path may have
+    thousands of segments."""
+    names: list[str] = []
+    cur = node
+    while cur is not None and cur.type == "scoped_identifier":
+        names.append(_text(cur.child_by_field_name("name")))
+        cur = cur.child_by_field_name("path")
+    if cur is not None:
+        names.append(_text(cur))
+    names.reverse()
+    return names
 
 
 def _text(node: Node | None) -> str:
@@ -82,24 +85,27 @@ def _text(node: Node | None) -> str:
 
 
 def _flatten(node: Node, prefix: list[str]) -> Iterator[tuple[list[str], str | None, bool]]:
-    """Yield (path, alias, is_glob) for every name a use tree imports."""
-    kind = node.type
-    if kind == "use_as_clause":
-        path = prefix + _segments(node.child_by_field_name("path"))
-        yield path, _text(node.child_by_field_name("alias")), False
-    elif kind == "use_wildcard":
-        inner = [c for c in node.named_children if c.type != "comment"]
-        yield (prefix + _segments(inner[0]) if inner else prefix), None, True
-    elif kind == "scoped_use_list":
-        base = prefix + _segments(node.child_by_field_name("path"))
-        lst = node.child_by_field_name("list")
-        if lst is not None:
-            yield from _flatten(lst, base)
-    elif kind == "use_list":
-        for child in node.named_children:
-            yield from _flatten(child, prefix)
-    elif kind == "scoped_identifier" or kind in _PATH_LEAVES:
-        yield prefix + _segments(node), None, False
+    """Yield (path, alias, is_glob) for every name a use tree imports, in source order (with a
+    stack, not recursion: use lists may nest thousands deep)."""
+    stack = [(node, prefix)]
+    while stack:
+        node, prefix = stack.pop()
+        kind = node.type
+        if kind == "use_as_clause":
+            path = prefix + _segments(node.child_by_field_name("path"))
+            yield path, _text(node.child_by_field_name("alias")), False
+        elif kind == "use_wildcard":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            yield (prefix + _segments(inner[0]) if inner else prefix), None, True
+        elif kind == "scoped_use_list":
+            base = prefix + _segments(node.child_by_field_name("path"))
+            lst = node.child_by_field_name("list")
+            if lst is not None:
+                stack.append((lst, base))
+        elif kind == "use_list":
+            stack.extend((child, prefix) for child in reversed(node.named_children))
+        elif kind == "scoped_identifier" or kind in _PATH_LEAVES:
+            yield prefix + _segments(node), None, False
 
 
 def add_use_declaration(imports: PgSysImports, use: Node, start: int, end: int) -> None:

@@ -10,6 +10,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tree_sitter import Node
 
 NOT_CODE_NODES = frozenset(
@@ -30,15 +32,16 @@ _LAYOUT_RE = re.compile(r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*", re.DOTALL)
 _SAFE_QUALIFIER_RE = re.compile(rb"safe(?=\s+(?:fn|static)\b)")
 
 
-def in_non_code(node: Node) -> bool:
-    """True when ``node`` (a leaf, say) is a comment or literal, or a part of one."""
+def in_non_code(node: Node, parent_of: Callable[[Node], Node | None]) -> bool:
+    """True when ``node`` (a leaf, say) is a comment or literal, or a part of one
+    (``parent_of`` gives a node's parent)."""
     cur: Node | None = node
     for _ in range(3):
         if cur is None:
             return False
         if cur.type in NOT_CODE_NODES:
             return True
-        cur = cur.parent
+        cur = parent_of(cur)
     return False
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from unsafe_audit.extract import candidates, context
+from unsafe_audit.extract.ancestry import Ancestry
 from unsafe_audit.extract.imports import PgSysImports
 from unsafe_audit.extract.nodes import call_of, inside_use
 from unsafe_audit.model import SiteKind
@@ -56,24 +57,25 @@ class PgSysFinder:
     """Fns the file defines: they shadow glob-imported pg_sys names."""
 
     def uses(
-        self, found: candidates.Candidates, root: Node, data: bytes, shift: int
+        self, found: candidates.Candidates, anc: Ancestry, data: bytes, shift: int
     ) -> Iterator[PgSysUse]:
-        """Every use in a buffer; ``shift`` maps its byte offsets to the file's."""
+        """Every use in a buffer (``anc`` walks its tree); ``shift`` maps its byte offsets to
+        the file's."""
         imports = self.imports
         for node in found.pg_sys_paths:
-            yield from self._scoped(node, shift)
+            yield from self._scoped(anc, node, shift)
         if imports.aliases:
             aliases = {a.alias for a in imports.aliases}
-            for node in candidates.alias_paths(root, data, aliases):
-                yield from self._scoped(node, shift)
+            for node in candidates.alias_paths(anc, data, aliases):
+                yield from self._scoped(anc, node, shift)
         if imports.any_bare:
             named = frozenset(n.local for n in imports.named)
             globbed = self.names.functions if imports.globs else frozenset()
-            for node in candidates.callable_identifiers(root, data, named | globbed):
-                yield from self._bare_call(node, shift)
-            yield from self._bare_statics(root, data, named, shift)
+            for node in candidates.callable_identifiers(anc, data, named | globbed):
+                yield from self._bare_call(anc, node, shift)
+            yield from self._bare_statics(anc, data, named, shift)
 
-    def _scoped(self, node: Node, shift: int) -> Iterator[PgSysUse]:
+    def _scoped(self, anc: Ancestry, node: Node, shift: int) -> Iterator[PgSysUse]:
         path = node.child_by_field_name("path")
         name = node.child_by_field_name("name")
         if path is None or name is None:
@@ -81,17 +83,17 @@ class PgSysFinder:
         last = path.child_by_field_name("name") if path.type == "scoped_identifier" else path
         if context.text(last) not in self.imports.module_names_at(node.start_byte + shift):
             return
-        if inside_use(node):
+        if inside_use(anc, node):
             return
         symbol = context.text(name)
-        call = call_of(node)
+        call = call_of(anc, node)
         if call is not None:
             yield SiteKind.PG_SYS_CALL, call, name, symbol
         elif symbol in self.names.statics:
             yield SiteKind.PG_SYS_STATIC, node, name, symbol
 
-    def _bare_call(self, ident: Node, shift: int) -> Iterator[PgSysUse]:
-        call = call_of(ident)
+    def _bare_call(self, anc: Ancestry, ident: Node, shift: int) -> Iterator[PgSysUse]:
+        call = call_of(anc, ident)
         if call is None:
             return
         local = context.text(ident)
@@ -107,17 +109,17 @@ class PgSysFinder:
             yield SiteKind.PG_SYS_CALL, call, ident, real
 
     def _bare_statics(
-        self, root: Node, data: bytes, named_locals: frozenset[str], shift: int
+        self, anc: Ancestry, data: bytes, named_locals: frozenset[str], shift: int
     ) -> Iterator[PgSysUse]:
         wanted = named_locals | (self.names.statics if self.imports.globs else frozenset())
         if not wanted:
             return
         present = {w for w in wanted if w.encode() in data}
-        for ident in candidates.identifiers_named(root, data, present):
-            parent = ident.parent
+        for ident in candidates.identifiers_named(anc, data, present):
+            parent = anc.parent(ident)
             if parent is None or parent.type in _IDENT_SKIP_PARENTS:
                 continue
-            if call_of(ident) is not None:
+            if call_of(anc, ident) is not None:
                 continue
             local = context.text(ident)
             pos = ident.start_byte + shift

@@ -17,6 +17,7 @@ there are found by a regex over the file's code with comments and string literal
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
@@ -70,6 +71,7 @@ class RustSyntax:
         self._tree = tree
         self._line_starts = [0] + [m.end() for m in re.finditer(rb"\n", source)]
         self._walk: SyntaxWalk | None = None
+        self._fn_index: tuple[list[int], list[FnInfo | None]] | None = None
 
     def _walked(self) -> SyntaxWalk:
         if self._walk is None:
@@ -111,14 +113,13 @@ class RustSyntax:
         return tuple(self._walked().fns)
 
     def enclosing_fn(self, byte: int) -> FnInfo | None:
-        """The innermost fn whose item (attributes included) contains ``byte``."""
-        best: FnInfo | None = None
-        for fn in self._walked().fns:
-            if fn.outer_start_byte <= byte < fn.end_byte and (
-                best is None or fn.start_byte >= best.start_byte
-            ):
-                best = fn
-        return best
+        """The innermost fn whose item (attributes included) contains ``byte``: of those, the
+        one that starts last (the later in source order on a tie)."""
+        if self._fn_index is None:
+            self._fn_index = _fn_index(self._walked().fns)
+        bounds, owners = self._fn_index
+        k = bisect.bisect_right(bounds, byte) - 1
+        return owners[k] if k >= 0 else None
 
     @property
     def statics(self) -> tuple[StaticDecl, ...]:
@@ -178,3 +179,22 @@ class RustSyntax:
         """``(start_byte, line)`` of each ``a[i]`` in a range (outside macros)."""
         stop = len(self.source) if end is None else end
         return [(b, ln) for b, ln in self._walked().indexes if start <= b < stop]
+
+
+def _fn_index(fns: list[FnInfo]) -> tuple[list[int], list[FnInfo | None]]:
+    """For :meth:`RustSyntax.enclosing_fn`: the offsets where the answer may change, and the
+    answer from each one to the next, in one sweep (asking every fn for every site grew with
+    the square of the number of nested fns)."""
+    starting: dict[int, list[int]] = {}
+    for i, fn in enumerate(fns):
+        starting.setdefault(fn.outer_start_byte, []).append(i)
+    bounds = sorted({fn.outer_start_byte for fn in fns} | {fn.end_byte for fn in fns})
+    owners: list[FnInfo | None] = []
+    open_fns: list[tuple[int, int]] = []  # (-start_byte, -index): the innermost on top
+    for at in bounds:
+        for i in starting.get(at, ()):
+            heapq.heappush(open_fns, (-fns[i].start_byte, -i))
+        while open_fns and fns[-open_fns[0][1]].end_byte <= at:
+            heapq.heappop(open_fns)
+        owners.append(fns[-open_fns[0][1]] if open_fns else None)
+    return bounds, owners

@@ -8,12 +8,15 @@ regex over that blanked code.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
 from unsafe_audit.extract import context
-from unsafe_audit.extract.expressions import base_of, inside_unsafe, is_unsafe_fn, use_of_value
+from unsafe_audit.extract.expressions import base_of, is_unsafe_fn, use_of_value
 from unsafe_audit.extract.facts import (
     Assignment,
     Call,
@@ -29,9 +32,30 @@ from unsafe_audit.extract.masking import NOT_CODE_NODES, blank
 
 _LOOPS = frozenset({"loop_expression", "while_expression", "for_expression"})
 _OWNERS = frozenset({"function_item", "closure_expression"})
+_ATTRIBUTE_RUN = frozenset({"attribute_item", "line_comment", "block_comment"})
 _CELL_STATIC_RE = re.compile(
     rb"\bstatic\s+(?:ref\s+)?(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>[^=;]+?)\s*=\s*(?P<init>[^;]*);"
 )
+
+
+@dataclass(slots=True)
+class _Up:
+    """A node the walk is inside of: its children and its own ``_Up``."""
+
+    node: Node
+    children: list[Node]
+    up: _Up | None
+
+    def named_before(self, index: int) -> Iterator[Node]:
+        """The named children before ``children[index]``, nearest first."""
+        children = self.children
+        return (children[k] for k in range(index - 1, -1, -1) if children[k].is_named)
+
+
+def _ancestors(up: _Up | None) -> Iterator[Node]:
+    while up is not None:
+        yield up.node
+        up = up.up
 
 
 class SyntaxWalk:
@@ -60,29 +84,37 @@ class SyntaxWalk:
 
     def walk(self) -> None:
         """Fill the lists (once)."""
-        stack: list[tuple[Node, int, int | None, bool]] = [(self._tree.root_node, 0, None, False)]
+        # Each entry carries what the walk knows of the node's ancestors (``_Up``), so nothing
+        # asks tree-sitter for a parent or a sibling: it searches from the root every time.
+        root = self._tree.root_node
+        stack: list[tuple[Node, int, _Up | None, int, int | None, bool]] = [
+            (root, 0, None, 0, None, False)
+        ]
         while stack:
-            node, owner, loop, in_unsafe = stack.pop()
+            node, index, up, owner, loop, in_unsafe = stack.pop()
             kind = node.type
             if kind in NOT_CODE_NODES:
                 self._blank(node.start_byte, node.end_byte)
                 continue
             if kind == "token_tree":
-                self._on_token_tree(node, owner)
+                self._on_token_tree(node, up, owner)
                 continue
             if kind in _OWNERS:
                 owner = node.start_byte
                 loop = None
                 if kind == "function_item":
                     in_unsafe = is_unsafe_fn(node)
-                    self._on_fn(node)
+                    self._on_fn(node, index, up)
             elif kind in _LOOPS:
                 loop = node.start_byte
             elif kind == "unsafe_block":
                 in_unsafe = True
-            self._on_node(node, kind, owner, loop, in_unsafe)
-            for child in reversed(node.children):
-                stack.append((child, owner, loop, in_unsafe))
+            self._on_node(node, kind, owner, loop, in_unsafe, up)
+            children = node.children
+            if children:
+                here = _Up(node, children, up)
+                for i in range(len(children) - 1, -1, -1):
+                    stack.append((children[i], i, here, owner, loop, in_unsafe))
         self.calls.sort(key=lambda c: c.start_byte)
         self.derefs.sort(key=lambda d: d.start_byte)
         self.exits.sort(key=lambda e: e.start_byte)
@@ -97,12 +129,12 @@ class SyntaxWalk:
         blank(self.code, start, end)
 
     def _on_node(
-        self, node: Node, kind: str, owner: int, loop: int | None, in_unsafe: bool
+        self, node: Node, kind: str, owner: int, loop: int | None, in_unsafe: bool, up: _Up | None
     ) -> None:
         if kind == "call_expression":
-            self._on_call(node, owner)
+            self._on_call(node, owner, in_unsafe, up)
         elif kind == "macro_invocation":
-            self._on_macro(node, owner)
+            self._on_macro(node, owner, up)
         elif kind == "unary_expression":
             op = node.children[0] if node.children else None
             if op is not None and op.type == "*" and len(node.children) > 1:
@@ -171,17 +203,14 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_fn(self, node: Node) -> None:
+    def _on_fn(self, node: Node, index: int, up: _Up | None) -> None:
         body = node.child_by_field_name("body")
         if body is None:
             return
-        outer = node
-        sib = node.prev_named_sibling
-        while sib is not None and sib.type in ("attribute_item", "line_comment", "block_comment"):
-            outer = sib
-            sib = sib.prev_named_sibling
-        parent = node.parent
-        impl = parent.parent if parent is not None else None
+        earlier = up.named_before(index) if up is not None else []
+        run = list(itertools.takewhile(lambda s: s.type in _ATTRIBUTE_RUN, earlier))
+        outer = run[-1] if run else node
+        impl = up.up.node if up is not None and up.up is not None else None
         in_trait_impl = (
             impl is not None
             and impl.type == "impl_item"
@@ -205,28 +234,28 @@ class SyntaxWalk:
                 end_byte=node.end_byte,
                 outer_start_byte=outer.start_byte,
                 body_start_byte=body.start_byte,
-                attributes=tuple(context.preceding_attributes(node)),
+                attributes=tuple(context.preceding_attributes(run)),
                 abi=context.abi_of(node),
                 is_unsafe=is_unsafe_fn(node),
                 in_trait_impl=in_trait_impl,
-                doc=self._doc_above(node),
+                doc=self._doc_above(run),
                 params=tuple(params),
             )
         )
 
-    def _doc_above(self, node: Node) -> str:
+    def _doc_above(self, run: list[Node]) -> str:
+        """The doc comments among the attributes and comments written on a fn (``run``,
+        nearest first)."""
         lines: list[str] = []
-        sib = node.prev_named_sibling
-        while sib is not None and sib.type in ("attribute_item", "line_comment", "block_comment"):
+        for sib in run:
             raw = context.text(sib)
             if sib.type != "attribute_item" and (raw.startswith(("///", "/**"))):
                 body = re.sub(r"^(?:///|/\*\*)\s?|\*/$", "", raw.strip())
                 lines.extend(reversed([ln.strip(" *") for ln in body.split("\n")]))
-            sib = sib.prev_named_sibling
         lines.reverse()
         return "\n".join(lines)
 
-    def _on_call(self, node: Node, owner: int) -> None:
+    def _on_call(self, node: Node, owner: int, in_unsafe: bool, up: _Up | None) -> None:
         func = node.child_by_field_name("function")
         if func is None:
             return
@@ -240,7 +269,7 @@ class SyntaxWalk:
             name = last_segment(callee)
         args_node = node.child_by_field_name("arguments")
         args = tuple(context.text(a) for a in args_node.named_children) if args_node else ()
-        bound, discarded = use_of_value(node)
+        bound, discarded = use_of_value(node, _ancestors(up))
         self.calls.append(
             Call(
                 name,
@@ -256,7 +285,6 @@ class SyntaxWalk:
         )
         if name in ("as_ref", "as_mut") and func.type == "field_expression" and not args:
             value = func.child_by_field_name("value")
-            in_unsafe = inside_unsafe(node)
             self.derefs.append(
                 Deref(
                     name,
@@ -268,11 +296,11 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_macro(self, node: Node, owner: int) -> None:
+    def _on_macro(self, node: Node, owner: int, up: _Up | None) -> None:
         mac = node.child_by_field_name("macro")
         callee = context.text(mac)
         name = last_segment(callee)
-        bound, discarded = use_of_value(node)
+        bound, discarded = use_of_value(node, _ancestors(up))
         self.calls.append(
             Call(
                 name + "!",
@@ -307,7 +335,7 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_token_tree(self, node: Node, owner: int) -> None:
+    def _on_token_tree(self, node: Node, up: _Up | None, owner: int) -> None:
         # Blank the comments and literals inside, and remember the tree for the call scan.
         stack = list(node.children)
         while stack:
@@ -316,8 +344,7 @@ class SyntaxWalk:
                 self._blank(child.start_byte, child.end_byte)
             else:
                 stack.extend(child.children)
-        parent = node.parent
-        if parent is not None and parent.type == "macro_invocation":
+        if up is not None and up.node.type == "macro_invocation":
             self._macro_trees.append((node.start_byte, node.end_byte, owner))
 
     def _scan_macro_calls(self, start: int, end: int, owner: int) -> None:

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 
 from unsafe_audit.extract import candidates, context, token_scan
+from unsafe_audit.extract.ancestry import Ancestry
 from unsafe_audit.extract.edition2024 import plain_attributes
+from unsafe_audit.extract.file_tokens import FileTokens
 from unsafe_audit.extract.imports import PgSysImports, add_use_declaration
 from unsafe_audit.extract.macros import WRAPPER_FNS, parse_token_tree
 from unsafe_audit.extract.masking import in_non_code
-from unsafe_audit.extract.nodes import attributed_item, in_macro
+from unsafe_audit.extract.nodes import attributed_item
 from unsafe_audit.extract.parser import first_error, parse_file
 from unsafe_audit.extract.pg_sys_uses import PgSysFinder, PgSysNames
 from unsafe_audit.extract.sites import LazyLines, RawSite, build_sites
@@ -39,6 +41,8 @@ class _Buffer:
     """A parsed piece of source: the file, or a macro token tree re-parsed in a wrapper."""
 
     tree: Tree
+    anc: Ancestry
+    """Parents and enclosing items of the tree's nodes, found in one walk."""
     data: bytes
     shift: int
     """Add to a byte offset in ``data`` to get the offset in the file."""
@@ -71,6 +75,11 @@ class FileExtractor:
     warnings: list[ScanWarning] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
     unsafe_positions: list[int] = field(default_factory=list)
+    file_tokens: FileTokens | None = None
+    """The file's tokens, when lexed once for the token scan (site hashes reuse them)."""
+    token_sites: list[RawSite] = field(default_factory=list)
+    """Sites found by reading tokens, whose item path and attributes are filled in at the end
+    (with one walk of the file's tree for all of them)."""
 
     # ---------------------------------------------------------------- entry point
     def run(self) -> FileResult:
@@ -97,9 +106,11 @@ class FileExtractor:
             self.warnings.append(
                 ScanWarning(self.path, row, f"{what}; sites near here found by token scan")
             )
-        main = _Buffer(tree, self.source, 0, False, list(self.module), (), 0, True)
+        anc = Ancestry(tree.root_node, WRAPPER_FNS)
+        main = _Buffer(tree, anc, self.source, 0, False, list(self.module), (), 0, True)
         self._extract(main)
-        self._account_leftover_unsafe(tree)
+        self._account_leftover_unsafe(anc)
+        self._place_token_sites(anc)
         sites = build_sites(
             self.path,
             self.source,
@@ -107,6 +118,7 @@ class FileExtractor:
             self.raws,
             self.line_starts,
             LazyLines(raw_lines),
+            self.file_tokens,
         )
         return FileResult(
             self.path,
@@ -117,12 +129,12 @@ class FileExtractor:
 
     # ---------------------------------------------------------------- per buffer
     def _extract(self, buf: _Buffer) -> None:
-        root = buf.tree.root_node
-        found = candidates.locate(root, buf.data)
+        anc = buf.anc
+        found = candidates.locate(anc, buf.data)
         if buf.main:
             self.unsafe_positions = found.unsafe_positions
             for use in found.uses:
-                scope = use.parent
+                scope = anc.parent(use)
                 if scope is not None:
                     add_use_declaration(self.imports, use, scope.start_byte, scope.end_byte)
             if self.imports.globs:
@@ -134,7 +146,7 @@ class FileExtractor:
                 ext = node.children[0] if node.children else node
                 self._add(buf, SiteKind.EXTERN_BLOCK, node, ext, context.abi_of(node))
         finder = PgSysFinder(self.names, self.imports, self.fn_names)
-        for kind, node, anchor, symbol in finder.uses(found, root, buf.data, buf.shift):
+        for kind, node, anchor, symbol in finder.uses(found, anc, buf.data, buf.shift):
             self._add(buf, kind, node, anchor, symbol)
         if buf.depth < MAX_MACRO_DEPTH:
             for tt in found.macro_args:
@@ -153,15 +165,17 @@ class FileExtractor:
         end: int | None = None,
         item_node: Node | None = None,
     ) -> None:
-        item = buf.outer_item + context.item_segments(item_node or node, WRAPPER_FNS)
-        fn = context.enclosing_fn(item_node or node)
+        anc = buf.anc
+        around = anc.enclosing(item_node or node)
+        item = buf.outer_item + list(around.item)
+        fn = around.fn
         attrs: list[str] = []
         if kind in (SiteKind.EXTERN_BLOCK, SiteKind.UNSAFE_EXTERN_BLOCK):
-            attrs = context.preceding_attributes(node)
+            attrs = context.preceding_attributes(anc.prev_named_siblings(node))
             abi = context.abi_of(node)
         elif fn is not None:
-            attrs = context.preceding_attributes(fn)
-            abi = context.abi_of(fn) or context.foreign_block_abi(fn)
+            attrs = context.preceding_attributes(anc.prev_named_siblings(fn))
+            abi = context.abi_of(fn) or context.foreign_block_abi(fn, anc.parent)
         else:
             attrs = list(buf.outer_attrs)
             abi = None
@@ -176,7 +190,7 @@ class FileExtractor:
             in_macro=buf.in_macro,
             item=item,
             attributes=tuple(attrs),
-            stmt_row=context.statement_start_row(node) if buf.main else None,
+            stmt_row=self._statement_row(anc, node) if buf.main else None,
         )
         self.raws.append(raw)
         if kind.has_unsafe_keyword:
@@ -210,10 +224,8 @@ class FileExtractor:
         elif role in ("fn_pointer_type", "matcher_token"):
             self.accounted.add(buf.orig(kw.start_byte))  # not a site
         elif role == "token_tree":
-            outer = owner
-            while outer.parent is not None and outer.parent.type == "token_tree":
-                outer = outer.parent
-            host = outer.parent
+            outer = buf.anc.enclosing(owner).outer_token_tree or owner
+            host = buf.anc.parent(outer)
             if host is not None and host.type == "attribute":
                 self._attribute_site(buf, kw, host)
             elif host is not None and host.type == "token_tree_pattern":
@@ -224,11 +236,11 @@ class FileExtractor:
 
     def _attribute_site(self, buf: _Buffer, kw: Node, attr: Node) -> None:
         """``#[unsafe(x)]``, or ``unsafe(x)`` inside ``cfg_attr``: the site is ``unsafe(..)``."""
-        args = kw.next_sibling
+        args = buf.anc.next_sibling(kw)
         if args is None or args.type != "token_tree":
             args = attr.child_by_field_name("arguments")
         inner = args.named_children[0] if args is not None and args.named_children else None
-        item_node = attributed_item(attr)
+        item_node = attributed_item(buf.anc, attr)
         end = args.end_byte if args is not None else kw.end_byte
         self._add(
             buf,
@@ -256,18 +268,20 @@ class FileExtractor:
         if not self._worth_reparsing(content):
             return
         errors, tree, data, prefix_len = parse_token_tree(content, rules=rules)
-        fn = context.enclosing_fn(tt)
+        around = buf.anc.enclosing(tt)
+        fn = around.fn
         outer_attrs = buf.outer_attrs
         if fn is not None:
-            attrs = context.preceding_attributes(fn)
+            attrs = context.preceding_attributes(buf.anc.prev_named_siblings(fn))
             abi = context.abi_of(fn)
             outer_attrs = tuple(attrs + ([abi] if abi else []))
         child = _Buffer(
             tree=tree,
+            anc=Ancestry(tree.root_node, WRAPPER_FNS),
             data=data,
             shift=buf.shift + start - prefix_len,
             in_macro=True,
-            outer_item=buf.outer_item + context.item_segments(tt, WRAPPER_FNS),
+            outer_item=buf.outer_item + list(around.item),
             outer_attrs=outer_attrs,
             depth=buf.depth + 1,
             main=False,
@@ -285,18 +299,21 @@ class FileExtractor:
                     self._add_token_site(found)
 
     # ---------------------------------------------------------------- leftovers
-    def _account_leftover_unsafe(self, tree: Tree) -> None:
+    def _account_leftover_unsafe(self, anc: Ancestry) -> None:
         """Classify every real ``unsafe`` token that no tree-based site accounted for."""
-        root = tree.root_node
-        for pos in self.unsafe_positions:
-            if pos in self.accounted:
-                continue
-            if pos >= 2 and self.source[pos - 2 : pos] == b"r#":
-                continue
-            node = root.descendant_for_byte_range(pos, pos + 6)
-            if node is None or in_non_code(node):
-                continue
-            found = token_scan.unsafe_site(self.source, pos)
+        leftover = [
+            pos
+            for pos in self.unsafe_positions
+            if pos not in self.accounted
+            and not (pos >= 2 and self.source[pos - 2 : pos] == b"r#")
+            and not in_non_code(anc.spanning(pos, pos + 6), anc.parent)
+        ]
+        # Each word is read from a window of at least 4 KB after it: with many of them, lex the
+        # file once and read every window from its tokens (same answer, no lexing per word).
+        if len(leftover) * 4096 >= len(self.source):
+            self.file_tokens = self.file_tokens or FileTokens(self.source)
+        for pos in leftover:
+            found = token_scan.unsafe_site(self.source, pos, self.file_tokens)
             if found is None:
                 continue
             if found.unclassified:
@@ -306,27 +323,32 @@ class FileExtractor:
             self._add_token_site(found)
 
     def _add_token_site(self, found: token_scan.TokenSite) -> None:
-        assert self.tree is not None
-        anchor = found.anchor
-        node = self.tree.root_node.descendant_for_byte_range(anchor, anchor + 1)
-        item = list(self.module)
-        macro = False
-        attrs: list[str] = []
-        if node is not None:
-            item += context.item_segments(node, WRAPPER_FNS)
-            macro = in_macro(node)
-            fn = context.enclosing_fn(node)
+        raw = RawSite(found.kind, found.anchor, found.start, found.end, found.name, False, [], ())
+        self.raws.append(raw)
+        self.token_sites.append(raw)
+        if found.kind.has_unsafe_keyword:
+            self.accounted.add(found.anchor)
+
+    def _place_token_sites(self, anc: Ancestry) -> None:
+        """The item path, macro flag and fn attributes of each site read from tokens, from the
+        node at its anchor in the file's tree."""
+        anc.locate([raw.anchor for raw in self.token_sites])
+        for raw in self.token_sites:
+            around = anc.enclosing(anc.leaf_at(raw.anchor))
+            raw.item = self.module + list(around.item)
+            raw.in_macro = around.in_macro
+            fn = around.fn
             if fn is not None:
-                attrs = context.preceding_attributes(fn)
+                attrs = context.preceding_attributes(anc.prev_named_siblings(fn))
                 abi = context.abi_of(fn)
                 if abi:
                     attrs.append(abi)
-        kind = found.kind
-        self.raws.append(
-            RawSite(kind, anchor, found.start, found.end, found.name, macro, item, tuple(attrs))
-        )
-        if kind.has_unsafe_keyword:
-            self.accounted.add(anchor)
+                raw.attributes = tuple(attrs)
+
+    @staticmethod
+    def _statement_row(anc: Ancestry, node: Node) -> int:
+        """Row where the statement or item holding ``node`` starts (for comments above it)."""
+        return min(anc.enclosing(node).statement.start_point.row, node.start_point.row)
 
 
 def extract_source(
