@@ -71,7 +71,9 @@ def parse_config(text: str, name: str = CONFIG_PATH) -> RepoConfig:
     if root is None:
         return RepoConfig()
     if not isinstance(root, yaml.MappingNode):
-        raise _fail(name, root, f"expected a mapping with {_expected()}, not {_describe(root)}")
+        raise _fail(
+            name, root, f"expected a mapping with {_expected()}, not {safe_yaml.describe(root)}"
+        )
     lists: dict[str, PathPatterns] = {}
     for key, value in root.value:
         if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value not in _KEYS:
@@ -85,13 +87,17 @@ def _patterns(name: str, key: str, node: yaml.Node) -> PathPatterns:
     if node.tag == _NULL:
         return PathPatterns()
     if not isinstance(node, yaml.SequenceNode):
-        raise _fail(name, node, f"'{key}' must be a list of path patterns, not {_describe(node)}")
+        raise _fail(
+            name, node, f"'{key}' must be a list of path patterns, not {safe_yaml.describe(node)}"
+        )
     if len(node.value) > MAX_PATTERNS:
         raise _fail(name, node, f"'{key}' holds over {MAX_PATTERNS} patterns")
     found: list[str] = []
     for item in node.value:
         if not isinstance(item, yaml.ScalarNode) or item.tag != _STR:
-            raise _fail(name, item, f"a pattern in '{key}' must be a string, not {_describe(item)}")
+            raise _fail(
+                name, item, f"a pattern in '{key}' must be a string, not {safe_yaml.describe(item)}"
+            )
         problem = _pattern_problem(item.value)
         if problem is not None:
             shown = safe_yaml.preview(item.value)
@@ -121,13 +127,3 @@ def _fail(name: str, node: yaml.Node, message: str) -> ConfigError:
 
 def _expected() -> str:
     return ", ".join(_KEYS)
-
-
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    kind = node.tag.rsplit(":", 1)[-1]
-    article = "an" if kind[:1] in "aeiou" else "a"
-    return f"{article} {kind} ({safe_yaml.preview(str(node.value))!r})"
