@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import CONFIG_ISOLATION
+from tests.gitrepo import CONFIG_ISOLATION, GitRepo
 from tests.hostile.harness import TRACEBACK, spawn
 from unsafe_audit.scan.workers import cpu_count
 
@@ -98,15 +98,15 @@ def _wait_gone(pids: list[int], within: float) -> list[int]:
 
 
 class Scan:
-    """``unsafe-audit scan --include-generated`` of the tree, in a session of its own (so a
-    signal can go to its whole process group, as a terminal's Ctrl-C does)."""
+    """``unsafe-audit scan --include-generated`` of the tree (or another command), in a session
+    of its own (so a signal can go to its whole process group, as a terminal's Ctrl-C does)."""
 
-    def __init__(self, tree: Path, *args: str) -> None:
+    def __init__(self, tree: Path, *args: str, command: tuple[str, ...] = ("scan",)) -> None:
         env = {**os.environ, **CONFIG_ISOLATION, "XDG_CACHE_HOME": str(tree.parent / "cache")}
         self.process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "unsafe_audit", "scan", str(tree)),
-                *("--include-generated", "--no-cache", "--format", "json", *args),
+                *(sys.executable, "-m", "unsafe_audit", *command, str(tree)),
+                *("--include-generated", "--no-cache", *args),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -174,7 +174,7 @@ def test_jobs_below_one_or_not_a_number_is_a_usage_error(
 
 def test_jobs_over_the_cpu_count_is_capped_and_said(big_tree: Path, scans: list[Scan]) -> None:
     cpus = cpu_count()
-    scan = Scan(big_tree, "--jobs", "100000")
+    scan = Scan(big_tree, "--jobs", "100000", "--format", "json")
     scans.append(scan)
     most = len(scan.workers(min(cpus, 2)))
     while scan.process.poll() is None:
@@ -198,7 +198,7 @@ def test_jobs_over_the_cpu_count_is_capped_and_said(big_tree: Path, scans: list[
 def test_workers_end_when_the_parent_is_killed(
     big_tree: Path, scans: list[Scan], how: signal.Signals
 ) -> None:
-    scan = Scan(big_tree, "--jobs", "2")
+    scan = Scan(big_tree, "--jobs", "2", "--format", "json")
     scans.append(scan)
     workers = scan.workers(2)
     time.sleep(0.5)  # the workers are parsing now
@@ -214,7 +214,7 @@ def test_workers_end_when_the_parent_is_killed(
 def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(
     big_tree: Path, scans: list[Scan], after: float
 ) -> None:
-    scan = Scan(big_tree, "--jobs", "2")
+    scan = Scan(big_tree, "--jobs", "2", "--format", "json")
     scans.append(scan)
     workers = scan.workers(2)
     time.sleep(after)
@@ -225,3 +225,30 @@ def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(
     assert (code, err) == (130, "unsafe-audit: interrupted\n")
     assert TRACEBACK not in err
     assert _wait_gone(workers, GONE_WITHIN) == []
+
+
+@pytest.fixture(scope="module")
+def big_repo(big_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bindings committed to a git repository, so check reads them through git."""
+    repo = GitRepo.init(tmp_path_factory.mktemp("repo") / "ext")
+    for path in sorted((big_tree / "src").iterdir()):
+        (repo.path / "src").mkdir(exist_ok=True)
+        (repo.path / "src" / path.name).write_bytes(path.read_bytes())
+    repo.commit("bindings")
+    return repo.path
+
+
+@pytest.mark.parametrize("after", [0.05, 0.3, 0.6, 1.0, 2.0])
+def test_ctrl_c_at_any_moment_of_a_check_exits_130_with_one_line(
+    big_repo: Path, scans: list[Scan], after: float
+) -> None:
+    """Early ones land while modules load (some inside the ``exec`` that builds a dataclass,
+    which once left the process killed by SIGINT), later ones in git reads or the workers."""
+    check = Scan(big_repo, "--base", "HEAD", "--head", "HEAD", command=("check",))
+    scans.append(check)
+    time.sleep(after)
+
+    os.killpg(check.process.pid, signal.SIGINT)
+    code, err = check.end()
+
+    assert (code, err) == (130, "unsafe-audit: interrupted\n")

@@ -19,6 +19,8 @@ import pytest
 
 from tests.gitrepo import GitRepo
 from tests.hostile.harness import Tree, cli, released, sign_everything, spawn, untouched
+from tests.hostile.test_sarif_uris import schema_errors
+from unsafe_audit.review_loader import ReviewRequest, load_review
 from unsafe_audit.scan.files import MAX_FILE_BYTES
 
 CONFIG = ".unsafe-audit/config.yaml"
@@ -273,6 +275,21 @@ def test_a_file_that_is_not_utf8_is_listed_and_blocks_in_every_format(
     if fmt == "markdown":
         assert out.startswith("## unsafe-audit check ❌\n")
         assert ": 1 files could not be searched for sites.\n" in out
+    if fmt == "sarif":
+        assert schema_errors(json.loads(out)) == []
+
+
+def test_the_review_opens_with_a_notice_naming_what_blocks(repo: GitRepo) -> None:
+    put(repo, "src/legacy.rs", b"pub fn f() { unsafe { 1 } } // \xff\n")
+
+    loaded = load_review(ReviewRequest(path=repo.path, use_cache=False))
+    try:
+        assert (
+            "1 files could not be searched for sites (src/legacy.rs): check fails on them "
+            "until they are fixed or allowed (allow_unread in .unsafe-audit/config.yaml)"
+        ) in loaded.notices
+    finally:
+        loaded.close()
 
 
 def test_a_file_that_is_not_utf8_may_be_allowed(

@@ -13,6 +13,7 @@ import git
 
 from unsafe_audit import releases
 from unsafe_audit.errors import GitError
+from unsafe_audit.history import blobs
 from unsafe_audit.history.values import BlobEntry, NotARepository, TreeListing
 from unsafe_audit.releases import Choice
 
@@ -289,44 +290,14 @@ class Repository:
         self._listings[sha] = listing
         return listing
 
-    def _missing_blob(self, blob_sha: str) -> GitError:
-        return GitError(
-            f"blob {blob_sha} is not in the repository at {self.root}; "
-            "fetch the missing history (`git fetch --unshallow`)"
-        )
-
     def read_blob(self, blob_sha: str) -> bytes:
         """The content of a blob. Uses one long-running ``git cat-file --batch`` process."""
-        if not _HEX_RE.fullmatch(blob_sha):
-            raise GitError(f"{blob_sha!r} is not a blob sha")
-        try:
-            _, raw_kind, _, data = self._repo.git.get_object_data(blob_sha)
-        except ValueError as e:
-            raise self._missing_blob(blob_sha) from e
-        kind = _text(raw_kind)
-        if kind != "blob":
-            raise GitError(f"{blob_sha} is a {kind}, not a file's blob")
-        result: bytes = data
-        return result
+        return blobs.read_blob(self._repo, self.root, blob_sha)
 
     def blob_chunks(self, blob_sha: str, chunk_bytes: int) -> Iterator[bytes]:
-        """The content of a blob in chunks of at most ``chunk_bytes``, never all in memory (for
-        a file too large to read whole). Read each to the end or close the iterator: the rest
-        is then drained so the shared ``cat-file`` process stays usable."""
-        if not _HEX_RE.fullmatch(blob_sha):
-            raise GitError(f"{blob_sha!r} is not a blob sha")
-        try:
-            _, raw_kind, _, stream = self._repo.git.stream_object_data(blob_sha)
-        except ValueError as e:
-            raise self._missing_blob(blob_sha) from e
-        try:
-            if _text(raw_kind) != "blob":
-                raise GitError(f"{blob_sha} is a {_text(raw_kind)}, not a file's blob")
-            while chunk := stream.read(chunk_bytes):
-                yield chunk
-        finally:
-            while stream.read(chunk_bytes):
-                pass
+        """The content of a blob in chunks of at most ``chunk_bytes`` (for a file too large to
+        read whole); read it to the end or close the iterator."""
+        return blobs.blob_chunks(self._repo, self.root, blob_sha, chunk_bytes)
 
     def working_tree_rust_files(self) -> list[str]:
         """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted.
