@@ -12,6 +12,7 @@ before it returns. What it returns holds no live resource.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -24,8 +25,12 @@ from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
 from unsafe_audit.ledger.store import Ledger
-from unsafe_audit.review_state import EntryProblem, ReviewState, review_sites
+from unsafe_audit.model import Skip, SkippedFile
+from unsafe_audit.review_state import EntryProblem, ReviewState, review_files, review_sites
 from unsafe_audit.scan import ScanOptions
+
+SUBMODULE_NOTE = "a git submodule: not scanned (scan it on its own)"
+"""Why a submodule is listed among the files ``check`` did not search."""
 
 
 class HintScope(Enum):
@@ -140,6 +145,11 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         no_base=request.no_base,
     )
     ledger, state = judged[0]
+    # Fail closed: a head file the scan could not search, or a submodule it never enters,
+    # blocks unless the configuration allows it.
+    submodules = [SkippedFile(s, Skip.SUBMODULE, SUBMODULE_NOTE) for s in comparison.submodules]
+    unscanned = sorted([*comparison.unscanned, *submodules], key=lambda f: f.path)
+    state = dataclasses.replace(state, files=review_files(unscanned, comparison.config))
     hints = ScanHints()
     if request.hints is not HintScope.NONE:
         say("Looking for hints…")

@@ -67,15 +67,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def interrupted() -> int:
+    """Ctrl-C: one line on stderr and exit 130, nothing more.
+
+    Two things would add more. Objects freed on the way out (a git stream cut off mid-read)
+    report errors nobody can act on: they are dropped. And a Ctrl-C that landed inside an
+    ``exec`` of source text (dataclasses and namedtuples make their methods that way) leaves
+    CPython's "unhandled KeyboardInterrupt" flag set although it was handled, so the process
+    would end killed by SIGINT rather than with 130: an ``exec`` that completes clears it.
+    """
+    sys.unraisablehook = lambda _: None
+    exec("pass", {})  # clears the flag (see above); runs nothing
+    print("unsafe-audit: interrupted", file=sys.stderr)
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(command if command in COMMANDS else None)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
+        # Inside the try: a Ctrl-C while the subcommand's modules load is still a quiet 130.
+        parser = build_parser(command if command in COMMANDS else None)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
         result: int = args.run(args)
         return result
     except UnsafeAuditError as e:
@@ -83,8 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unsafe-audit: error: {terminal_text(str(e), indent='  ')}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("unsafe-audit: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.
         return 0

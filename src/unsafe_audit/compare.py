@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unsafe_audit import history, releases
+from unsafe_audit.config.model import RepoConfig, has_config
 from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
-from unsafe_audit.model import ScanResult, ScanWarning, Side
+from unsafe_audit.model import ScanResult, ScanWarning, Side, SkippedFile
 from unsafe_audit.scan import ScanOptions, revision_request, scan_many, worktree_request
 from unsafe_audit.source import EMPTY, Reader, Snapshot
 
@@ -66,6 +67,10 @@ class Comparison:
     ``identity``; else the head's label)."""
     reviewer: str | None = None
     """``Name <email>`` from the repository's git config, when it has one."""
+    unscanned: tuple[SkippedFile, ...] = ()
+    """The head files the scan did not search (generated, unreadable...), in path order."""
+    config: RepoConfig = dataclasses.field(default_factory=RepoConfig)
+    """The repository's configuration (read from the work tree; empty when bare)."""
 
     @property
     def first_release(self) -> bool:
@@ -149,6 +154,8 @@ def compare(
             "(use `unsafe-audit scan` for a plain directory)"
         ) from e
     with repo:
+        if options.config is None:
+            options = dataclasses.replace(options, config=_config_of(repo))
         comparison = _compare(
             repo,
             path,
@@ -166,6 +173,15 @@ def compare(
                 reviewer=repo.identity(),
             )
         return comparison
+
+
+def _config_of(repo: history.Repository) -> RepoConfig:
+    """The configuration in the work tree (a bare repository has none to read)."""
+    if repo.is_bare or not has_config(repo.root):
+        return RepoConfig()
+    from unsafe_audit.config.load import load_config
+
+    return load_config(repo.root)
 
 
 def _compare(
@@ -254,6 +270,8 @@ def _compare(
         base_files=base_files,
         head_files=head_files,
         release=head_side.label,
+        unscanned=head_scan.skipped,
+        config=options.config or RepoConfig(),
     )
 
 

@@ -21,3 +21,7 @@ class LedgerError(UnsafeAuditError):
 
 class ChecklistError(UnsafeAuditError):
     """A checklist file does not validate."""
+
+
+class ConfigError(UnsafeAuditError):
+    """The repository's configuration (``.unsafe-audit/config.yaml``) does not validate."""

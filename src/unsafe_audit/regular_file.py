@@ -58,12 +58,12 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
         except OSError:
             mode = stat.S_IFREG
         if not stat.S_ISREG(mode):
-            raise _refused(f"{_describe(mode)}, not a regular file") from e
+            raise _refused(f"{describe_mode(mode)}, not a regular file") from e
         raise _os_error(e) from e
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise _refused(f"{_describe(mode)}, not a regular file")
+            raise _refused(f"{describe_mode(mode)}, not a regular file")
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -81,7 +81,8 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     return b"".join(chunks)
 
 
-def _describe(mode: int) -> str:
+def describe_mode(mode: int) -> str:
+    """What kind of file ``mode`` (from ``stat``) is, for messages: ``a FIFO (named pipe)``."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):

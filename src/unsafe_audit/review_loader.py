@@ -15,6 +15,7 @@ from unsafe_audit import __version__
 from unsafe_audit.audit import AuditRequest, HintScope, load_audit
 from unsafe_audit.checklist.load import default_checklist, load_checklist
 from unsafe_audit.checklist.model import Checklist, merge_checklists
+from unsafe_audit.config.model import CONFIG_PATH
 from unsafe_audit.drafts import DraftFile
 from unsafe_audit.extract.code_view import code_view
 from unsafe_audit.extract.parsed import syntax_of
@@ -30,7 +31,7 @@ from unsafe_audit.review import (
 )
 from unsafe_audit.review_lock import ReviewLock
 from unsafe_audit.scan import ScanOptions
-from unsafe_audit.signoff import check_reviewer, checklist_label, reviewed_at, undecodable
+from unsafe_audit.signoff import check_reviewer, reviewed_at, undecodable
 from unsafe_audit.source import CodeView, Snapshot
 
 
@@ -118,6 +119,13 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     root = comparison.root
     title = f"{root.name}: {comparison.base.label} → {comparison.release}"
     notices = [f"warning: {w}" for w in comparison.warnings[:5]] + audit.ledger.notices
+    blocking = audit.state.blocking_files
+    if blocking:
+        shown = ", ".join(r.file.path for r in blocking[:3]) + (", …" if len(blocking) > 3 else "")
+        notices.append(
+            f"{len(blocking)} files could not be searched for sites ({shown}): check fails on "
+            f"them until they are fixed or allowed (allow_unread in {CONFIG_PATH})"
+        )
     reviewer = check_reviewer(request.reviewer) if request.reviewer else comparison.reviewer or ""
     if undecodable(reviewer) is not None:
         notices.append(
@@ -146,7 +154,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     identity = SignOffIdentity(
         reviewer=reviewer,
         release=comparison.release,
-        checklist=checklist_label(checklist),
+        checklist=checklist.label,
         tool=f"unsafe-audit {__version__}",
         clock=request.clock or reviewed_at,
     )

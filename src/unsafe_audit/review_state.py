@@ -32,6 +32,12 @@ The rules (the README repeats them for users):
 The gate: every head site whose review is stale or missing blocks, whatever its diff status (a
 release audit covers all unsafe code). With ``only_changed``, only new and changed sites and
 stale reviews block, for adopting the tool on an existing code base gradually.
+
+Files the scan of head did not search fail closed (:func:`review_files`): one that could not
+be read — not UTF-8, too large to parse yet holding ``unsafe`` or ``pg_sys``, unreadable — and
+a git submodule block, whatever ``only_changed`` says (nobody can tell what changed in them),
+unless the repository's configuration allows them (``allow_unread``); a generated file never
+blocks. All are listed in every report.
 """
 
 from __future__ import annotations
@@ -41,9 +47,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Checklist
+from unsafe_audit.config.model import CONFIG_PATH, RepoConfig
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.ledger.entry import Entry
-from unsafe_audit.model import Site, SiteId, SiteKind
+from unsafe_audit.model import Site, SiteId, SiteKind, Skip, SkippedFile
 
 
 class Review(StrEnum):
@@ -98,6 +105,41 @@ class SiteReview:
 
 
 @dataclass(frozen=True, slots=True)
+class FileReview:
+    """A head file the scan did not search, and whether that fails the gate."""
+
+    file: SkippedFile
+    blocking: bool
+    """True when this file makes ``check`` fail."""
+    allowed_by: str | None = None
+    """The ``allow_unread`` pattern that keeps it from blocking, if one does."""
+
+    @property
+    def reason(self) -> str:
+        """Why it blocks or not, for people."""
+        if self.file.reason is Skip.GENERATED:
+            return self.file.message
+        if self.allowed_by is not None:
+            return (
+                f"{self.file.message}; allowed by 'allow_unread' in {CONFIG_PATH} "
+                f"({self.allowed_by})"
+            )
+        return self.file.message
+
+
+def review_files(files: Sequence[SkippedFile], config: RepoConfig) -> tuple[FileReview, ...]:
+    """Judge each file the scan of head did not search (see the module doc)."""
+    reviews = []
+    for f in files:
+        if f.reason is Skip.GENERATED:
+            reviews.append(FileReview(f, blocking=False))
+            continue
+        allowed = config.allow_unread.first_match(f.path)
+        reviews.append(FileReview(f, blocking=allowed is None, allowed_by=allowed))
+    return tuple(reviews)
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewState:
     """The review state of every head site, and the entries no head site uses."""
 
@@ -107,11 +149,18 @@ class ReviewState:
     """Entries for sites that are no longer in head, by site id."""
     only_changed: bool = False
     """True when only new/changed sites and stale reviews block."""
+    files: tuple[FileReview, ...] = ()
+    """The head files the scan did not search, in path order (see :func:`review_files`)."""
 
     @property
     def ok(self) -> bool:
-        """True when no site blocks."""
-        return not any(r.blocking for r in self.sites)
+        """True when no site and no unsearched file blocks."""
+        return not any(r.blocking for r in self.sites) and not any(f.blocking for f in self.files)
+
+    @property
+    def blocking_files(self) -> tuple[FileReview, ...]:
+        """The unsearched files that make ``check`` fail."""
+        return tuple(f for f in self.files if f.blocking)
 
     def summary(self) -> dict[str, int]:
         """Counts: sites, each review state, blocking sites and orphaned entries."""

@@ -239,3 +239,17 @@ def _check_text(node: yaml.ScalarNode) -> None:
             line_of(node),
             f"text with a lone surrogate escape (\\u{ord(value[e.start]):04x}) is not valid",
         ) from e
+
+
+def describe(node: yaml.Node) -> str:
+    """What a node is, for a message saying it is the wrong thing: ``a mapping``, ``a list``,
+    ``an int ('12')``, ``empty``."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kind = node.tag.rsplit(":", 1)[-1]
+    if kind == "null":
+        return "empty"
+    article = "an" if kind[:1] in "aeiou" else "a"
+    return f"{article} {kind} ({preview(str(node.value))!r})"

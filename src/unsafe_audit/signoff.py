@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from unsafe_audit.checklist.model import Checklist, Item
+from unsafe_audit.checklist.model import Item
 from unsafe_audit.errors import UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import Site
@@ -59,7 +59,7 @@ class SignOffIdentity:
     release: str
     """The revision reviewed (``working tree of v0.3.0``)."""
     checklist: str
-    """``id@version`` of the checklist (see :func:`checklist_label`)."""
+    """``id@version`` of the checklist (see :attr:`Checklist.label`)."""
     tool: str
     """``unsafe-audit <version>``."""
     clock: Callable[[], str]
@@ -85,11 +85,6 @@ class Proposal:
     """The justification as it stands (seeded or written)."""
     own_justification: bool
     """True when the reviewer wrote or edited it (not the seeded text as it was)."""
-
-
-def checklist_label(checklist: Checklist) -> str:
-    """How an entry names its checklist: ``pgrx-ffi@1`` or ``pgrx-ffi@1 + team@2``."""
-    return " + ".join(checklist.parts) or f"{checklist.id}@{checklist.version}"
 
 
 def offered_justification(site: Site, stale: str | None) -> str:

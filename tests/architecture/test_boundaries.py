@@ -29,6 +29,7 @@ CORE = (
     "unsafe_audit.report.check_sarif",
     "unsafe_audit.report.scan_json",
     "unsafe_audit.hints.interface",
+    "unsafe_audit.config.model",
 )
 
 

@@ -208,12 +208,6 @@ def test_tags_peels_a_tag_of_a_tag_to_its_commit(history: History) -> None:
     assert tags["v0.1.0-twice"] == history.c1
 
 
-def test_head_tags(opened: Repository) -> None:
-    assert opened.head_tags() == []
-    assert opened.head_tags("HEAD~1") == ["latest", "v0.3.0"]
-    assert opened.head_tags("release/0.2") == ["v0.2.1"]
-
-
 def test_previous_release_of_the_work_tree_is_the_latest_release(
     history: History, opened: Repository
 ) -> None:

@@ -12,7 +12,7 @@ are the report's own, and the hostile text shows as typed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -141,8 +141,21 @@ def _forge(entry: Path) -> None:
     entry.write_text(text, encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def forged_template(tmp_path_factory: pytest.TempPathFactory) -> Forged:
+    """The forged repository, built once per module (each test gets a copy)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _build_forged(tmp_path_factory.mktemp("forged"), monkeypatch)
+
+
 @pytest.fixture
-def forged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Forged:
+def forged(forged_template: Forged, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Forged:
+    isolate_git_config(monkeypatch)
+    copy = forged_template.repo.copy(tmp_path / "ext")
+    return replace(forged_template, repo=copy, cache=tmp_path / "cache")
+
+
+def _build_forged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Forged:
     """Released with two signed sites (one later changed, one shipped with a fail answer)
     whose entries were edited by hand; head adds files with hostile names and code."""
     isolate_git_config(monkeypatch)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +110,22 @@ def _quoted(key: str, value: str) -> str:
     return line.strip()
 
 
+@pytest.fixture(scope="module")
+def hostile_template(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    """The hostile repository, built once per module (each test gets a copy)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _build_hostile(tmp_path_factory.mktemp("hostile"), monkeypatch)
+
+
 @pytest.fixture
-def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hostile:
+def hostile(hostile_template: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hostile:
+    isolate_git_config(monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = hostile_template.repo.copy(tmp_path / "ext")
+    return replace(hostile_template, repo=copy, cache=tmp_path / "cache")
+
+
+def _build_hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hostile:
     isolate_git_config(monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     repo = GitRepo.init(tmp_path / "ext")

@@ -15,10 +15,12 @@ from unsafe_audit.model import Site, SiteId, SiteKind, Span
 from unsafe_audit.review import (
     Draft,
     Group,
+    ItemAnswer,
     QueueFilter,
     ReviewError,
     ReviewSession,
     SignOffIdentity,
+    TextEdit,
     build_items,
 )
 from unsafe_audit.review_state import Review, SiteReview
@@ -198,3 +200,106 @@ def test_drafts_round_trip_and_reject_junk() -> None:
     assert Draft.from_json(draft.to_json()) == draft
     assert Draft.from_json({"answers": {"a": {"answer": "maybe"}}}) is None
     assert Draft.from_json([1]) is None
+
+
+# -- a text being edited: in the draft as it is typed ----------------------------------------------
+
+
+def _offered(sink: Sink | None = None) -> ReviewSession:
+    """A session on site 1, whose justification is offered from its SAFETY comment."""
+    session = _session(sink=sink)
+    session.set_filter(QueueFilter(status="all", text="0000000000000001"))
+    assert session.current is not None and session.current.offered_justification == "ok because"
+    return session
+
+
+def test_typed_justification_is_in_the_draft_at_each_change() -> None:
+    sink = Sink()
+    session = _offered(sink)
+    site = SiteId("0000000000000001")
+    edit = TextEdit(session, site)
+    assert (edit.text, edit.opened) == ("ok because", None)
+    edit.type("ok because the")
+    assert sink.saved[-1][site].justification == "ok because the"
+    edit.type("ok because the caller checks\n  ")  # kept exactly, spaces and all
+    assert sink.saved[-1][site].justification == "ok because the caller checks\n  "
+    saves = len(sink.saved)
+    edit.type("ok because the caller checks\n  ")  # unchanged: nothing written
+    assert len(sink.saved) == saves
+    assert session.justification(site) == "ok because the caller checks\n  "
+
+
+def test_cancel_puts_back_an_untouched_justification() -> None:
+    sink = Sink()
+    session = _offered(sink)
+    site = SiteId("0000000000000001")
+    edit = TextEdit(session, site)
+    edit.type("something else")
+    edit.cancel()
+    # Untouched again, not a copy of the offered text: no draft is left for the site.
+    assert site not in session.drafts and sink.saved[-1] == {}
+    assert session.justification(site) == "ok because"
+    saves = len(sink.saved)
+    TextEdit(session, site).cancel()  # nothing typed: nothing written
+    assert len(sink.saved) == saves
+    edit = TextEdit(session, site)
+    edit.type("ok because, and")
+    edit.type("ok because")  # typed back to the opening text: untouched again
+    assert site not in session.drafts and sink.saved[-1] == {}
+    edit.save("ok because")  # saved as it stands: the reviewer's own now
+    assert sink.saved[-1][site].justification == "ok because"
+
+
+def test_the_text_shown_is_the_opening_text() -> None:
+    session = _offered()
+    site = SiteId("0000000000000001")
+    edit = TextEdit(session, site, show=str.upper)
+    assert edit.text == "OK BECAUSE"
+    edit.type("OK BECAUSE")  # what the editor showed at the opening, unchanged
+    assert site not in session.drafts
+    edit.type("OK BECAUSE!")
+    assert session.justification(site) == "OK BECAUSE!"
+
+
+def test_cancel_puts_back_the_justification_written_before() -> None:
+    sink = Sink()
+    session = _offered(sink)
+    site = SiteId("0000000000000001")
+    session.set_justification(site, "mine")
+    edit = TextEdit(session, site)
+    assert (edit.text, edit.opened) == ("mine", "mine")
+    edit.type("mine, and more")
+    edit.cancel()
+    assert sink.saved[-1][site].justification == "mine"
+
+
+def test_typed_note_is_in_the_draft_and_cancel_restores_it() -> None:
+    sink = Sink()
+    session = _session(sink=sink)
+    item = session.current
+    assert item is not None
+    first = item.items[0].id
+    session.set_answer(item.id, first, Verdict.NOT_APPLICABLE, "no pointer")
+    edit = TextEdit(session, item.id, first)
+    assert (edit.text, edit.opened) == ("no pointer", "no pointer")
+    edit.type("no pointer here")
+    assert sink.saved[-1][item.id].answer(first) == ItemAnswer(
+        Verdict.NOT_APPLICABLE, "no pointer here"
+    )
+    edit.cancel()
+    assert sink.saved[-1][item.id].answer(first) == ItemAnswer(Verdict.NOT_APPLICABLE, "no pointer")
+    second = item.items[1].id
+    note = TextEdit(session, item.id, second)
+    note.type("draft note")
+    assert session.draft(item.id).answer(second) == ItemAnswer(None, "draft note")
+    note.cancel()
+    assert session.draft(item.id).answer(second) == ItemAnswer()
+
+
+def test_typing_in_a_read_only_session_is_refused() -> None:
+    items = _session().items
+    session = ReviewSession(items, default_checklist(), IDENTITY, Store(), read_only="locked")
+    assert session.current is not None
+    edit = TextEdit(session, session.current.id)
+    with pytest.raises(ReviewError, match="read-only review: locked"):
+        edit.type("x")

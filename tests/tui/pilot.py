@@ -8,18 +8,24 @@ from contextlib import asynccontextmanager
 
 from textual.pilot import Pilot
 
-from tests.tui.prepared import Loader, ReviewApp, ReviewSession, make_app
+from tests.tui.prepared import AUTOSAVE_DELAY, Loader, ReviewApp, ReviewSession, make_app
 
 SIZE = (100, 30)
 
 
 @asynccontextmanager
 async def opened(
-    loader: Loader, size: tuple[int, int] = SIZE, *, site_delay: float = 0
+    loader: Loader,
+    size: tuple[int, int] = SIZE,
+    *,
+    site_delay: float = 0,
+    autosave_delay: float = AUTOSAVE_DELAY,
 ) -> AsyncIterator[tuple[ReviewApp, Pilot[int]]]:
     """The app over ``loader``, loaded; the site pane follows every move at once unless
-    ``site_delay`` says otherwise, so a test reads the pane right after a key."""
-    app = make_app(loader, site_delay=site_delay)
+    ``site_delay`` says otherwise, so a test reads the pane right after a key. An open
+    editor's text goes into the draft ``autosave_delay`` seconds after the last key, as in
+    ``review``."""
+    app = make_app(loader, site_delay=site_delay, autosave_delay=autosave_delay)
     async with app.run_test(size=size) as pilot:
         await loaded(app, pilot)
         yield app, pilot

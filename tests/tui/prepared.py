@@ -46,12 +46,13 @@ from unsafe_audit.review import (
 )
 from unsafe_audit.review_loader import code_views
 from unsafe_audit.review_state import Review, review_sites
-from unsafe_audit.signoff import checklist_label
 from unsafe_audit.source import Snapshot
 from unsafe_audit.tui import ReviewApp, make_app
+from unsafe_audit.tui.autosave import DELAY as AUTOSAVE_DELAY
 
 __all__ = [  # what the TUI tests use from the project, besides the widgets they look at
     "ALL",
+    "AUTOSAVE_DELAY",
     "PG_CACHE_TITLE",
     "REVIEWER",
     "STAMP",
@@ -205,7 +206,7 @@ class Workspace:
         identity = SignOffIdentity(
             reviewer=reviewer,
             release=prepared.release,
-            checklist=checklist_label(prepared.checklist),
+            checklist=prepared.checklist.label,
             tool=TOOL,
             clock=lambda: STAMP,
         )

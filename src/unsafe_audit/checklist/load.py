@@ -121,7 +121,8 @@ class _Builder:
         if not isinstance(version_node, yaml.ScalarNode) or version_node.tag != _INT:
             raise self.fail(
                 version_node,
-                f"field 'version' must be a positive integer, not {_describe(version_node)}",
+                "field 'version' must be a positive integer, not "
+                + safe_yaml.describe(version_node),
             )
         try:
             version = safe_yaml.construct(version_node)
@@ -246,7 +247,7 @@ class _Builder:
         optional: Sequence[str] = (),
     ) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping, not {_describe(node)}")
+            raise self.fail(node, f"{what} must be a mapping, not {safe_yaml.describe(node)}")
         fields: dict[str, yaml.Node] = {}
         keys: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -275,7 +276,7 @@ class _Builder:
         if node is None or _is_null(node):
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, f"{what} must be a list, not {_describe(node)}")
+            raise self.fail(node, f"{what} must be a list, not {safe_yaml.describe(node)}")
         entries: list[yaml.Node] = node.value
         return entries
 
@@ -285,7 +286,7 @@ class _Builder:
                 return ""
             raise self.fail(node, f"{what} must not be empty")
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
-            raise self.fail(node, f"{what} must be a string, not {_describe(node)}")
+            raise self.fail(node, f"{what} must be a string, not {safe_yaml.describe(node)}")
         value: str = node.value.strip()
         if not value and not allow_empty:
             raise self.fail(node, f"{what} must not be empty")
@@ -310,14 +311,3 @@ class _Builder:
 
 def _is_null(node: yaml.Node) -> bool:
     return node.tag == "tag:yaml.org,2002:null"
-
-
-def _describe(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    kind = node.tag.rsplit(":", 1)[-1]
-    article = "an" if kind[:1] in "aeiou" else "a"
-    shown = safe_yaml.preview(str(node.value))
-    return f"{article} {kind} ({shown!r})" if kind != "null" else "empty"

@@ -104,6 +104,11 @@ class Checklist:
     """``id@version`` of each file merged into this checklist, base first; a checklist loaded
     from one file has a single part."""
 
+    @property
+    def label(self) -> str:
+        """How entries and listings name it: ``pgrx-ffi@1``, or ``pgrx-ffi@1 + team@2``."""
+        return " + ".join(self.parts) or f"{self.id}@{self.version}"
+
     def items_for(self, kind: SiteKind) -> tuple[Item, ...]:
         """The items to ask for a site of ``kind``, in checklist order."""
         return tuple(item for item in self.items if kind in item.applies_to)

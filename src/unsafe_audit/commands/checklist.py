@@ -105,10 +105,7 @@ def to_json(checklist: Checklist) -> dict[str, Any]:
 
 def write_text(checklist: Checklist, out: TextIO) -> None:
     """Items grouped by section, each with its id, question and site kinds, within 80 columns."""
-    parts = (
-        " + ".join(checklist.parts) if checklist.parts else f"{checklist.id}@{checklist.version}"
-    )
-    out.write(f"{terminal_line(checklist.title)} ({terminal_line(parts)})\n")
+    out.write(f"{terminal_line(checklist.title)} ({terminal_line(checklist.label)})\n")
     if checklist.description:
         out.write(textwrap.fill(terminal_text(checklist.description), _WIDTH) + "\n")
     for section in checklist.sections:

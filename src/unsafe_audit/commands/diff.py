@@ -16,6 +16,7 @@ from typing import Any, assert_never
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.compare import Comparison, SourceNeeds, compare
 from unsafe_audit.diff import Delta, SiteDelta, Status
+from unsafe_audit.model import Skip
 from unsafe_audit.report import diff_json, diff_markdown, diff_table
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CodePair, DiffReport, Renderer
@@ -87,6 +88,7 @@ def diff_report(comparison: Comparison, fmt: DiffFormat) -> DiffReport:
         submodules=comparison.submodules,
         changed_code=changed_code,
         review_code=review_code,
+        unread=tuple(f for f in comparison.unscanned if f.reason is not Skip.GENERATED),
     )
 
 

@@ -42,7 +42,6 @@ from unsafe_audit.signoff import (
     SignOffIdentity,
     build_entry,
     check_reviewer,
-    checklist_label,
     offered_justification,
     problems,
     require_utf8,
@@ -313,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
     identity = SignOffIdentity(
         reviewer=reviewer,
         release=found.audit.comparison.release,
-        checklist=checklist_label(checklist),
+        checklist=checklist.label,
         tool=f"unsafe-audit {__version__}",
         clock=reviewed_at,
     )

@@ -14,7 +14,7 @@ The only package that imports git (GitPython) or runs the ``git`` command.
 
 from unsafe_audit.history.directories import git_directories
 from unsafe_audit.history.pinned import run_pinned_git
-from unsafe_audit.history.repository import NotARepository, Repository
-from unsafe_audit.history.values import BlobEntry
+from unsafe_audit.history.repository import Repository
+from unsafe_audit.history.values import BlobEntry, NotARepository
 
 __all__ = ["BlobEntry", "NotARepository", "Repository", "git_directories", "run_pinned_git"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -13,7 +13,8 @@ import git
 
 from unsafe_audit import releases
 from unsafe_audit.errors import GitError
-from unsafe_audit.history.values import BlobEntry
+from unsafe_audit.history import blobs
+from unsafe_audit.history.values import BlobEntry, NotARepository, TreeListing
 from unsafe_audit.releases import Choice
 
 _HEX_RE = re.compile(r"[0-9a-fA-F]{4,64}")
@@ -26,22 +27,12 @@ def _text(value: str | bytes) -> str:
     return value.decode("ascii", "replace") if isinstance(value, bytes) else value
 
 
-class NotARepository(GitError):
-    """The path is a plain directory, not inside a git repository (callers may scan it instead)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _TreeListing:
-    rust_files: list[BlobEntry]
-    submodules: list[str]
-
-
 class Repository:
     """A git repository opened for reading. Use :meth:`open`; close it (or use ``with``)."""
 
     def __init__(self, repo: git.Repo) -> None:
         self._repo = repo
-        self._listings: dict[str, _TreeListing] = {}
+        self._listings: dict[str, TreeListing] = {}
         self._tags: list[tuple[str, str]] | None = None
         self._commits: set[str] = set()
         """Full shas already resolved to commits."""
@@ -238,11 +229,6 @@ class Repository:
             sha = first.removeprefix("object ").strip()
         return None
 
-    def head_tags(self, rev: str = "HEAD") -> list[str]:
-        """Names of the tags on the commit ``rev`` names, sorted."""
-        sha = self.resolve(rev)
-        return [name for name, commit in self.tags() if commit == sha]
-
     def previous_release(self, head_rev: str | None = None) -> Choice | None:
         """The release tag to diff ``head_rev`` against (None: the work tree, i.e. HEAD).
 
@@ -281,7 +267,7 @@ class Repository:
         """Paths of the submodules (gitlinks) in the tree of ``rev``, sorted."""
         return list(self._listing(rev).submodules)
 
-    def _listing(self, rev: str) -> _TreeListing:
+    def _listing(self, rev: str) -> TreeListing:
         sha = self.resolve(rev)
         cached = self._listings.get(sha)
         if cached is not None:
@@ -298,7 +284,7 @@ class Repository:
                 subs.append(path)
             elif kind == "blob" and mode != _SYMLINK_MODE and path.endswith(".rs"):
                 rust.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
-        listing = _TreeListing(
+        listing = TreeListing(
             rust_files=sorted(rust, key=lambda e: e.path), submodules=sorted(subs)
         )
         self._listings[sha] = listing
@@ -306,20 +292,12 @@ class Repository:
 
     def read_blob(self, blob_sha: str) -> bytes:
         """The content of a blob. Uses one long-running ``git cat-file --batch`` process."""
-        if not _HEX_RE.fullmatch(blob_sha):
-            raise GitError(f"{blob_sha!r} is not a blob sha")
-        try:
-            _, raw_kind, _, data = self._repo.git.get_object_data(blob_sha)
-        except ValueError as e:
-            raise GitError(
-                f"blob {blob_sha} is not in the repository at {self.root}; "
-                "fetch the missing history (`git fetch --unshallow`)"
-            ) from e
-        kind = _text(raw_kind)
-        if kind != "blob":
-            raise GitError(f"{blob_sha} is a {kind}, not a file's blob")
-        result: bytes = data
-        return result
+        return blobs.read_blob(self._repo, self.root, blob_sha)
+
+    def blob_chunks(self, blob_sha: str, chunk_bytes: int) -> Iterator[bytes]:
+        """The content of a blob in chunks of at most ``chunk_bytes`` (for a file too large to
+        read whole); read it to the end or close the iterator."""
+        return blobs.blob_chunks(self._repo, self.root, blob_sha, chunk_bytes)
 
     def working_tree_rust_files(self) -> list[str]:
         """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from unsafe_audit.errors import GitError
+
 
 @dataclass(frozen=True, slots=True)
 class BlobEntry:
@@ -15,3 +17,15 @@ class BlobEntry:
     """Full sha of the file's blob; pass it to :meth:`Repository.read_blob`."""
     size: int
     """Size of the blob in bytes."""
+
+
+class NotARepository(GitError):
+    """The path is a plain directory, not inside a git repository (callers may scan it instead)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TreeListing:
+    """The Rust files and submodules of one revision's tree."""
+
+    rust_files: list[BlobEntry]
+    submodules: list[str]

@@ -5,6 +5,13 @@ Each site carries ``hints``: what the static hints saw at it (``id``, ``items``,
 blocking sites (the ones that need a sign-off), so the list is empty at every other site. The
 key is always there, so the site objects keep one shape; it was added in schema version 1,
 which only grows.
+
+``skipped`` lists the head files the scan did not search for sites — generated ones, and
+those it could not read or never enters, which make ``ok`` false unless the configuration
+allows them — each with ``path``, ``reason`` (``generated``, ``not_utf8``, ``too_large``,
+``unreadable``, ``submodule``), ``line``, ``message``, ``blocking`` and ``allowed_by`` (the
+``allow_unread`` pattern, or null). The key is there only when some file was skipped (added
+in schema version 1).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import Side
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.report.json_document import write_document
-from unsafe_audit.review_state import SiteReview
+from unsafe_audit.review_state import FileReview, SiteReview
 
 SCHEMA_VERSION = 1
 """Version of ``check --format json``; bumped when a field changes meaning or goes away."""
@@ -60,9 +67,22 @@ def site_json(r: SiteReview, hints: Sequence[Hint] = ()) -> dict[str, Any]:
     }
 
 
+def file_json(r: FileReview) -> dict[str, Any]:
+    """One head file not searched for sites, and whether it blocks."""
+    f = r.file
+    return {
+        "path": f.path,
+        "reason": f.reason.value,
+        "line": f.line,
+        "message": f.message,
+        "blocking": r.blocking,
+        "allowed_by": r.allowed_by,
+    }
+
+
 def to_json(report: CheckReport) -> dict[str, Any]:
     """The whole JSON document."""
-    return {
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "ok": report.ok,
         "summary": report.state.summary(),
@@ -72,8 +92,11 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "only_changed": report.state.only_changed,
         "require_signatures": report.require_signatures,
         "orphaned": [e.site for e in report.state.orphaned],
-        "sites": [site_json(r, report.hints.get(r.site.id, ())) for r in report.state.sites],
     }
+    if report.state.files:
+        document["skipped"] = [file_json(r) for r in report.state.files]
+    document["sites"] = [site_json(r, report.hints.get(r.site.id, ())) for r in report.state.sites]
+    return document
 
 
 def write(report: CheckReport, out: TextIO) -> None:

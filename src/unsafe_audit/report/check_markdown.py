@@ -1,13 +1,16 @@
-"""``check --format markdown``: a PR comment or CI job summary."""
+"""``check --format markdown``: a PR comment or CI job summary. Files not searched for sites
+are listed by path: those that block in a table of their own, generated and allowed ones in a
+folded list."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
+from unsafe_audit.config.model import CONFIG_PATH
 from unsafe_audit.model import Site
 from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
-from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.review_state import FileReview, Review, SiteReview
 
 
 def _label(site: Site) -> str:
@@ -48,6 +51,38 @@ def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
 
 
 _HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
+_FILE_HEADER = "| Reason | File | Why |\n|---|---|---|\n"
+
+
+def _file_row(r: FileReview) -> str:
+    f = r.file
+    where = f"{f.path}#L{f.line}" if f.line else f.path
+    return (
+        f"| {code_span(f.reason.value, table=True)} | {code_span(where, table=True)} | "
+        f"{markdown_inline(r.reason)} |\n"
+    )
+
+
+def _file_sections(files: tuple[FileReview, ...]) -> list[str]:
+    """The files not searched: blocking ones in a table, the others folded."""
+    parts: list[str] = []
+    blocking = [r for r in files if r.blocking]
+    if blocking:
+        parts.append(f"\n### Not searched for sites ({len(blocking)})\n\n{_FILE_HEADER}")
+        parts.extend(_file_row(r) for r in blocking)
+        parts.append(
+            "\nEach blocks the gate: make it readable Rust (UTF-8, small enough to parse), or "
+            f"allow it under `allow_unread` in `{CONFIG_PATH}`.\n"
+        )
+    others = [r for r in files if not r.blocking]
+    if others:
+        parts.append(
+            f"\n<details><summary>Not searched for sites, not blocking: generated or allowed "
+            f"({len(others)})</summary>\n\n{_FILE_HEADER}"
+        )
+        parts.extend(_file_row(r) for r in others)
+        parts.append("\n</details>\n")
+    return parts
 
 
 def write(report: CheckReport, out: TextIO) -> None:
@@ -56,11 +91,12 @@ def write(report: CheckReport, out: TextIO) -> None:
     state = report.state
     summary = state.summary()
     mark = "✅" if report.ok else "❌"
-    verdict = (
-        "every site that needs a sign-off has one"
-        if report.ok
-        else f"{summary['blocking']} sites need a sign-off"
-    )
+    failures = []
+    if summary["blocking"]:
+        failures.append(f"{summary['blocking']} sites need a sign-off")
+    if state.blocking_files:
+        failures.append(f"{len(state.blocking_files)} files could not be searched for sites")
+    verdict = " and ".join(failures) if failures else "every site that needs a sign-off has one"
     parts = [
         f"## unsafe-audit check {mark}\n\n",
         f"{markdown_inline(report.head.label)} against **{markdown_inline(report.base.label)}** "
@@ -90,4 +126,5 @@ def write(report: CheckReport, out: TextIO) -> None:
         )
         parts.extend(_row(r) for r in waived)
         parts.append("\n</details>\n")
+    parts.extend(_file_sections(state.files))
     out.write("".join(parts))

@@ -10,6 +10,11 @@ What the static hints saw at a blocking site goes with its result twice: as
 beside the alert, and as ``properties.hints``, the same objects as in ``check --format json``
 (``id``, ``items``, ``path``, ``line``, ``message``) for tools. Both are left out of results
 without hints.
+
+Each head file the scan did not search for sites is a result of a second rule,
+``unsafe-audit/not-searched``, located at the file: an error when it blocks the gate, a note
+when it is generated or allowed (its ``properties`` say which). The rule and its results are
+there only when some file was skipped.
 """
 
 from __future__ import annotations
@@ -23,10 +28,24 @@ from unsafe_audit.hints.interface import Hint
 from unsafe_audit.report.check_json import hint_json
 from unsafe_audit.report.escape import encodable_json, sarif_uri
 from unsafe_audit.report.interface import CheckReport
-from unsafe_audit.review_state import SiteReview
+from unsafe_audit.review_state import FileReview, SiteReview
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "unsafe-audit/sign-off"
+NOT_SEARCHED_RULE_ID = "unsafe-audit/not-searched"
+_NOT_SEARCHED_RULE = {
+    "id": NOT_SEARCHED_RULE_ID,
+    "name": "FileNotSearched",
+    "shortDescription": {"text": "A Rust file that was not searched for unsafe sites"},
+    "fullDescription": {
+        "text": (
+            "A file the scan could not read (not UTF-8, too large to parse yet holding unsafe "
+            "or pg_sys, unreadable) blocks the gate unless the repository's configuration "
+            "allows it; generated files are listed."
+        )
+    },
+    "defaultConfiguration": {"level": "error"},
+}
 FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
 _INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
 
@@ -98,9 +117,29 @@ def _result(r: SiteReview, hints: Sequence[Hint]) -> dict[str, Any]:
     return result
 
 
-def to_sarif(report: CheckReport) -> dict[str, Any]:
-    """The SARIF log: one run, one rule, one result per head site."""
+def _file_result(r: FileReview) -> dict[str, Any]:
+    f = r.file
+    location: dict[str, Any] = {"artifactLocation": _artifact(f.path)}
+    if f.line:
+        location["region"] = {"startLine": f.line}
     return {
+        "ruleId": NOT_SEARCHED_RULE_ID,
+        "ruleIndex": 1,
+        "level": "error" if r.blocking else "note",
+        "message": {"text": f"Not searched for sites: {r.reason}"},
+        "locations": [{"physicalLocation": location}],
+        "properties": {
+            "reason": f.reason.value,
+            "blocking": r.blocking,
+            "allowedBy": r.allowed_by,
+        },
+    }
+
+
+def to_sarif(report: CheckReport) -> dict[str, Any]:
+    """The SARIF log: one run, one rule, one result per head site (and one more rule, with a
+    result per file, when some head file was not searched)."""
+    log: dict[str, Any] = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -135,6 +174,12 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
             }
         ],
     }
+    files = report.state.files
+    if files:
+        run = log["runs"][0]
+        run["tool"]["driver"]["rules"].append(_NOT_SEARCHED_RULE)
+        run["results"].extend(_file_result(r) for r in files)
+    return log
 
 
 def write(report: CheckReport, out: TextIO) -> None:

@@ -1,13 +1,15 @@
-"""``check --format text``: blocking sites first, then failed sign-offs, then the counts."""
+"""``check --format text``: blocking sites first, then failed sign-offs, then the files not
+searched for sites (generated ones included), then the counts."""
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from unsafe_audit.model import Site
+from unsafe_audit.config.model import CONFIG_PATH
+from unsafe_audit.model import EARNED_GENERATED, Site
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport
-from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.review_state import FileReview, Review, SiteReview
 
 
 def _label(site: Site) -> str:
@@ -22,6 +24,14 @@ def _row(r: SiteReview) -> str:
         f"  {s.id}  {r.review.value:7} {r.delta.status.value:9} {s.kind.value:19} "
         f"{terminal_line(s.path)}:{s.span.line}  {_label(s)}\n      {terminal_line(r.reason)}\n"
     )
+
+
+def _file_row(r: FileReview) -> str:
+    f = r.file
+    where = terminal_line(f.path) + (f":{f.line}" if f.line else "")
+    state = "blocks" if r.blocking else "ok"
+    row = f"  {state:6} {f.reason.value:10} {where}\n"
+    return row if f.message == EARNED_GENERATED else row + f"      {terminal_line(r.reason)}\n"
 
 
 def write(report: CheckReport, out: TextIO) -> None:
@@ -41,14 +51,23 @@ def write(report: CheckReport, out: TextIO) -> None:
     if failed:
         parts.append(f"\nSHIPPED WITH A FAIL ANSWER ({len(failed)})\n")
         parts.extend(_row(r) for r in failed)
+    if state.files:
+        blocked = len(state.blocking_files)
+        parts.append(f"\nNOT SEARCHED FOR SITES ({len(state.files)}; {blocked} blocking)\n")
+        parts.extend(_file_row(r) for r in state.files)
     summary = state.summary()
     counts = ", ".join(f"{summary[r.value]} {r.value}" for r in Review)
     parts.append(f"\n{summary['sites']} sites: {counts}; {summary['orphaned']} orphaned entries\n")
     if report.ok:
         parts.append("OK: every site that needs a sign-off has one\n")
-    else:
+    if summary["blocking"]:
         parts.append(
             f"FAIL: {summary['blocking']} sites need a sign-off "
             "(unsafe-audit sign-off SITE_ID --justification TEXT --answer ITEM=pass ...)\n"
+        )
+    if state.blocking_files:
+        parts.append(
+            f"FAIL: {len(state.blocking_files)} files could not be searched for sites "
+            f"(fix them, or allow them with allow_unread in {CONFIG_PATH})\n"
         )
     out.write("".join(parts))

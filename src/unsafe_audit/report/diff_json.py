@@ -1,4 +1,8 @@
-"""``diff --format json``: ``schema_version`` 1, one line per site."""
+"""``diff --format json``: ``schema_version`` 1, one line per site.
+
+``skipped`` lists the head files the scan could not read (their sites are missing from the
+diff), as in ``scan --format json``; the key is there only when there are some (added in
+schema version 1)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.model import Side
 from unsafe_audit.report.interface import DiffReport
 from unsafe_audit.report.json_document import string, write_document
+from unsafe_audit.report.scan_json import skipped_json
 
 SCHEMA_VERSION = 1
 """Version of ``diff --format json``; bumped when a field changes meaning or goes away."""
@@ -125,6 +130,8 @@ def to_json(report: DiffReport, *, with_sites: bool = True) -> dict[str, Any]:
         ],
         "submodules": list(report.submodules),
     }
+    if report.unread:
+        document["skipped"] = [skipped_json(f) for f in report.unread]
     if with_sites:
         document["sites"] = [delta_json(d, report) for d in report.delta.sites]
     return document

@@ -1,5 +1,5 @@
 """``diff --format markdown``: a PR comment or CI job summary, with the code of each site that
-needs review."""
+needs review, and the head files the scan could not read (their sites are missing)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,17 @@ def write(report: DiffReport, out: TextIO) -> None:
                 line += f" (from {_link(d.base)})"
             out.write(line + "\n")
         out.write("\n</details>\n")
+    if report.unread:
+        out.write(
+            f"\n### Not searched for sites ({len(report.unread)})\n\n"
+            "Their sites are missing from this diff.\n\n| Reason | File | Why |\n|---|---|---|\n"
+        )
+        for f in report.unread:
+            where = f"{f.path}#L{f.line}" if f.line else f.path
+            out.write(
+                f"| {code_span(f.reason.value, table=True)} | {code_span(where, table=True)} | "
+                f"{markdown_inline(f.message)} |\n"
+            )
 
 
 def _write_review_site(report: DiffReport, d: SiteDelta, out: TextIO) -> None:

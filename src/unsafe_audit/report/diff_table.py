@@ -8,6 +8,7 @@ from unsafe_audit.diff import Status
 from unsafe_audit.model import Side, Site
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import DiffReport
+from unsafe_audit.report.scan_table import write_skipped
 
 
 def _fit(text: str, width: int) -> str:
@@ -51,3 +52,4 @@ def write(report: DiffReport, out: TextIO, *, show_unchanged: bool = False) -> N
     summary = delta.summary()
     counts = ", ".join(f"{n} {k}" for k, n in summary.items())
     out.write(f"\n{counts}\n{len(delta.needs_review())} need review (new or changed)\n")
+    write_skipped(report.unread, out)

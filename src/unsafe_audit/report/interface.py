@@ -15,7 +15,7 @@ from typing import TextIO, TypeAlias, TypeVar
 
 from unsafe_audit.diff import Delta, SiteDelta
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.model import ScanWarning, Side, SiteId
+from unsafe_audit.model import ScanWarning, Side, SiteId, SkippedFile
 from unsafe_audit.review_state import ReviewState
 
 _Value = TypeVar("_Value")
@@ -83,6 +83,9 @@ class DiffReport:
     review_code: Mapping[SiteDelta, CodePair] = field(default_factory=dict)
     """The whole lines of each site needing review (new, changed), for Markdown. Read only for
     the formats that show it."""
+    unread: tuple[SkippedFile, ...] = ()
+    """The head files the scan could not read (not UTF-8, too large, unreadable): their sites
+    are missing from the diff. Generated files are not listed here (``scan`` lists them)."""
 
     @property
     def first_release(self) -> bool:

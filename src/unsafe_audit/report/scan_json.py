@@ -5,7 +5,7 @@ from __future__ import annotations
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
-from unsafe_audit.model import ScanResult, Site
+from unsafe_audit.model import ScanResult, Site, SkippedFile
 from unsafe_audit.report.json_document import write_document
 
 SCHEMA_VERSION = 1
@@ -50,19 +50,34 @@ def site_line(site: Site) -> str:
     )
 
 
+def skipped_json(file: SkippedFile) -> dict[str, Any]:
+    """One file not searched for sites: where, why (``reason``: ``generated``, ``not_utf8``,
+    ``too_large``, ``unreadable``), and the words for people."""
+    return {
+        "path": file.path,
+        "reason": file.reason.value,
+        "line": file.line,
+        "message": file.message,
+    }
+
+
 def to_json(result: ScanResult, *, with_sites: bool = True) -> dict[str, Any]:
-    """The JSON contract as a dict (``sites`` left out unless ``with_sites``)."""
-    document = {
+    """The JSON contract as a dict (``sites`` left out unless ``with_sites``). ``skipped``
+    lists the files not searched, by path; the key is there only when there are some (it was
+    added in schema version 1, which only grows)."""
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "root": result.root,
         "rev": result.rev,
         "files_scanned": result.files_scanned,
         "files_skipped": result.files_skipped,
         "generated_skipped": result.generated_skipped,
-        "warnings": [
-            {"path": w.path, "line": w.line, "message": w.message} for w in result.warnings
-        ],
     }
+    if result.skipped:
+        document["skipped"] = [skipped_json(f) for f in result.skipped]
+    document["warnings"] = [
+        {"path": w.path, "line": w.line, "message": w.message} for w in result.warnings
+    ]
     if with_sites:
         document["sites"] = [site_json(s) for s in result.sites]
     return document

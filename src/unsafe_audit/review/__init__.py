@@ -4,13 +4,15 @@
   filters;
 - :mod:`~unsafe_audit.review.draft`: unfinished answers, kept between sessions;
 - :mod:`~unsafe_audit.review.session`: the cursor, answers and sign-off, with the store and
-  the draft sink injected.
+  the draft sink injected;
+- :mod:`~unsafe_audit.review.edit`: a text being edited, in the draft as it is typed.
 
 The pipeline that loads a review from a repository is :mod:`unsafe_audit.audit`; the terminal
 UI over a session is :mod:`unsafe_audit.tui`.
 """
 
 from unsafe_audit.review.draft import ANSWER_CYCLE, Draft, ItemAnswer
+from unsafe_audit.review.edit import TextEdit
 from unsafe_audit.review.queue import (
     ALL,
     TO_REVIEW,
@@ -51,6 +53,7 @@ __all__ = [
     "ReviewSession",
     "SignOffIdentity",
     "SignOffStore",
+    "TextEdit",
     "build_items",
     "group_of",
     "queue_key",

@@ -299,7 +299,8 @@ class ReviewSession:
             raise ReviewError(f"unknown lifetime pattern {pattern!r} (known: {sorted(known)})")
         self._update(site_id, replace(self.draft(site_id), pattern=pattern))
 
-    def set_justification(self, site_id: SiteId, text: str) -> None:
+    def set_justification(self, site_id: SiteId, text: str | None) -> None:
+        """The justification as written (kept exactly); None: back to the offered text."""
         self._update(site_id, replace(self.draft(site_id), justification=text))
 
     def justification(self, site_id: SiteId) -> str:

@@ -3,10 +3,13 @@
 Files that cannot contain a site (no ``unsafe``, ``extern`` or ``pg_sys`` in their bytes) are
 counted but not parsed. The rest are parsed in parallel when there is enough work to pay for
 starting worker processes. Results are cached by content (see :mod:`unsafe_audit.scan.cache`).
+Files not searched — generated, not UTF-8, too large, unreadable — are listed in
+:attr:`ScanResult.skipped` with why (see :mod:`unsafe_audit.scan.triage`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -17,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from unsafe_audit.config.model import RepoConfig, has_config
 from unsafe_audit.errors import UsageError
-from unsafe_audit.extract import needs_parse, unparsed_result
 from unsafe_audit.extract.pg_sys_names import TABLE_PATH
 from unsafe_audit.extract.query_files import query_files
-from unsafe_audit.model import FileResult, ScanResult, ScanWarning, Site
+from unsafe_audit.model import FileResult, ScanResult, ScanWarning
 from unsafe_audit.scan.cache import (
     EXTRACTOR_VERSION,
     ResultCache,
@@ -36,14 +39,22 @@ from unsafe_audit.scan.files import (
     MAX_FILE_BYTES,
     ScanRequest,
     Source,
+    TooLarge,
     open_repository,
+    plain_sources,
     revision_request,
-    source_files,
     walk_plain,
     worktree_request,
 )
-from unsafe_audit.scan.generated import is_generated
-from unsafe_audit.scan.workers import Extraction, default_jobs
+from unsafe_audit.scan.generated import has_generated_header
+from unsafe_audit.scan.triage import (
+    assemble,
+    salt_suffix,
+    too_large,
+    unread,
+    without_parsing,
+)
+from unsafe_audit.scan.workers import Extraction, cpu_count, default_jobs
 
 if TYPE_CHECKING:
     from unsafe_audit import history
@@ -77,6 +88,9 @@ class ScanOptions:
     cache_dir: Path | None = None
     jobs: int | None = None
     progress: Progress | None = None
+    config: RepoConfig | None = None
+    """The repository's configuration (which files are generated); None: :func:`scan_path`
+    reads the scanned root's ``.unsafe-audit/config.yaml``, lower levels use none."""
 
 
 def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
@@ -112,8 +126,16 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
                 f"--rev needs a git repository, and {path} is not inside one "
                 "(scan the directory without --rev)"
             )
-        return _scan_plain(path, options)
+        return _scan_plain(path, _with_config(options, path))
     with repo:
+        if repo.is_bare:
+            if rev is None:
+                raise UsageError(
+                    f"{repo.root} is a bare repository and has no work tree to scan; "
+                    "scan a revision with --rev REF"
+                )
+            return scan_revision(repo, rev, _with_config(options, None))
+        options = _with_config(options, repo.root)
         sub = path.resolve().relative_to(repo.root.resolve()).as_posix()
         prefix = "" if sub == "." else sub + "/"
         if rev is None:
@@ -127,10 +149,23 @@ def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = 
         return scan_revision(repo, rev, options, prefix=prefix)
 
 
+def _with_config(options: ScanOptions, root: Path | None) -> ScanOptions:
+    """``options`` with the configuration of the work tree at ``root`` (none for a bare
+    repository), unless they carry one already."""
+    if options.config is not None:
+        return options
+    if root is None or not has_config(root):
+        return dataclasses.replace(options, config=RepoConfig())
+    from unsafe_audit.config.load import load_config
+
+    return dataclasses.replace(options, config=load_config(root))
+
+
 def _scan_plain(path: Path, options: ScanOptions, notes: Sequence[ScanWarning] = ()) -> ScanResult:
-    files, warnings = walk_plain(path)
+    files, warnings, links = walk_plain(path)
     root = path.resolve()
-    return scan_sources(str(root), None, source_files(root, files), options, [*notes, *warnings])
+    sources = plain_sources(root, files, links)
+    return scan_sources(str(root), None, sources, options, [*notes, *warnings])
 
 
 def scan_revision(
@@ -160,7 +195,15 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     other side's files. Every outcome is cached, "generated, skipped" and "no keyword, nothing
     to parse" included, so a warm scan of a git revision reads no blob at all.
     """
-    salt = f"{_salt()}:{int(options.include_generated)}"
+    config = options.config or RepoConfig()
+    base_salt = _salt()
+    include = options.include_generated
+
+    def salt_of(path: str) -> str:
+        return base_salt + salt_suffix(
+            include, None if include else config.generated_override(path)
+        )
+
     total = sum(len(r.sources) for r in requests)
     results: list[dict[str, FileResult]] = [{} for _ in requests]
     warnings = [list(r.warnings) for r in requests]
@@ -169,7 +212,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         stat_time = time.time_ns()
         plans = [_identities(r.sources, cache) for r in requests]
         known = [
-            {path: cache_key(path, identity, salt) for path, identity in plan[0].items()}
+            {path: cache_key(path, identity, salt_of(path)) for path, identity in plan[0].items()}
             for plan in plans
         ]
         hits = cache.get_many({k for keys in known for k in keys.values() if k not in _DECODED})
@@ -190,12 +233,31 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             options.progress(done, total)
         # Read the rest largest first, handing each file to the extractor as soon as it is read.
         extraction = Extraction(
-            jobs=options.jobs or default_jobs(), expected_bytes=sum(map(size, pending))
+            jobs=min(options.jobs or default_jobs(), cpu_count()),
+            expected_bytes=sum(map(size, pending)),
         )
         waiting: dict[str, list[tuple[int, str]]] = {}  # key -> the (scan, path)s it answers
         resolved: dict[str, FileResult] = {}
         fresh: dict[str, str] = {}
         recorded: dict[str, tuple[str, str]] = {}
+        deferred: list[tuple[str, str, bytes]] = []
+
+        def settle(key: str, path: str, data: bytes, forced: bool | None) -> int:
+            """Answer a file without parsing, or hand it to the extractor; how many (scan,
+            path)s were answered."""
+            quick = without_parsing(path, data, include, forced)
+            if quick is None:
+                extraction.submit(key, path, data)
+                return 0
+            resolved[key] = quick
+            if not quick.unreadable:  # a file that could not be read is read again next time
+                fresh[key] = encode(quick)
+            _remember(key, quick)
+            answered = waiting.pop(key)
+            for j, p in answered:
+                results[j][p] = quick
+            return len(answered)
+
         try:
             for i, source in sorted(pending, key=size, reverse=True):
                 path = source.path
@@ -209,15 +271,21 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                     continue
                 try:
                     data = source.read()
-                except OSError as e:
-                    reason = e.strerror or str(e)
-                    warnings[i].append(ScanWarning(path, 0, f"not scanned: {reason}"))
-                    results[i][path] = FileResult(path, (), unreadable=True)
+                except (OSError, TooLarge) as e:
+                    # Not kept in the cache: rare, read again next time (a token pass at most).
+                    result = (
+                        too_large(path, e.size, source.chunks)
+                        if isinstance(e, TooLarge)
+                        else unread(path, e.strerror or str(e))
+                    )
+                    results[i][path] = result
+                    if key is not None:
+                        resolved[key] = result
                     done += 1
                     continue
                 if key is None:
                     identity = content_identity(data)
-                    key = cache_key(path, identity, salt)
+                    key = cache_key(path, identity, salt_of(path))
                     signature = plans[i][1].get(path)
                     if signature is not None and source.file is not None:
                         recorded[str(source.file)] = (signature, identity)
@@ -232,25 +300,31 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                         results[i][path] = resolved[key] = cached
                         done += 1
                         continue
-                quick = _without_parsing(path, data, options.include_generated)
-                if quick is not None:
-                    results[i][path] = resolved[key] = quick
-                    fresh[key] = encode(quick)
-                    _remember(key, quick)
-                    done += 1
-                    continue
                 waiting[key] = [(i, path)]
-                extraction.submit(key, path, data)
+                forced = None if include else config.generated_override(path)
+                if forced is None and not include and has_generated_header(data):
+                    # Its shape decides, which reads the whole file: judged once the files
+                    # to parse are with the workers.
+                    deferred.append((key, path, data))
+                    continue
+                done += settle(key, path, data, forced)
+            for key, path, data in deferred:
+                done += settle(key, path, data, None)
+            deferred.clear()
             if options.progress:
                 options.progress(done, total)
             for key, result, payload in extraction.results():
-                fresh[key] = payload
+                if not result.unreadable:
+                    fresh[key] = payload
                 _remember(key, result)
                 for i, path in waiting.pop(key):
                     results[i][path] = result
                     done += 1
                 if options.progress:
                     options.progress(done, total)
+        except BaseException:
+            extraction.abort()  # Ctrl-C or an error: the workers are killed, not awaited
+            raise
         finally:
             extraction.close()
         cache.put_many(fresh)
@@ -258,7 +332,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     finally:
         cache.close()
     return [
-        _assemble(request, found, warns)
+        assemble(request, found, warns, config)
         for request, found, warns in zip(requests, results, warnings, strict=True)
     ]
 
@@ -273,34 +347,6 @@ def _cached(key: str | None, path: str, hits: dict[str, str]) -> FileResult | No
         if cached is not None:
             _remember(key, cached)
     return cached
-
-
-def _assemble(
-    request: ScanRequest, results: dict[str, FileResult], warnings: list[ScanWarning]
-) -> ScanResult:
-    sites: list[Site] = []
-    scanned = skipped = generated = 0
-    for path in sorted(results):
-        result = results[path]
-        if result.generated:
-            generated += 1
-            skipped += 1
-        elif result.unreadable:
-            skipped += 1
-        else:
-            scanned += 1
-        sites.extend(result.sites)
-        warnings.extend(result.warnings)
-    return ScanResult(
-        root=request.root,
-        rev=request.rev,
-        files_scanned=scanned,
-        files_skipped=skipped,
-        generated_skipped=generated,
-        sites=tuple(sites),
-        warnings=tuple(warnings),
-        files=tuple(results[path] for path in sorted(results)),
-    )
 
 
 def _identities(
@@ -325,15 +371,6 @@ def _identities(
         else:
             signatures[path] = stat_signature(st)
     return identities, signatures, sizes
-
-
-def _without_parsing(path: str, data: bytes, include_generated: bool) -> FileResult | None:
-    """The result of a file that needs no parse: generated (skipped), or with no keyword."""
-    if not include_generated and is_generated(data):
-        return unparsed_result(path, data, generated=True)
-    if not needs_parse(data):
-        return unparsed_result(path, data)
-    return None
 
 
 # Results already decoded or extracted in this process, by cache key (which includes the path):

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Span
+from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Skip, Span
 
-# Bump when extraction results for the same input can change.
-EXTRACTOR_VERSION = "5"
+# Bump when extraction results for the same input can change (6: "generated" is earned by a
+# leading header and a bindgen shape; a skipped file records why).
+EXTRACTOR_VERSION = "6"
 
 
 def default_cache_dir() -> Path:
@@ -44,6 +45,17 @@ def cache_key(path: str, identity: str, salt: str) -> str:
     h.update(b"\0")
     h.update(identity.encode())
     return h.hexdigest()
+
+
+def stat_key(path: str) -> str:
+    """How the stat index stores an absolute path. A name that is not UTF-8 (``os.fsdecode``
+    left lone surrogates in it, which SQLite cannot store as text) is stored as the hex of its
+    bytes after ``x:``, which no absolute path starts with."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "x:" + os.fsencode(path).hex()
+    return path
 
 
 # Coarser than any filesystem's timestamp granularity that matters (FAT has 2 s).
@@ -144,6 +156,8 @@ def encode(result: FileResult) -> str:
     }
     if result.plain_attributes:
         obj["plain_attributes"] = [[a.attribute, a.header] for a in result.plain_attributes]
+    if result.skip is not None:
+        obj["skip"] = result.skip.value
     return json.dumps(obj, separators=(",", ":"))
 
 
@@ -159,6 +173,7 @@ def decode(path: str, data: str) -> FileResult:
             PlainAttribute(attribute, header)
             for attribute, header in obj.get("plain_attributes", ())
         ),
+        skip=Skip(obj["skip"]) if "skip" in obj else None,
     )
 
 
@@ -225,11 +240,12 @@ class ResultCache:
 
     def stats_get_many(self, paths: Iterable[str]) -> dict[str, StatEntry]:
         """The recorded stat entries of these absolute paths (those that have one)."""
-        rows = self._rows_where_in("stats", "path, signature, identity, recorded", "path", paths)
+        by_key = {stat_key(path): path for path in paths}
+        rows = self._rows_where_in("stats", "path, signature, identity, recorded", "path", by_key)
         return {
-            path: StatEntry(str(signature), identity, recorded)
-            for path, signature, identity, recorded in rows
-            if isinstance(recorded, int) and isinstance(identity, str)
+            by_key[key]: StatEntry(str(signature), identity, recorded)
+            for key, signature, identity, recorded in rows
+            if isinstance(recorded, int) and isinstance(identity, str) and key in by_key
         }
 
     def stats_put_many(self, items: Mapping[str, tuple[str, str]], stat_time_ns: int) -> None:
@@ -237,7 +253,9 @@ class ResultCache:
         time taken before the files were stat'ed and read (see :meth:`StatEntry.vouches_for`)."""
         if self._db is None or not items:
             return
-        rows = [(path, sig, identity, stat_time_ns) for path, (sig, identity) in items.items()]
+        rows = [
+            (stat_key(path), sig, identity, stat_time_ns) for path, (sig, identity) in items.items()
+        ]
         try:
             with self._db:
                 self._db.executemany(

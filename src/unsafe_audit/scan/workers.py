@@ -7,15 +7,21 @@ ones are grouped. The scan hands files over largest first, so the workers finish
 results are taken as they complete, so the parent decodes them while the workers still parse.
 Workers return each result already encoded for the cache: the encoding then runs in parallel,
 and a JSON string crosses the pipe faster than pickled sites.
+
+Workers never outlive the scan: each asks Linux to kill it when its parent dies (the parent-death
+signal, through ``prctl``) and also watches its parent's pid, for the other systems; Ctrl-C is
+the parent's to handle (workers ignore SIGINT, which a terminal sends to the whole process
+group), and an interrupted scan kills its workers instead of waiting for their tasks.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from unsafe_audit.model import FileResult
+from unsafe_audit.model import FileResult, ScanWarning
 from unsafe_audit.scan.cache import decode, encode
 
 if TYPE_CHECKING:
@@ -27,23 +33,77 @@ PARALLEL_MIN_BYTES = 512 * 1024
 TASK_BYTES = 256 * 1024
 
 
+# How often a worker checks that its parent is alive where no parent-death signal exists.
+WATCH_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity mask, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def default_jobs() -> int:
-    return min(os.cpu_count() or 1, 4)
+    return min(cpu_count(), 4)
 
 
-def _warm_up() -> None:
-    """Run in each new worker: load tree-sitter, the walker and the name table before the first
-    task, while the parent is still reading files."""
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when ``parent`` does, however it ends (SIGKILL included)."""
+    # Imported here, in the worker: a scan that forks none does not pay for them.
+    import ctypes
+    import ctypes.util
+    import signal
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends the worker
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="unsafe-audit-parent-watch", daemon=True).start()
+
+
+def _warm_up(parent: int) -> None:
+    """Run in each new worker: tie its life to the parent's, leave Ctrl-C to the parent, and
+    load tree-sitter, the walker and the name table before the first task, while the parent is
+    still reading files."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent(parent)
     from unsafe_audit.extract import warm_up
 
     warm_up()
 
 
-def _extract_batch(batch: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
-    """Run in a worker: each file's result, encoded for the cache, with its tag."""
+def extract_or_refuse(path: str, data: bytes) -> FileResult:
+    """The file's sites; a file the extractor fails on (a bug, a recursion limit) is one that
+    could not be searched, not a crashed scan."""
     from unsafe_audit.extract import extract_file
 
-    return [(tag, path, encode(extract_file(path, data))) for tag, path, data in batch]
+    try:
+        return extract_file(path, data)
+    except Exception as e:  # any failure of one file is reported as that file's
+        message = f"not searched: the extractor failed ({type(e).__name__})"
+        return FileResult(path, (), (ScanWarning(path, 0, message),), unreadable=True)
+
+
+def _extract_batch(batch: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
+    """Run in a worker: each file's result, encoded for the cache, with its tag."""
+    return [(tag, path, encode(extract_or_refuse(path, data))) for tag, path, data in batch]
 
 
 class Extraction:
@@ -74,11 +134,8 @@ class Extraction:
     def results(self) -> Iterator[tuple[str, FileResult, str]]:
         """Every submitted file's tag, result and cache encoding, in the order they complete."""
         if self._serial:
-            # Imported only now: a scan answered from the cache never loads tree-sitter.
-            from unsafe_audit.extract import extract_file
-
             for tag, path, data in self._serial:
-                result = extract_file(path, data)
+                result = extract_or_refuse(path, data)
                 yield tag, result, encode(result)
             self._serial.clear()
         self._flush()
@@ -99,6 +156,21 @@ class Extraction:
             self._pool = None
         self._futures.clear()
 
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C, an error): kill the workers rather than wait for their tasks."""
+        pool, self._pool = self._pool, None
+        self._futures.clear()
+        if pool is None:
+            return
+        # The executor has no public way to stop a running task; its process table is the
+        # only handle on the workers.
+        processes = list(getattr(pool, "_processes", {}).values())
+        for process in processes:
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+
     def _flush(self) -> None:
         if self._batch:
             self._send(self._batch)
@@ -108,9 +180,21 @@ class Extraction:
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
+            import signal
 
             ctx = multiprocessing.get_context("fork")
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._jobs, mp_context=ctx, initializer=_warm_up
+                max_workers=self._jobs,
+                mp_context=ctx,
+                initializer=_warm_up,
+                initargs=(os.getpid(),),
             )
+            # The first submit forks every worker. SIGINT is blocked meanwhile so that no
+            # worker can take a Ctrl-C before it ignores them; the parent gets it afterwards.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self._futures.append(self._pool.submit(_extract_batch, batch))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            return
         self._futures.append(self._pool.submit(_extract_batch, batch))

@@ -25,8 +25,10 @@ from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.model import SiteId
 from unsafe_audit.review import LoadedReview, Loader, ReviewSession
+from unsafe_audit.tui.autosave import DELAY
 from unsafe_audit.tui.dialogs import DialogActions
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
+from unsafe_audit.tui.signals import HANG_UP_GRACE, ReviewSignals
 from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 from unsafe_audit.tui.widgets.queue import QueueList
@@ -62,14 +64,18 @@ class ReviewApp(DialogActions):
     """Seconds the site pane waits after a move before it renders (reset by every move): holding
     ``j`` scrolls the queue at key-repeat speed and the pane follows when the keys stop."""
 
-    def __init__(self, loader: Loader, *, site_delay: float = SITE_DELAY) -> None:
+    def __init__(
+        self, loader: Loader, *, site_delay: float = SITE_DELAY, autosave_delay: float = DELAY
+    ) -> None:
         super().__init__()
         self.loader = loader
         self.loaded: LoadedReview | None = None
         self.show_diff = True
         self.last_message = ""
         self.site_delay = site_delay
+        self.autosave_delay = autosave_delay
         self._site_timer: Timer | None = None
+        self._signals = ReviewSignals(self.hang_up, self.flush_typing)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -94,6 +100,8 @@ class ReviewApp(DialogActions):
         self.query_one("#main").display = False
         self.query_one("#banner").display = False
         self.query_one("#message").display = False
+        self._signals.install()
+        self.app_suspend_signal.subscribe(self, lambda _app: self.flush_typing())
         self.load_review()
 
     # -- loading -------------------------------------------------------------------------------
@@ -353,16 +361,37 @@ class ReviewApp(DialogActions):
     async def action_quit(self) -> None:
         self.exit(self.exit_code_on_quit)
 
+    def flush_typing(self) -> None:
+        """Put the open editor's text into the draft now (the terminal may be going)."""
+        if self.autosave is not None:
+            self.autosave.flush()
+
+    def hang_up(self, signum: int) -> None:
+        """SIGHUP (the terminal closed) or SIGTERM: keep what was typed, then exit 128+signum
+        (at the latest :data:`HANG_UP_GRACE` seconds later)."""
+        self.flush_typing()
+        if not self.is_headless:
+            self._signals.exit_within(HANG_UP_GRACE, 128 + signum)
+        self.exit(128 + signum)
+
+    def on_app_blur(self) -> None:
+        self.flush_typing()  # the terminal window lost focus: it may be closed next
+
     def on_unmount(self) -> None:
+        self.flush_typing()
+        self._signals.remove()
         if self.loaded is not None:
             self.loaded.close()
             gc.unfreeze()  # the session may go now (tests open many apps in one process)
 
 
-def make_app(loader: Loader, *, site_delay: float = ReviewApp.SITE_DELAY) -> ReviewApp:
+def make_app(
+    loader: Loader, *, site_delay: float = ReviewApp.SITE_DELAY, autosave_delay: float = DELAY
+) -> ReviewApp:
     """The review app over ``loader`` (used by the CLI, the tests and the benchmark);
-    ``site_delay`` 0 renders the site pane on every move."""
-    return ReviewApp(loader, site_delay=site_delay)
+    ``site_delay`` 0 renders the site pane on every move, ``autosave_delay`` 0 writes an open
+    editor's text into the draft on every change."""
+    return ReviewApp(loader, site_delay=site_delay, autosave_delay=autosave_delay)
 
 
 __all__ = ["Path", "ReviewApp", "make_app"]

@@ -9,11 +9,13 @@ from textual.app import App
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.ledger.yaml_io import entry_text
 from unsafe_audit.model import SiteId
-from unsafe_audit.review import QueueFilter, ReviewSession
+from unsafe_audit.review import QueueFilter, ReviewSession, TextEdit
+from unsafe_audit.tui.autosave import DELAY, Autosave
 from unsafe_audit.tui.screens.confirm import ConfirmSignOff
 from unsafe_audit.tui.screens.editor import JustificationEditor, LineEditor
 from unsafe_audit.tui.screens.filter import FilterScreen
 from unsafe_audit.tui.screens.help import HelpScreen
+from unsafe_audit.tui.widgets.literal import literal, literal_line
 from unsafe_audit.tui.widgets.queue import QueueList
 
 
@@ -42,21 +44,38 @@ class DialogActions(App[int]):
     def refresh_progress(self) -> None:
         raise NotImplementedError
 
+    autosave_delay = DELAY
+    """Seconds after the last keystroke before an open editor's text goes into the draft."""
+    autosave: Autosave | None = None
+    """The open editor's, while one is open: flushed on suspend, hang-up and exit."""
+
+    def _autosave(self, edit: TextEdit) -> Autosave:
+        saver = Autosave(edit, self.set_timer, self.show_error, delay=self.autosave_delay)
+        self.autosave = saver
+        return saver
+
+    def _finish(self, saver: Autosave, value: str | None) -> None:
+        """The editor closed with ``value`` (None: cancelled): the draft gets it."""
+        saver.finish(value)
+        if self.autosave is saver:
+            self.autosave = None
+        self.after_change()
+
     def _edit_note(self, site_id: SiteId, item_id: str) -> None:
         session = self.session
         assert session is not None
-        note = session.draft(site_id).answer(item_id).note
+        saver = self._autosave(TextEdit(session, site_id, item_id, show=literal_line))
 
         def done(value: str | None) -> None:
-            if value is not None:
-                try:
-                    session.set_note(site_id, item_id, value)
-                except (UnsafeAuditError, OSError) as e:
-                    self.show_error(str(e))
-                self.after_change()
+            self._finish(saver, value)
 
         self.push_screen(
-            LineEditor(f"Note for {item_id} (enter saves, escape cancels)", note), done
+            LineEditor(
+                f"Note for {item_id} (enter saves, escape cancels)",
+                saver.edit.text,
+                autosave=saver,
+            ),
+            done,
         )
 
     def action_edit(self) -> None:
@@ -64,19 +83,14 @@ class DialogActions(App[int]):
         item = session.current if session else None
         if session is None or item is None or not self._guard("edit", item.id):
             return
-        site_id = item.id
+        saver = self._autosave(TextEdit(session, item.id, show=literal))
 
         def done(value: str | None) -> None:
-            if value is not None:
-                try:
-                    session.set_justification(site_id, value)
-                except (UnsafeAuditError, OSError) as e:
-                    self.show_error(str(e))
-                self.after_change()
+            self._finish(saver, value)
 
         where = item.site.label
         self.push_screen(
-            JustificationEditor(session.justification(site_id), f"Justification — {where}"), done
+            JustificationEditor(saver.edit.text, f"Justification — {where}", autosave=saver), done
         )
 
     def action_sign_off(self) -> None:

@@ -1,17 +1,23 @@
-"""Text editors: the multi-line justification (``TextArea``) and a one-line note (``Input``)."""
+"""Text editors: the multi-line justification (``TextArea``) and a one-line note (``Input``).
+
+Given an :class:`~unsafe_audit.tui.autosave.Autosave`, an editor hands it every change and
+flushes it when its text field loses focus, so what is typed is in the draft while the editor
+is open; the caller finishes it with what the editor returns.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
+from unsafe_audit.tui.autosave import Autosave
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 
 
@@ -27,10 +33,11 @@ class JustificationEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, text: str, title: str) -> None:
+    def __init__(self, text: str, title: str, autosave: Autosave | None = None) -> None:
         super().__init__()
         self.text = literal(text)
         self.title_text = literal_line(title)
+        self.autosave = autosave
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor-box"):
@@ -45,6 +52,15 @@ class JustificationEditor(ModalScreen[str | None]):
         area.focus()
         area.move_cursor(area.document.end)
 
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        if self.autosave is not None:
+            self.autosave.changed(event.text_area.text)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if self.autosave is not None:
+            self.autosave.flush()
+
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
 
@@ -58,11 +74,14 @@ class LineEditor(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self, title: str, value: str = "", placeholder: str = "", autosave: Autosave | None = None
+    ) -> None:
         super().__init__()
         self.title_text = literal_line(title)
         self.value = literal_line(value)
         self.placeholder = literal_line(placeholder)
+        self.autosave = autosave
 
     def compose(self) -> ComposeResult:
         with Vertical(id="line-box"):
@@ -71,6 +90,15 @@ class LineEditor(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if self.autosave is not None:
+            self.autosave.changed(event.value)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if self.autosave is not None:
+            self.autosave.flush()
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
