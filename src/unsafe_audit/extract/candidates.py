@@ -119,7 +119,8 @@ def _leaves(anc: Ancestry, data: bytes, pattern: re.Pattern[bytes]) -> Iterator[
         yield anc.leaf_at(pos)
 
 
-def _is_word_byte(b: int) -> bool:
+def is_word_byte(b: int) -> bool:
+    """True for a byte that can be part of an identifier (any byte of a non-ASCII one)."""
     return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
 
 
@@ -131,8 +132,8 @@ def word_positions(data: bytes, word: bytes) -> list[int]:
     pos = data.find(word)
     while pos >= 0:
         end = pos + n
-        if (pos == 0 or not _is_word_byte(data[pos - 1])) and (
-            end >= len(data) or not _is_word_byte(data[end])
+        if (pos == 0 or not is_word_byte(data[pos - 1])) and (
+            end >= len(data) or not is_word_byte(data[end])
         ):
             found.append(pos)
         pos = data.find(word, end)

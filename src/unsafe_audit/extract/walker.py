@@ -321,7 +321,7 @@ class FileExtractor:
             pos
             for pos in self.unsafe_positions
             if pos not in self.accounted
-            and not (pos >= 2 and self.source[pos - 2 : pos] == b"r#")
+            and not _raw_identifier(self.source, pos)
             and not in_non_code(anc.spanning(pos, pos + 6), anc.parent)
         ]
         # Each word is read from a window of at least 4 KB after it: with many of them, lex the
@@ -365,6 +365,14 @@ class FileExtractor:
     def _statement_row(anc: Ancestry, node: Node) -> int:
         """Row where the statement or item holding ``node`` starts (for comments above it)."""
         return min(anc.enclosing(node).statement.start_point.row, node.start_point.row)
+
+
+def _raw_identifier(source: bytes, pos: int) -> bool:
+    """True when the word at ``pos`` is written ``r#unsafe``: an identifier, not the keyword
+    (``unsafer#unsafe`` is the keyword after a ``#``)."""
+    return source[max(0, pos - 2) : pos] == b"r#" and not (
+        pos >= 3 and candidates.is_word_byte(source[pos - 3])
+    )
 
 
 def _is_fn_pointer(function_type: Node) -> bool:
