@@ -177,15 +177,20 @@ def test_jobs_over_the_cpu_count_is_capped_and_said(big_tree: Path, scans: list[
     scan = Scan(big_tree, "--jobs", "100000", "--format", "json")
     scans.append(scan)
     most = len(scan.workers(min(cpus, 2)))
-    while scan.process.poll() is None:
+    # Watch the pool for a while (the cap shows at once), then stop the scan with Ctrl-C
+    # rather than wait seconds for every file to be parsed.
+    watch_until = time.monotonic() + 1.5
+    while scan.process.poll() is None and time.monotonic() < watch_until:
         most = max(most, len(_children(scan.process.pid)))
         time.sleep(0.05)
+    if scan.process.poll() is None:
+        scan.process.send_signal(signal.SIGINT)
 
     code, err = scan.end()
 
-    assert code == 0, err
+    assert code in (0, 130), err
     assert most <= cpus
-    assert err == (
+    assert err.startswith(
         f"unsafe-audit: --jobs 100000 is more than the {cpus} CPUs this process may use; "
         f"using {cpus}\n"
     )
