@@ -68,28 +68,36 @@ class Candidates:
 
 
 def keyword_matches(
-    name: str, anc: Ancestry, positions: Sequence[int]
+    name: str, anc: Ancestry, positions: Sequence[int], *, use_patterns: bool = False
 ) -> Iterator[dict[str, list[Node]]]:
     """The matches of query ``name`` whose ``@keyword`` starts at one of ``positions``, plus
-    (with no ``@keyword``) the single-node captures that contain a position; position by
-    position, in the order given."""
+    (``use_patterns``: the query has a pattern that is a ``use`` declaration, with no
+    ``@keyword``) the single-node captures that contain a position; position by position, in
+    the order given."""
     anc.locate(positions)
     wanted = sorted(set(positions))
     found: dict[int, list[dict[str, list[Node]]]] = {}
-    cursor = QueryCursor(query(name))
     # Every pattern is rooted at the parent or the grandparent of its @keyword, the word's own
-    # node (or is a `use` declaration around it). So the query runs only at those nodes, each
-    # once, and only for patterns rooted there: it steps over neither the items of a bindings
-    # file, nor the levels of a deeply nested one, nor (once per word) the thousands of
-    # siblings in a flat token tree or error node.
-    cursor.set_max_start_depth(0)
-    done: set[int] = set()
+    # node (or is a `use` declaration around it). So the query runs only from grandparents
+    # (patterns rooted there or one level down) and use declarations (rooted there), each once:
+    # it steps over neither the items of a bindings file, nor the levels of a deeply nested
+    # one, nor (once per word) the thousands of siblings in a flat token tree or error node.
+    near, at_use = QueryCursor(query(name)), QueryCursor(query(name))
+    near.set_max_start_depth(1)
+    at_use.set_max_start_depth(0)
+    done: set[tuple[int, bool]] = set()
+    seen: set[tuple[tuple[str, int], ...]] = set()  # runs from nested roots overlap
     for pos in positions:
-        for root in anc.match_roots(pos):
-            if root.id in done:
+        grandparent, use = anc.match_roots(pos, with_use=use_patterns)
+        for cursor, root in ((near, grandparent), (at_use, use)):
+            if root is None or (root.id, cursor is near) in done:
                 continue
-            done.add(root.id)
+            done.add((root.id, cursor is near))
             for _, captures in cursor.matches(root):
+                key = tuple(sorted((k, v[0].id) for k, v in captures.items()))
+                if key in seen:
+                    continue
+                seen.add(key)
                 keyword = captures.get("keyword")
                 if keyword is not None:
                     if keyword[0].start_byte in found or _has(wanted, keyword[0].start_byte):
@@ -170,7 +178,7 @@ def locate(anc: Ancestry, data: bytes) -> Candidates:
         found.extern_blocks = _dedupe(c["extern_block"][0] for c in blocks)
     if pg_sys_positions:
         paths, uses = [], []
-        for captures in keyword_matches("module_paths", anc, pg_sys_positions):
+        for captures in keyword_matches("module_paths", anc, pg_sys_positions, use_patterns=True):
             if "path" in captures:
                 paths.append(captures["path"][0])
             elif "use" in captures:
@@ -220,7 +228,7 @@ def alias_paths(anc: Ancestry, data: bytes, aliases: Iterable[str]) -> list[Node
     if pattern is None:
         return []
     positions = [m.start() for m in pattern.finditer(data)]
-    matches = keyword_matches("module_paths", anc, positions)
+    matches = keyword_matches("module_paths", anc, positions, use_patterns=True)
     return _dedupe(c["path"][0] for c in matches if "path" in c)
 
 
