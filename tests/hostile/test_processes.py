@@ -101,8 +101,16 @@ class Scan:
     """``unsafe-audit scan --include-generated`` of the tree (or another command), in a session
     of its own (so a signal can go to its whole process group, as a terminal's Ctrl-C does)."""
 
-    def __init__(self, tree: Path, *args: str, command: tuple[str, ...] = ("scan",)) -> None:
+    def __init__(
+        self,
+        tree: Path,
+        *args: str,
+        command: tuple[str, ...] = ("scan",),
+        tmpdir: Path | None = None,
+    ) -> None:
         env = {**os.environ, **CONFIG_ISOLATION, "XDG_CACHE_HOME": str(tree.parent / "cache")}
+        if tmpdir is not None:
+            env["TMPDIR"] = str(tmpdir)
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "unsafe_audit", *command, str(tree)),
@@ -209,9 +217,12 @@ def test_workers_end_when_the_parent_is_killed(
     time.sleep(0.5)  # the workers are parsing now
 
     os.kill(scan.process.pid, how)
-    code, _ = scan.end()
+    code, err = scan.end()
 
-    assert code == -how
+    if how == signal.SIGKILL:
+        assert code == -how
+    else:  # caught: the command unwinds as from a Ctrl-C, with one line and 128 + signum
+        assert (code, err) == (128 + how, f"unsafe-audit: terminated by {how.name}\n")
     assert _wait_gone(workers, GONE_WITHIN) == []
 
 
@@ -241,6 +252,29 @@ def big_repo(big_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         (repo.path / "src" / path.name).write_bytes(path.read_bytes())
     repo.commit("bindings")
     return repo.path
+
+
+def test_a_terminated_diff_leaves_no_temporary_directory(
+    big_repo: Path, scans: list[Scan], tmp_path: Path
+) -> None:
+    """``--no-cache`` parses into a temporary cache that lives as long as the command: a
+    SIGTERM (a cancelled CI job) must not leave it behind in /tmp."""
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    diff = Scan(big_repo, "--base", "HEAD", "--head", "HEAD", command=("diff",), tmpdir=private_tmp)
+    scans.append(diff)
+    deadline = time.monotonic() + STARTUP
+    while not any(private_tmp.iterdir()):
+        assert time.monotonic() < deadline, "the diff made no temporary directory"
+        assert diff.process.poll() is None, "the diff ended before making its temporary cache"
+        time.sleep(0.02)
+    diff.workers(2)  # parsing now
+
+    os.kill(diff.process.pid, signal.SIGTERM)
+    code, err = diff.end()
+
+    assert (code, err) == (143, "unsafe-audit: terminated by SIGTERM\n")
+    assert list(private_tmp.iterdir()) == []
 
 
 @pytest.mark.parametrize("after", [0.05, 0.3, 0.6, 1.0, 2.0])
