@@ -53,6 +53,7 @@ from pg_contracts_c import (
     LOW_LEVELS,
     REPORT_MACROS,
     RETHROW,
+    SOURCE_DIRS,
     Func,
     Tree,
     read_tree,
@@ -214,11 +215,46 @@ def _rank(f: Func) -> int:
     return 3
 
 
+LIBC_REPLACEMENTS = frozenset(
+    [
+        "dlopen",
+        "explicit_bzero",
+        "fls",
+        "getaddrinfo",
+        "getopt",
+        "getopt_long",
+        "getpeereid",
+        "gettimeofday",
+        "getrusage",
+        "inet_aton",
+        "kill",
+        "link",
+        "mkdtemp",
+        "open",
+        "pread",
+        "preadv",
+        "pwrite",
+        "pwritev",
+        "setenv",
+        "strlcat",
+        "strlcpy",
+        "strnlen",
+        "strtof",
+        "system",
+        "timingsafe_bcmp",
+        "unsetenv",
+    ]
+)
+"""src/port files that supply a C library function where the platform lacks it."""
+
+
 def _platform_replacement(f: Func) -> bool:
     """A libc function src/port supplies where the platform lacks it (``port/gettimeofday.c``
     for Windows), or Windows-only code: the server on Linux calls the C library instead."""
     base = f.path.rsplit("/", 1)[-1].removesuffix(".c")
-    return "win32" in f.path or (f.path.startswith("port/") and base == f.name)
+    return "win32" in f.path or (
+        f.path.startswith("port/") and base == f.name and base in LIBC_REPLACEMENTS
+    )
 
 
 class Analysis:
@@ -528,6 +564,9 @@ def generate(source: Path, names_path: Path) -> tuple[str, dict[str, object]]:
     new_names = _new_names(analyses[newest], names)
     for name, _where in new_names:
         names[name] = {newest}
+    inline = _header_inlines(analyses, names, have)
+    names.update(inline)
+    figures_inline = len(inline)
     rows: list[str] = []
     figures: dict[str, int] = defaultdict(int)
     for name in sorted(names):
@@ -583,10 +622,27 @@ def generate(source: Path, names_path: Path) -> tuple[str, dict[str, object]]:
     figures["pairs_hand"] = sum(1 for p in pairs if p.split("\t")[3] == "hand")
     figures["pairs_source"] = len(pairs) - figures["pairs_hand"]
     figures["new_names"] = len(new_names)
+    figures["header_inline"] = figures_inline
     header = _header(trees, have, figures)
     new_rows = [f"new\t{n}\t{newest}\t{w}" for n, w in new_names]
     text = "\n".join([*header, *rows, *pairs, *new_rows]) + "\n"
     return text, dict(figures)
+
+
+def _header_inlines(
+    analyses: dict[int, Analysis], names: dict[str, set[int]], have: list[int]
+) -> dict[str, set[int]]:
+    """Static inline functions of the headers that the names table lacks (``list_nth``,
+    ``itemptr_encode``): bindgen skips them, but pgrx's C shim or hand-written Rust exposes
+    some as pg_sys functions.  Each gets the majors whose source (or nearest neighbour's)
+    defines it."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for major in MAJORS:
+        src = _source_for(major, have)[0]
+        for f in analyses[src].tree.functions:
+            if f.path.startswith("include/") and f.name not in names:
+                out[f.name].add(major)
+    return dict(out)
 
 
 def _new_names(a: Analysis, names: dict[str, set[int]]) -> list[tuple[str, str]]:
@@ -657,10 +713,11 @@ def _header(
                 + (f" (or {srcs[1]} where {srcs[0]} lacks the function)" if len(srcs) > 1 else "")
             )
     lines += [
-        f"# read: {', '.join(SOURCE_DIRS_TEXT)}",
+        f"# read: {', '.join(SOURCE_DIRS)}",
         f"# raises depth: {DEPTH} calls",
         f"# rows: {figures['functions']} functions, {figures['pairs_hand']} hand pairs,"
-        f" {figures['pairs_source']} source pairs, {figures['new_names']} new names",
+        f" {figures['pairs_source']} source pairs, {figures['new_names']} new names,"
+        f" {figures['header_inline']} header inline functions absent from the names table",
         "# columns fn: fn<TAB>name<TAB>majors<TAB>evidence_major<TAB>raises<TAB>raises_evidence"
         "<TAB>null<TAB>null_evidence<TAB>memory<TAB>memory_evidence<TAB>signature",
         "#   raises: yes | maybe | no; null: yes | no | - (not a pointer);"
@@ -674,9 +731,6 @@ def _header(
         " macro (a C macro), absent (no definition in the sources read)",
     ]
     return lines
-
-
-SOURCE_DIRS_TEXT = ("src/backend", "src/common", "src/port", "src/include", "src/pl/plpgsql/src")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,10 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
 C = Language(tree_sitter_c.language())
 
-SOURCE_DIRS = ("src/backend", "src/common", "src/port", "src/include", "src/pl/plpgsql/src")
+SOURCE_DIRS = (
+    *("src/backend", "src/common", "src/port", "src/timezone", "src/include"),
+    "src/pl/plpgsql/src",
+)
 """What is read of each tree: the server, its shared libraries and every header."""
 
 LOW_LEVELS = frozenset(
