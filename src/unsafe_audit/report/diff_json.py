@@ -9,8 +9,9 @@ from __future__ import annotations
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
+from unsafe_audit.contracts.json_view import contract_json, contract_tail
 from unsafe_audit.diff import SiteDelta, Status
-from unsafe_audit.model import Side
+from unsafe_audit.model import Side, SiteKind
 from unsafe_audit.report.interface import DiffReport
 from unsafe_audit.report.json_document import string, write_document
 from unsafe_audit.report.scan_json import skipped_json
@@ -59,6 +60,8 @@ def delta_json(delta: SiteDelta, report: DiffReport) -> dict[str, Any]:
     if delta.status is Status.CHANGED:
         code = report.changed_code[delta]
         out["before"], out["after"] = code.before, code.after
+    if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
+        out["contract"] = contract_json(site.name)
     return out
 
 
@@ -110,7 +113,7 @@ def delta_line(delta: SiteDelta, report: DiffReport) -> str:
         f"{head_hash}{base_hash}"
         f'"safety_comment": {"null" if safety is None else esc(safety)}, '
         f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}], '
-        f'"before": {string(before)}, "after": {string(after)}}}'
+        f'"before": {string(before)}, "after": {string(after)}{contract_tail(site)}}}'
     )
 
 

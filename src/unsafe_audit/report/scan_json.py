@@ -5,7 +5,8 @@ from __future__ import annotations
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
-from unsafe_audit.model import ScanResult, Site, SkippedFile
+from unsafe_audit.contracts.json_view import contract_json, contract_tail
+from unsafe_audit.model import ScanResult, Site, SiteKind, SkippedFile
 from unsafe_audit.report.json_document import write_document
 
 SCHEMA_VERSION = 1
@@ -13,8 +14,9 @@ SCHEMA_VERSION = 1
 
 
 def site_json(site: Site) -> dict[str, Any]:
-    """One site in the JSON contract."""
-    return {
+    """One site in the JSON contract. A ``pg_sys_call`` site also has ``contract``: what
+    PostgreSQL's C source says about the function called (see ``unsafe_audit.contracts``)."""
+    out: dict[str, Any] = {
         "id": site.id,
         "kind": site.kind.value,
         "path": site.path,
@@ -29,6 +31,9 @@ def site_json(site: Site) -> dict[str, Any]:
         "attributes": list(site.attributes),
         "pg_sys_calls": list(site.pg_sys_calls),
     }
+    if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
+        out["contract"] = contract_json(site.name)
+    return out
 
 
 def site_line(site: Site) -> str:
@@ -46,7 +51,8 @@ def site_line(site: Site) -> str:
         f'"name": {"null" if name is None else esc(name)}, '
         f'"safety_comment": {"null" if safety is None else esc(safety)}, '
         f'"attributes": [{", ".join(map(esc, attrs)) if attrs else ""}], '
-        f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}]}}'
+        f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}]'
+        f"{contract_tail(site)}}}"
     )
 
 
