@@ -60,5 +60,17 @@ def test_names_without_a_contract_say_why() -> None:
 
 
 def test_a_malformed_row_names_its_line() -> None:
-    with pytest.raises(ContractTableError, match=r"pg_contracts.tsv:2: unexpected row 'fn'"):
-        parse("# h\nfn\tonly\ttwo\n")
+    with pytest.raises(ContractTableError, match=r"pg_contracts.tsv:2: unexpected row 'pear'"):
+        parse("# h\npear\ta\tb\n")
+    table = parse("# h\nfn\tonly\ttwo\n")
+    with pytest.raises(ContractTableError, match=r"pg_contracts.tsv:2: expected 11 cells"):
+        table.get("only")
+
+
+def test_function_rows_are_parsed_once_on_demand() -> None:
+    table = parse(TEXT)
+    assert table.functions() == ["SearchSysCache1", "get_rel_name"]
+    first = table.get("get_rel_name")
+    assert first is not None
+    assert table.get("get_rel_name") is first
+    assert table.get("nothing") is None

@@ -9,7 +9,7 @@ no parser, no YAML and no UI.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
@@ -79,23 +79,37 @@ class Contract:
 
 @dataclass(frozen=True)
 class ContractTable:
-    """The parsed table."""
+    """The parsed table. Function rows are kept as text and parsed on first ``get``: a scan asks
+    about a few hundred of the ten thousand functions, and parsing them all doubled the time of a
+    warm ``scan --format json``."""
 
     header: tuple[str, ...]
     """The comment lines: sources read, neighbours used for missing majors, column meanings."""
-    contracts: dict[str, Contract]
+    rows: dict[str, list[tuple[int, str]]]
+    """Function -> its ``fn`` rows (line number, text), not yet parsed."""
     missing: dict[str, str]
     """pg_sys function -> code of why it has no contract (see ``MISSING_REASONS``)."""
     pairs: tuple[Pair, ...]
     new_names: dict[str, str]
     """Functions of the newest source missing from the names table -> where declared."""
+    _parsed: dict[str, Contract] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, name: str) -> Contract | None:
-        return self.contracts.get(name)
+        """The contract of ``name``, or None when the table has none."""
+        contract = self._parsed.get(name)
+        if contract is None and name in self.rows:
+            facts = tuple(_facts(number, text) for number, text in self.rows[name])
+            pairs = tuple(p for p in self.pairs if name in (p.acquire, p.release))
+            contract = self._parsed[name] = Contract(name, facts, pairs)
+        return contract
 
     def missing_reason(self, name: str) -> str:
         """Words saying why ``name`` has no contract."""
         return MISSING_REASONS[self.missing.get(name, "unknown")]
+
+    def functions(self) -> list[str]:
+        """Every function with a contract, sorted."""
+        return sorted(self.rows)
 
 
 class ContractTableError(ValueError):
@@ -106,10 +120,27 @@ def _steps(text: str) -> tuple[str, ...]:
     return tuple(text.split(" > ")) if text else ()
 
 
+def _facts(number: int, line: str) -> MajorFacts:
+    cells = line.split("\t")
+    if len(cells) != 11:
+        raise ContractTableError(f"pg_contracts.tsv:{number}: expected 11 cells in an fn row")
+    return MajorFacts(
+        majors=cells[2],
+        evidence_major=int(cells[3]),
+        raises=cells[4],
+        raises_evidence=_steps(cells[5]),
+        returns_null=cells[6],
+        null_evidence=_steps(cells[7]),
+        memory=cells[8],
+        memory_evidence=_steps(cells[9]),
+        signature=cells[10],
+    )
+
+
 def parse(text: str) -> ContractTable:
-    """Parse the TSV text."""
+    """Parse the TSV text (``fn`` rows only as far as their function name)."""
     header: list[str] = []
-    rows: dict[str, list[MajorFacts]] = {}
+    rows: dict[str, list[tuple[int, str]]] = {}
     missing: dict[str, str] = {}
     pairs: list[Pair] = []
     new_names: dict[str, str] = {}
@@ -119,23 +150,13 @@ def parse(text: str) -> ContractTable:
         if line.startswith("#"):
             header.append(line[1:].strip())
             continue
+        if line.startswith("fn\t"):
+            name = line.split("\t", 2)[1]
+            rows.setdefault(name, []).append((number, line))
+            continue
         cells = line.split("\t")
         kind = cells[0]
-        if kind == "fn" and len(cells) == 11:
-            rows.setdefault(cells[1], []).append(
-                MajorFacts(
-                    majors=cells[2],
-                    evidence_major=int(cells[3]),
-                    raises=cells[4],
-                    raises_evidence=_steps(cells[5]),
-                    returns_null=cells[6],
-                    null_evidence=_steps(cells[7]),
-                    memory=cells[8],
-                    memory_evidence=_steps(cells[9]),
-                    signature=cells[10],
-                )
-            )
-        elif kind == "pair" and len(cells) == 6:
+        if kind == "pair" and len(cells) == 6:
             pairs.append(Pair(*cells[1:]))
         elif kind == "none" and len(cells) == 3:
             missing[cells[1]] = cells[2]
@@ -143,16 +164,7 @@ def parse(text: str) -> ContractTable:
             new_names[cells[1]] = cells[3]
         else:
             raise ContractTableError(f"pg_contracts.tsv:{number}: unexpected row {kind!r}")
-    by_acquire: dict[str, list[Pair]] = {}
-    for pair in pairs:
-        by_acquire.setdefault(pair.acquire, []).append(pair)
-        if pair.release != pair.acquire:
-            by_acquire.setdefault(pair.release, []).append(pair)
-    contracts = {
-        name: Contract(name, tuple(facts), tuple(by_acquire.get(name, ())))
-        for name, facts in rows.items()
-    }
-    return ContractTable(tuple(header), contracts, missing, tuple(pairs), new_names)
+    return ContractTable(tuple(header), rows, missing, tuple(pairs), new_names)
 
 
 @functools.cache
