@@ -51,6 +51,7 @@ from pg_contracts_c import (
     ELOG_FILE,
     IGNORED_CALLEES,
     LOW_LEVELS,
+    NO_RETURN_LEVELS,
     REPORT_MACROS,
     RETHROW,
     SOURCE_DIRS,
@@ -275,6 +276,18 @@ class Analysis:
         for m in sorted(tree.macros, key=lambda m: (not m.path.startswith("include/"), m.path)):
             self.macros.setdefault(m.name, m)
         self.all: list[Func] = [*tree.functions, *self.macros.values()]
+        # ``#define CACHE_elog(...) elog(__VA_ARGS__)``: the level comes from each call site.
+        self.forwarders = {
+            m.name
+            for m in self.macros.values()
+            if any(
+                c.callee in REPORT_MACROS
+                and c.level is not None
+                and c.level not in LOW_LEVELS
+                and c.level not in NO_RETURN_LEVELS
+                for c in m.calls
+            )
+        }
         self._raise_chain: dict[int, list[str]] = {}
         self._reach: dict[int, str] = {}
         self._null: dict[int, str] = {}
@@ -287,6 +300,8 @@ class Analysis:
         """The definition a call to ``name`` from ``f`` reaches (None: unknown or ignored)."""
         if name is None or name in IGNORED_CALLEES or name in REPORT_MACROS:
             return None
+        if name in self.forwarders:
+            return None  # judged by its level at the call site (_direct)
         g = self.static_defs.get((f.path, name)) or self.global_defs.get(name)
         if g is None:
             g = self.macros.get(name)
@@ -310,9 +325,11 @@ class Analysis:
         return name
 
     # --- raises ---------------------------------------------------------------------------
-    @staticmethod
-    def _direct(f: Func) -> str | None:
+    def _direct(self, f: Func) -> str | None:
         for c in f.calls:
+            if c.callee in self.forwarders and not f.macro and c.first_arg not in LOW_LEVELS:
+                level = re.sub(r"\s+", " ", c.first_arg)[:24]
+                return f"{c.callee}({level})@{f.shown}:{c.line}"
             if c.level == "oom":
                 return f"methods->{c.first_arg}() out-of-memory ERROR@{f.shown}:{c.line}"
             if c.callee in RETHROW:
