@@ -30,6 +30,7 @@ CORE = (
     "unsafe_audit.report.scan_json",
     "unsafe_audit.hints.interface",
     "unsafe_audit.config.model",
+    "unsafe_audit.exemptions.model",
 )
 
 

@@ -104,7 +104,18 @@ def write(report: CheckReport, out: TextIO) -> None:
         "| Review | Sites |\n|---|---:|\n",
     ]
     parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
+    if report.exemptions is not None:
+        parts.append(
+            f"| exempt since adoption (among the missing and stale; not blocking) | "
+            f"{summary['exempt']} |\n"
+        )
     parts.append(f"| orphaned entries (kept as history) | {summary['orphaned']} |\n")
+    if report.unneeded_exemptions and report.exemptions is not None:
+        parts.append(
+            f"\n{len(report.unneeded_exemptions)} exemptions in "
+            f"{code_span(report.exemptions)} are no longer needed (signed off, changed or "
+            "gone): `unsafe-audit prune --apply` drops them.\n"
+        )
     blocking = [r for r in state.sites if r.blocking]
     if blocking:
         parts.append(f"\n### Needs sign-off ({len(blocking)})\n\n{_HEADER}")
@@ -118,7 +129,7 @@ def write(report: CheckReport, out: TextIO) -> None:
     if failed:
         parts.append(f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}")
         parts.extend(_row(r) for r in failed)
-    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid and r.exempt is None]
     if waived:
         parts.append(
             f"\n<details><summary>Not signed off, not blocking with --only-changed "

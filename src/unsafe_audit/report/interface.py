@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TextIO, TypeAlias, TypeVar
 
 from unsafe_audit.diff import Delta, SiteDelta
+from unsafe_audit.exemptions.model import Exemption, Unneeded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import ScanWarning, Side, SiteId, SkippedFile
 from unsafe_audit.review_state import ReviewState
@@ -44,6 +45,11 @@ class CheckReport:
     hints: Mapping[SiteId, Sequence[Hint]] = field(default_factory=dict)
     """What the static hints saw at the sites that need a sign-off (evidence, not verdicts);
     empty for the other sites, and for formats that do not show hints."""
+    exemptions: str | None = None
+    """The adoption exemptions file in use (relative to the repository root), None when the
+    repository has none; the sites it covers are ``SiteReview.exempt``."""
+    unneeded_exemptions: tuple[tuple[Exemption, Unneeded], ...] = ()
+    """Exemptions ``prune --apply`` would drop: their site is signed off, changed or gone."""
 
     @property
     def ok(self) -> bool:
