@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import enum
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, assert_never
@@ -35,6 +36,7 @@ from unsafe_audit.ledger.signing import signature_problem
 from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport, Renderer
+from unsafe_audit.report.links import links_from_environment
 from unsafe_audit.review_state import EntryProblem
 
 
@@ -156,6 +158,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         hints=audit.hints.by_site,
         exemptions=exemptions,
         unneeded_exemptions=not_needed,
+        links=links_from_environment(os.environ),
     )
 
 

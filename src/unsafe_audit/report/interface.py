@@ -17,6 +17,7 @@ from unsafe_audit.diff import Delta, SiteDelta
 from unsafe_audit.exemptions.model import Exemption, Unneeded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import ScanWarning, Side, SiteId, SkippedFile
+from unsafe_audit.report.links import SourceLinks
 from unsafe_audit.review_state import ReviewState
 
 _Value = TypeVar("_Value")
@@ -50,6 +51,8 @@ class CheckReport:
     repository has none; the sites it covers are ``SiteReview.exempt``."""
     unneeded_exemptions: tuple[tuple[Exemption, Unneeded], ...] = ()
     """Exemptions ``prune --apply`` would drop: their site is signed off, changed or gone."""
+    links: SourceLinks | None = None
+    """Where the repository's files can be linked to (Markdown), when CI says."""
 
     @property
     def ok(self) -> bool:
@@ -92,6 +95,8 @@ class DiffReport:
     unread: tuple[SkippedFile, ...] = ()
     """The head files the scan could not read (not UTF-8, too large, unreadable): their sites
     are missing from the diff. Generated files are not listed here (``scan`` lists them)."""
+    links: SourceLinks | None = None
+    """Where the repository's files can be linked to (Markdown), when CI says."""
 
     @property
     def first_release(self) -> bool:
