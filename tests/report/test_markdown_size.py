@@ -186,7 +186,7 @@ def test_a_huge_diff_report_shows_code_then_one_line_per_site_then_a_note() -> N
     assert full > 10 and compact > 100
     assert f"\nWithout their code, to keep this report short ({2_000 - full}):\n" in md
     assert f"Left out: {2_000 - full - compact:,} sites that need review." in md
-    assert f"`unsafe-audit diff --base {'b' * 40} --head {'a' * 40} --format json`" in md
+    assert f"`unsafe-audit diff --base v0.12.5 --head {'a' * 40} --format json`" in md
     fences = [t for t in _MD.parse(md) if t.type == "fence"]
     assert len(fences) == full
 

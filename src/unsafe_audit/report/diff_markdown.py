@@ -22,6 +22,8 @@ from unsafe_audit.report.markdown_budget import Budget
 # Longest code shown per site; a PR comment has a size limit and a reviewer has the link for
 # the rest.
 MAX_LINES = 60
+_LONGEST_REF = 100
+"""A revision name longer than this is left out of the command the truncation note suggests."""
 
 
 def _label(site: Site) -> str:
@@ -85,8 +87,10 @@ def _line(report: DiffReport, d: SiteDelta) -> str:
 
 def _how_to_get_the_rest(report: DiffReport) -> str:
     command = ["unsafe-audit", "diff"]
-    if report.base.commit is not None:
-        command += ["--base", report.base.commit]
+    base = report.base
+    if base.commit is not None:
+        short = base.ref is not None and len(base.ref) <= _LONGEST_REF
+        command += ["--base", base.ref if short and base.ref is not None else base.commit]
     if report.head.commit is not None:
         command += ["--head", report.head.commit]
     command += ["--format", "json"]
