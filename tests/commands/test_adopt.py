@@ -13,6 +13,7 @@ import pytest
 from tests.commands.test_check import released
 from tests.commands.test_sign_off import LIB, _isolated, sign, site, sites_of
 from tests.gitrepo import GitRepo
+from tests.report.test_check_renderers import schema_errors
 from unsafe_audit.cli import main
 from unsafe_audit.exemptions.yaml_io import HEADER
 from unsafe_audit.model import SiteKind
@@ -104,8 +105,10 @@ def test_check_passes_exempt_sites_and_counts_them(
     assert "| exempt since adoption (among the missing and stale; not blocking) | 3 |\n" in markdown
     assert "| missing |" in markdown and "| missing | unchanged |" not in markdown
     _, sarif, _ = cli(capsys, "check", str(repo.path), "--format", "sarif")
-    results = json.loads(sarif)["runs"][0]["results"]
-    assert [r["properties"]["review"] for r in results] == ["signed"]
+    log = json.loads(sarif)
+    assert [r["properties"]["review"] for r in log["runs"][0]["results"]] == ["signed"]
+    assert log["runs"][0]["properties"]["summary"]["exempt"] == 3
+    assert schema_errors(log) == []
 
 
 def test_changed_and_new_code_needs_a_review_even_when_exempt(

@@ -5,12 +5,18 @@ and signed sites as counts. Read back with markdown-it, as GitHub would render t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+from pathlib import Path
 
+import pytest
 from markdown_it import MarkdownIt
 
+from tests.commands.test_check import released
+from tests.commands.test_sign_off import _isolated
 from tests.exemptions.sites import made_site, reviewed, state_of
+from unsafe_audit.cli import main
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.model import Side, SiteKind
 from unsafe_audit.report import check_markdown, diff_markdown
@@ -19,6 +25,7 @@ from unsafe_audit.report.links import SourceLinks, links_from_environment
 from unsafe_audit.report.markdown_budget import MAX_MARKDOWN_CHARS, Budget
 from unsafe_audit.review_state import Review
 
+__all__ = ["_isolated"]  # the autouse fixture: isolated git config, cache and clock
 _MD = MarkdownIt("commonmark").enable("table")
 BASE = Side("v0.12.5", "b" * 40)
 HEAD = Side("v0.12.6", "a" * 40)
@@ -203,3 +210,30 @@ def test_diff_locations_link_each_side_to_its_commit() -> None:
         f"https://github.com/owner/ext/blob/{'b' * 40}/src/a.rs#L4",
     ]
     assert SiteKind.UNSAFE_BLOCK.value in md
+
+
+def test_check_and_diff_link_to_the_commit_head_resolves_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = released(tmp_path / "ext")
+    lib = (repo.path / "src" / "lib.rs").read_text()
+    repo.write(
+        "src/lib.rs", lib + "pub fn e() { unsafe { pg_sys::pfree(std::ptr::null_mut()) } }\n"
+    )
+    head = repo.commit("e")
+    for key, value in GITHUB.items():
+        monkeypatch.setenv(key, value)
+    found = {}
+    for command in ("check", "diff"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main([command, str(repo.path), "--head", "HEAD", "--format", "markdown", "--no-cache"])
+        found[command] = links_in(out.getvalue())
+    blob = f"https://github.com/owner/ext/blob/{head}/src/lib.rs"
+    assert found["check"] == [f"{blob}#L{line}" for line in (9, 9, 4, 4, 7, 7)]
+    assert found["diff"] == [f"{blob}#L9", f"{blob}#L9"]
+    # The work tree links to the commit it is based on.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", str(repo.path), "--format", "markdown", "--no-cache"])
+    assert links_in(out.getvalue())[0] == f"{blob}#L9"
