@@ -109,11 +109,13 @@ def write(report: DiffReport, out: TextIO) -> None:
     budget.add(f"\n### Needs review ({len(review)})\n\n")
     if not review:
         budget.add("Nothing new or changed.\n")
+    blocks = [_review_site(report, d) for d in review]
+    # When the code of every site does not fit, it takes at most two thirds of the room, so
+    # that the rest lists the other sites, a line each.
+    room = 0 if budget.fits("".join(blocks)) else budget.limit // 3
     shown = 0
-    for d in review:
-        block = _review_site(report, d)
-        # Code takes at most two thirds of the room: the rest lists the other sites, a line each.
-        if not budget.fits(block, after=budget.limit // 3):
+    for block in blocks:
+        if not budget.fits(block, after=room):
             break
         budget.add(block)
         shown += 1
