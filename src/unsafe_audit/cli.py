@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "checklist": "print the FFI-safety checklist in force",
     "sign-off": "record a reviewed site in the ledger",
     "check": "fail unless every site has a valid sign-off (for CI)",
+    "adopt": "exempt every site not signed off yet, to start gating from a release",
     "prune": "list or delete ledger entries of removed sites",
     "sample": "build a bundled sample extension as a git repository",
 }
