@@ -27,7 +27,7 @@ def test_json_output_shape(capsys: pytest.CaptureFixture[str]) -> None:
 
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"id", "version", "sections", "lifetime_patterns", "items"}
-    assert (data["id"], data["version"]) == ("pgrx-ffi", 1)
+    assert (data["id"], data["version"]) == ("pgrx-ffi", 2)
     assert [s["id"] for s in data["sections"]] == ["A", "B", "C"]
     assert [p["id"] for p in data["lifetime_patterns"]] == ["borrow", "own", "pin", "n/a"]
     assert len(data["items"]) == 15
@@ -66,7 +66,7 @@ def test_text_output_fits_80_columns_and_groups_by_section(
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[0] == "FFI safety for pgrx extensions (pgrx-ffi@1)"
+    assert lines[0] == "FFI safety for pgrx extensions (pgrx-ffi@2)"
     headings = [line for line in lines if line[:3] in ("A. ", "B. ", "C. ")]
     assert headings == [
         "A. Memory contexts and lifetimes",

@@ -133,7 +133,7 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
         "item: a\n"
         f"token_hash: {block.token_hash}\n"
         "release: working tree of v0.1.0\n"
-        "checklist: pgrx-ffi@1\n"
+        "checklist: pgrx-ffi@2\n"
         "tool: unsafe-audit 0.1.0\n"
         "reviewer: Ada Example <ada@example.com>\n"
         f"reviewed_at: '{STAMP}'\n"
