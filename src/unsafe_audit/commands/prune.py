@@ -18,7 +18,9 @@ from typing import Any
 
 from unsafe_audit.audit import AuditRequest, load_audit
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import add_tag_pattern_option, apply_config
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.report.style import plural
 from unsafe_audit.scan import ScanOptions
 
 
@@ -37,6 +39,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--base", help="compare with this revision instead of the previous release tag")
     p.add_argument("--head", help="prune against this committed revision instead of the work tree")
+    add_tag_pattern_option(p)
     add_ledger_option(p)
     p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
@@ -44,7 +47,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    config = apply_config(args, args.path)
+    options = ScanOptions(
+        use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None), config=config
+    )
     audit = load_audit(
         AuditRequest(
             path=args.path, base=args.base, head=args.head, ledger=args.ledger, options=options
@@ -64,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
             f"{entry.item or 'the crate root'} at {entry.path}, signed off for {entry.release})"
         )
         print(f"{verb} {terminal_line(what)}")
+    count = plural(len(orphaned), "orphaned entry", "orphaned entries")
     if not orphaned:
         print("no orphaned entries", file=sys.stderr)
     elif not args.apply:
-        print(f"{len(orphaned)} orphaned entries; run with --apply to delete them", file=sys.stderr)
+        print(f"{count}; run with --apply to delete them", file=sys.stderr)
     return 0
 
 

@@ -47,7 +47,7 @@ _NOT_SEARCHED_RULE = {
     "defaultConfiguration": {"level": "error"},
 }
 FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
-_INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
+_INFO_URI = "https://github.com/OWNER/unsafe-audit"  # this tool; OWNER: where it is published
 
 
 def _artifact(path: str) -> dict[str, Any]:
