@@ -12,7 +12,8 @@ import pytest
 
 from tests.commands.test_sign_off import LIB, _isolated, make_repo, run, sites_of
 from tests.gitrepo import GitRepo
-from unsafe_audit.cli import main
+from unsafe_audit.cli import build_parser, main
+from unsafe_audit.commands.review import request_from
 from unsafe_audit.errors import ConfigError, GitError, UsageError
 
 __all__ = ["_isolated"]
@@ -197,3 +198,27 @@ def test_a_configuration_mistake_stops_every_command_that_reads_it(
         assert capsys.readouterr().err.startswith(
             f"unsafe-audit: error: {CONFIG}:1: 'ledger' '/etc' starts with '/'"
         ), argv
+
+
+def test_review_takes_the_same_defaults_and_the_command_line_still_wins(tmp_path: Path) -> None:
+    repo = released(tmp_path / "ext")
+    repo.write("audit/acme.yaml", TEAM)
+    configure(
+        repo,
+        "ledger: audit/signed\nchecklists: [audit/acme.yaml]\ntag_pattern: 'v0.*'\n",
+    )
+    parser = build_parser(only="review")
+
+    request = request_from(parser.parse_args(["review", str(repo.path)]), repo.path)
+    assert (request.ledger, list(request.checklists)) == (
+        "audit/signed",
+        [str(repo.path / "audit" / "acme.yaml")],
+    )
+    assert request.config is not None and request.config.tag_pattern == "v0.*"
+
+    args = parser.parse_args(
+        ["review", str(repo.path), "--ledger", "other", "--tag-pattern", "x-*", "--checklist", "t"]
+    )
+    request = request_from(args, repo.path)
+    assert (request.ledger, list(request.checklists)) == ("other", ["t"])
+    assert request.config is not None and request.config.tag_pattern == "x-*"
