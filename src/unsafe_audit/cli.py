@@ -7,12 +7,13 @@ Exit codes: 0 success; 1 the command ran and found something a CI job must fail 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from unsafe_audit import __version__
 from unsafe_audit.errors import UnsafeAuditError
@@ -41,12 +42,61 @@ def _load(name: str) -> ModuleType:
     return importlib.import_module(f"unsafe_audit.commands.{name.replace('-', '_')}")
 
 
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'diff'?)`` for the closest of ``known`` to a mistyped ``word``, or
+    nothing when none is close (Python 3.14's ``suggest_on_error``, for every version)."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose messages show arguments literally: ``unrecognized arguments``
-    echoes them raw, and a CI job may pass file names a pull request chose (a glob)."""
+    """An argument parser whose messages show arguments literally (``unrecognized arguments``
+    echoes them raw, and a CI job may pass file names a pull request chose, a glob), and
+    suggest the closest subcommand, option or choice to a mistyped one."""
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         super()._print_message(terminal_text(message), file)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = [str(c) for c in choices]
+        listing = ", ".join(map(repr, names))
+        hint = did_you_mean(str(value), names)
+        raise argparse.ArgumentError(
+            action, f"invalid choice: {value!r}{hint} (choose from {listing})"
+        )
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        late = getattr(parsed, "late_positional", None)
+        if late and extras and getattr(parsed, late) is None and not extras[0].startswith("-"):
+            # argparse (before 3.13) gives an optional positional that follows another its
+            # default as soon as an option comes between them: `sign-off ID --all-pass PATH`
+            # would leave PATH unrecognized. The subcommand names the positional to fill.
+            setattr(parsed, late, extras.pop(0))
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._hint(extras, parsed)}")
+        return parsed
+
+    def _hint(self, extras: list[str], parsed: argparse.Namespace) -> str:
+        """A suggestion for the first mistyped option among ``extras``, from the options of
+        this parser and of the subcommand being run."""
+        known = list(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                sub = action.choices.get(getattr(parsed, action.dest, None) or "")
+                if sub is not None:
+                    known += list(sub._option_string_actions)
+        for extra in extras:
+            if extra.startswith("--"):
+                hint = did_you_mean(extra.partition("=")[0], (k for k in known if k[:2] == "--"))
+                if hint:
+                    return hint
+        return ""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -59,7 +109,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "previous release, and keep signed-off justifications in the repository."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"unsafe-audit {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"unsafe-audit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary in COMMANDS.items():
         if only is None or name == only:

@@ -15,7 +15,7 @@ from unsafe_audit import __version__
 from unsafe_audit.audit import AuditRequest, HintScope, load_audit
 from unsafe_audit.checklist.load import default_checklist, load_checklist
 from unsafe_audit.checklist.model import Checklist, merge_checklists
-from unsafe_audit.config.model import CONFIG_PATH
+from unsafe_audit.config.model import CONFIG_PATH, RepoConfig
 from unsafe_audit.drafts import DraftFile
 from unsafe_audit.extract.code_view import code_view
 from unsafe_audit.extract.parsed import syntax_of
@@ -57,6 +57,8 @@ class ReviewRequest:
     exempt: bool = False
     """Review only the sites an adoption exemption covers (``review --exempt``); otherwise
     they are left out of the queue."""
+    config: RepoConfig | None = None
+    """The repository's configuration as the command line amends it (None: read it)."""
 
 
 def make_loader(request: ReviewRequest) -> Loader:
@@ -117,6 +119,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
         use_cache=request.use_cache,
         cache_dir=request.cache_dir,
         progress=lambda done, total: say("Scanning Rust files…", done, total),
+        config=request.config,
     )
     audit = load_audit(
         AuditRequest(

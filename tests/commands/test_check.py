@@ -23,7 +23,7 @@ from tests.commands.test_sign_off import (
 from tests.gitrepo import GitRepo
 from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import Delta, SiteDelta, Status
-from unsafe_audit.errors import LedgerError, UsageError
+from unsafe_audit.errors import GitError, LedgerError, UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import SiteKind
 from unsafe_audit.review_state import Review, review_sites
@@ -171,13 +171,45 @@ def test_a_fail_answer_is_listed_but_does_not_fail_the_gate(
     assert markdown.startswith("## unsafe-audit check ✅\n")
 
 
+NO_RELEASE = (
+    "no release tag (such as v0.1.0) in the repository, so there is no previous release to "
+    "diff against; if this is the first release, every site is new: pass --allow-first-release "
+    "to list them all as new, or --base REF to compare with another revision"
+)
+
+
+def test_without_release_tags_check_refuses_as_diff_does(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "ext", tag=None)
+    for command in ("check", "diff"):
+        with pytest.raises(GitError) as caught:
+            run(command, str(repo.path))
+        assert str(caught.value) == NO_RELEASE, command
+
+
 def test_first_release_every_site_is_new(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = make_repo(tmp_path / "ext", tag=None)
-    data = check_json(capsys, repo.path, code=1)
+    capsys.readouterr()
+    assert run("check", str(repo.path), "--format", "json", "--allow-first-release") == 1
+    out, err = capsys.readouterr()
+    data = json.loads(out)
     assert data["base"]["ref"] is None
     assert {s["status"] for s in data["sites"]} == {"new"}
+    assert err == (
+        "unsafe-audit: comparing working tree with nothing (first release): no earlier release "
+        "tag: treating this as the first release, so every site is new (--allow-first-release)\n"
+    )
+
+
+def test_check_says_which_base_it_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = released(tmp_path / "ext")
+    capsys.readouterr()
+    assert run("check", str(repo.path)) == 1
+    assert capsys.readouterr().err == (
+        "unsafe-audit: comparing working tree with v0.1.0: v0.1.0 is the highest release tag "
+        "(the revision under audit is not tagged; pre-releases skipped)\n"
+    )
 
 
 def test_head_revision_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,7 +226,7 @@ def test_head_revision_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_invalid_ledger_yaml_is_an_error_with_file_and_line(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
+    repo = released(tmp_path / "ext")
     ledger = repo.path / ".unsafe-audit" / "ledger"
     ledger.mkdir(parents=True)
     (ledger / "0123456789abcdef.yaml").write_text("schema_version: 1\nsite: [unclosed\n")
@@ -214,7 +246,7 @@ def test_require_signatures_needs_allowed_signers(tmp_path: Path) -> None:
 
 
 def test_ledger_dir_outside_the_repo_is_refused(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
+    repo = released(tmp_path / "ext")
     with pytest.raises(LedgerError) as e:
         run("check", str(repo.path), "--ledger", "/etc")
     assert str(e.value).startswith("ledger directory '/etc' resolves to /etc, which is not inside")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.gitrepo import GitRepo, isolate_git_config
-from unsafe_audit.commands import check as check_command
-from unsafe_audit.commands import prune as prune_command
+from unsafe_audit.cli import build_parser
 from unsafe_audit.commands import sign_off as sign_off_command
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError
@@ -31,11 +29,6 @@ LIB = (
 )
 EPOCH = "1795100645"  # 2026-11-19T15:04:05Z
 STAMP = "2026-11-19T15:04:05Z"
-COMMANDS: dict[str, ModuleType] = {
-    "sign-off": sign_off_command,
-    "check": check_command,
-    "prune": prune_command,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +39,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def parse(command: str, *args: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="unsafe-audit")
-    COMMANDS[command].add_parser(parser.add_subparsers(dest="command"))
+    """The arguments as the CLI's own parser reads them (``--no-cache`` added)."""
+    parser = build_parser(only=command)
     return parser.parse_args([command, *args, "--no-cache"])
 
 
@@ -82,7 +75,6 @@ def sign(repo: GitRepo, site_id: str, *extra: str, pattern: str = "borrow") -> i
     return run(
         "sign-off",
         site_id,
-        "-C",
         str(repo.path),
         "--all-pass",
         "--pattern",
@@ -98,7 +90,7 @@ def sign_all(repo: GitRepo) -> None:
 
 def refusal(repo: GitRepo, *args: str) -> str:
     with pytest.raises(UsageError) as e:
-        run("sign-off", *args, "-C", str(repo.path))
+        run("sign-off", *args, str(repo.path))
     return str(e.value)
 
 
@@ -133,7 +125,7 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
         "item: a\n"
         f"token_hash: {block.token_hash}\n"
         "release: working tree of v0.1.0\n"
-        "checklist: pgrx-ffi@1\n"
+        "checklist: pgrx-ffi@2\n"
         "tool: unsafe-audit 0.1.0\n"
         "reviewer: Ada Example <ada@example.com>\n"
         f"reviewed_at: '{STAMP}'\n"

@@ -18,15 +18,15 @@ def test_the_key_names_a_file_and_defaults_to_none() -> None:
 @pytest.mark.parametrize(
     ("value", "error"),
     [
-        ("[a.yaml]", "2: 'exemptions' must be a file path, not a list"),
-        ("12", "2: 'exemptions' must be a file path, not an int ('12')"),
+        ("[a.yaml]", "2: 'exemptions' must be a path from the repository root, not a list"),
+        ("12", ("2: 'exemptions' must be a path from the repository root, not an int ('12')")),
         (
             "/etc/x.yaml",
             "2: 'exemptions' '/etc/x.yaml' starts with '/'; write paths from the "
             "repository root without it",
         ),
         ("../x.yaml", "2: 'exemptions' '../x.yaml' has an empty, '.' or '..' segment"),
-        ("'*.yaml'", "2: 'exemptions' '*.yaml' holds '*' or '?'; name one file"),
+        ("'*.yaml'", "2: 'exemptions' '*.yaml' holds '*' or '?'; name one path, not a pattern"),
     ],
 )
 def test_a_bad_value_is_an_error_with_its_line(value: str, error: str) -> None:

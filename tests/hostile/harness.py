@@ -34,6 +34,14 @@ LEDGER = ".unsafe-audit/ledger"
 TRACEBACK = "Traceback (most recent call last)"
 
 
+BASE_CHOICE = (
+    "unsafe-audit: comparing working tree with v0.1.0: v0.1.0 is the highest release tag "
+    "(the revision under audit is not tagged; pre-releases skipped)\n"
+)
+"""What ``check`` and ``diff`` say on stderr of the base they use in a :func:`released`
+repository."""
+
+
 def released(path: Path, lib: str = LIB) -> GitRepo:
     """A repository one commit past release v0.1.0 (so ``check`` diffs head with it)."""
     repo = make_repo(path, lib)

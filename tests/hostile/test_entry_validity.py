@@ -194,7 +194,6 @@ def test_a_team_item_counts_only_when_check_uses_the_team_checklist(
         capsys,
         "sign-off",
         site.id,
-        "-C",
         str(repo.path),
         "--all-pass",
         "--pattern",

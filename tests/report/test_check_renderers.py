@@ -224,6 +224,9 @@ def test_sarif_validates_and_carries_fingerprints_and_suppressions(
     (run_,) = log["runs"]
     assert log["version"] == "2.1.0"
     assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == [RULE_ID]
+    # The tool has no public home yet: no URI rather than pgrx's (which is not this tool) or a
+    # placeholder a code-scanning page would link to.
+    assert "informationUri" not in run_["tool"]["driver"]
     results = {r["partialFingerprints"][FINGERPRINT_KEY]: r for r in run_["results"]}
     assert len(results) == 4
     ok = results[signed.id]

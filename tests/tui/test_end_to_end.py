@@ -69,7 +69,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
     assert entry.release == "working tree of v0.3.0"
     assert entry.lifetime_pattern == "borrow"
     assert entry.path == "src/lib.rs"
-    assert entry.checklist == "pgrx-ffi@1"
+    assert entry.checklist == "pgrx-ffi@2"
     assert [v.verdict for _, v in entry.answers] == [Verdict.PASS] * 13 + [Verdict.NOT_APPLICABLE]
     assert entry.justification == "the caller promises a NUL-terminated string. Checked."
     drafts = json.loads((git_dir_of(pg_cache) / "unsafe-audit/drafts.json").read_text())

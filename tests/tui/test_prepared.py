@@ -30,7 +30,7 @@ def test_prepared_pg_cache_review_is_what_review_loads(
             assert (who.reviewer, who.release, who.checklist, who.tool, who.clock()) == (
                 REVIEWER,
                 "working tree of v0.3.0",
-                "pgrx-ffi@1",
+                "pgrx-ffi@2",
                 TOOL,
                 STAMP,
             )

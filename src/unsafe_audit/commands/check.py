@@ -25,10 +25,17 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from unsafe_audit.audit import Audit, AuditRequest, HintScope, load_audit, scanned_prefix
+from unsafe_audit.commands.base_note import say_base
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.progress import progress_bar
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
+from unsafe_audit.commands.settings import (
+    add_only_changed_option,
+    add_tag_pattern_option,
+    apply_config,
+)
 from unsafe_audit.errors import UsageError
 from unsafe_audit.exemptions.model import Exemption, Unneeded, unneeded
 from unsafe_audit.ledger.entry import Entry
@@ -79,8 +86,10 @@ def add_parser(subparsers: Any) -> None:
             "A sign-off with a fail answer counts and is listed. Entries whose site is gone are "
             "kept as history and counted as orphaned (see `unsafe-audit prune`). Sites exempted "
             "by `unsafe-audit adopt` pass while their code is unchanged. The ledger is "
-            "read from the work tree. Exit 0: all signed off; 1: some sites need a sign-off; "
-            "2: usage, git or ledger error."
+            "read from the work tree. Like diff, a repository with no earlier release tag is "
+            "an error unless --allow-first-release is given; stderr says which base was used. "
+            "Options left unset come from .unsafe-audit/config.yaml. Exit 0: all signed off; "
+            "1: some sites need a sign-off; 2: usage, git, configuration or ledger error."
         ),
     )
     p.add_argument(
@@ -94,14 +103,16 @@ def add_parser(subparsers: Any) -> None:
         default=CheckFormat.TEXT.value,
         help="text (default), json (schema_version 1), markdown (PR comment) or sarif (2.1.0)",
     )
+    p.add_argument(
+        "--allow-first-release",
+        action="store_true",
+        help="when there is no earlier release tag, treat every site as new instead of failing",
+    )
+    add_tag_pattern_option(p)
     add_ledger_option(p)
     add_exemptions_option(p)
     add_checklist_option(p)
-    p.add_argument(
-        "--only-changed",
-        action="store_true",
-        help="only new and changed sites and stale sign-offs fail the check (gradual adoption)",
-    )
+    add_only_changed_option(p)
     p.add_argument(
         "--require-signatures",
         action="store_true",
@@ -127,22 +138,28 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         if not signers.is_file():
             raise UsageError(f"--allowed-signers {signers}: no such file")
         problem = functools.partial(_signature_problem, signers)
-    audit = load_audit(
-        AuditRequest(
-            path=args.path,
-            base=args.base,
-            head=args.head,
-            ledger=args.ledger,
-            options=scan_options(args),
-            only_changed=args.only_changed,
-            checklist=build_checklist(args.checklists),
-            problem=problem,
-            # Evidence for the people reading the report; only where a sign-off is needed.
-            hints=(HintScope.BLOCKING if CheckFormat(args.format).shows_hints else HintScope.NONE),
-            exemptions=args.exemptions,
+    apply_config(args, args.path)
+    with progress_bar() as bar:
+        audit = load_audit(
+            AuditRequest(
+                path=args.path,
+                base=args.base,
+                head=args.head,
+                allow_first_release=args.allow_first_release,
+                ledger=args.ledger,
+                options=scan_options(args, progress=bar),
+                only_changed=args.only_changed,
+                checklist=build_checklist(args.checklists),
+                problem=problem,
+                # Evidence for the people reading the report; only where a sign-off is needed.
+                hints=(
+                    HintScope.BLOCKING if CheckFormat(args.format).shows_hints else HintScope.NONE
+                ),
+                exemptions=args.exemptions,
+            )
         )
-    )
     comparison = audit.comparison
+    say_base(comparison)
     for warning in comparison.warnings:
         print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     for notice in audit.ledger.notices:

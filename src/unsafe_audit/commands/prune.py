@@ -20,8 +20,10 @@ from typing import Any
 from unsafe_audit.audit import Audit, AuditRequest, load_audit, scanned_prefix
 from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import add_tag_pattern_option, apply_config
 from unsafe_audit.exemptions.model import unneeded
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.report.style import plural
 from unsafe_audit.scan import ScanOptions
 
 
@@ -41,6 +43,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--base", help="compare with this revision instead of the previous release tag")
     p.add_argument("--head", help="prune against this committed revision instead of the work tree")
+    add_tag_pattern_option(p)
     add_ledger_option(p)
     add_exemptions_option(p)
     p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
@@ -49,7 +52,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    config = apply_config(args, args.path)
+    options = ScanOptions(
+        use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None), config=config
+    )
     audit = load_audit(
         AuditRequest(
             path=args.path,
@@ -74,10 +80,11 @@ def run(args: argparse.Namespace) -> int:
             f"{entry.item or 'the crate root'} at {entry.path}, signed off for {entry.release})"
         )
         print(f"{verb} {terminal_line(what)}")
+    count = plural(len(orphaned), "orphaned entry", "orphaned entries")
     if not orphaned:
         print("no orphaned entries", file=sys.stderr)
     elif not args.apply:
-        print(f"{len(orphaned)} orphaned entries; run with --apply to delete them", file=sys.stderr)
+        print(f"{count}; run with --apply to delete them", file=sys.stderr)
     _prune_exemptions(audit, args)
     return 0
 

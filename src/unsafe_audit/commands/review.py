@@ -17,6 +17,7 @@ from typing import Any
 from unsafe_audit.commands.checklist import add_checklist_option
 from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import add_tag_pattern_option, apply_config
 from unsafe_audit.errors import UsageError
 from unsafe_audit.review_loader import ReviewRequest, load_review, make_loader
 
@@ -59,12 +60,16 @@ def add_review_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with no earlier release tag, review every site as new",
     )
+    add_tag_pattern_option(p)
     p.add_argument("--reviewer", metavar="'NAME <EMAIL>'", help="override the git config identity")
     add_ledger_option(p)
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
 
 
 def request_from(args: argparse.Namespace, path: Path) -> ReviewRequest:
+    """The review the options ask for, with what they leave unset taken from the
+    repository's configuration."""
+    config = apply_config(args, path)
     return ReviewRequest(
         path=path,
         base=args.base,
@@ -77,6 +82,7 @@ def request_from(args: argparse.Namespace, path: Path) -> ReviewRequest:
         cache_dir=getattr(args, "cache_dir", None),
         exemptions=getattr(args, "exemptions", None),
         exempt=getattr(args, "exempt", False),
+        config=config,
     )
 
 

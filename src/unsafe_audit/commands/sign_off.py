@@ -28,6 +28,7 @@ from unsafe_audit.audit import Audit, AuditRequest, load_audit
 from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import apply_config
 from unsafe_audit.errors import GitError, UsageError
 from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Answer, Verdict
 from unsafe_audit.ledger.signing import sign_entry
@@ -65,11 +66,15 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("site_id", metavar="SITE_ID", help="site id or unique prefix (6+ hex digits)")
     p.add_argument(
+        "path", nargs="?", default=None, help="repository or directory in it (default .)"
+    )
+    p.add_argument(
         "-C",
         "--path",
-        default=".",
+        dest="path_option",
+        metavar="PATH",
         type=Path,
-        help="the repository (or a directory in it); default .",
+        help="deprecated: give PATH after SITE_ID, as for the other commands",
     )
     p.add_argument("--rev", help="find the site in this revision instead of the work tree")
     p.add_argument("--justification", help="why the site is sound, or why it ships anyway")
@@ -103,7 +108,7 @@ def add_parser(subparsers: Any) -> None:
         help="sign the entry with this SSH private key (ssh-keygen -Y sign)",
     )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, late_positional="path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,9 +286,30 @@ def _git_reviewer(found: Found) -> str:
     )
 
 
+def _resolve_path(args: argparse.Namespace) -> None:
+    """``args.path`` from the positional PATH or the deprecated ``-C``/``--path``."""
+    given: Path | None = args.path_option
+    positional = Path(args.path) if args.path is not None else None
+    if given is not None:
+        print(
+            "unsafe-audit: sign-off -C/--path is deprecated; give the path after the site id "
+            f"(unsafe-audit sign-off SITE_ID {terminal_line(str(given))})",
+            file=sys.stderr,
+        )
+        if positional is not None and positional != given:
+            raise UsageError(
+                f"two paths given: {positional} and -C {given}; give one, after the site id"
+            )
+    args.path = positional or given or Path(".")
+
+
 def run(args: argparse.Namespace) -> int:
+    _resolve_path(args)
     _require_utf8_arguments(args)
-    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    config = apply_config(args, args.path)
+    options = ScanOptions(
+        use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None), config=config
+    )
     checklist = build_checklist(args.checklists)
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
     found = find_site(args, options, checklist)

@@ -50,7 +50,6 @@ _NOT_SEARCHED_RULE = {
     "defaultConfiguration": {"level": "error"},
 }
 FINGERPRINT_KEY = "unsafeAuditSiteId/v1"
-_INFO_URI = "https://github.com/pgcentralfoundation/pgrx"
 
 
 def _artifact(path: str) -> dict[str, Any]:
@@ -151,7 +150,6 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
                     "driver": {
                         "name": "unsafe-audit",
                         "version": __version__,
-                        "informationUri": _INFO_URI,
                         "rules": [
                             {
                                 "id": RULE_ID,
