@@ -93,7 +93,7 @@ def write(report: CheckReport, out: TextIO) -> None:
     mark = "✅" if report.ok else "❌"
     failures = []
     if summary["blocking"]:
-        failures.append(f"{summary['blocking']} sites need a sign-off")
+        failures.append(f"{summary['blocking']} review units need a sign-off")
     if state.blocking_files:
         failures.append(f"{len(state.blocking_files)} files could not be searched for sites")
     verdict = " and ".join(failures) if failures else "every site that needs a sign-off has one"
@@ -101,7 +101,9 @@ def write(report: CheckReport, out: TextIO) -> None:
         f"## unsafe-audit check {mark}\n\n",
         f"{markdown_inline(report.head.label)} against **{markdown_inline(report.base.label)}** "
         f"({markdown_inline(report.reason)}): {verdict}.\n\n",
-        "| Review | Sites |\n|---|---:|\n",
+        f"{summary['units']} review units ({summary['sites']} sites: a pg_sys use inside an "
+        "unsafe site is reviewed with it).\n\n",
+        "| Review | Units |\n|---|---:|\n",
     ]
     parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
     parts.append(f"| orphaned entries (kept as history) | {summary['orphaned']} |\n")
