@@ -1,4 +1,5 @@
-"""``scan --format table``: the sites in 80 columns, then counts per kind."""
+"""``scan --format table``: the sites in 80 columns, then counts: sites, review units (see
+:mod:`unsafe_audit.units`) and sites per kind."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TextIO
 
 from unsafe_audit.model import EARNED_GENERATED, ScanResult, SkippedFile
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.units import group_units
 
 
 def _fit(text: str, width: int) -> str:
@@ -40,7 +42,11 @@ def write(result: ScanResult, out: TextIO) -> None:
     skipped = f"{result.files_skipped} skipped"
     if result.generated_skipped:
         skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
-    out.write(f"\n{len(result.sites)} sites in {result.files_scanned} files, {skipped}\n")
+    units = group_units(result.sites).count
+    out.write(
+        f"\n{len(result.sites)} sites ({units} review units) in {result.files_scanned} files, "
+        f"{skipped}\n"
+    )
     if counts:
         listing = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         for line in textwrap.wrap(listing, width=78):
