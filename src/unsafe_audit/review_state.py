@@ -113,6 +113,9 @@ class SiteReview:
     covered: tuple[Entry, ...] = ()
     """Entries of its members, written when each pg_sys use was signed off on its own: kept as
     history, never blocking."""
+    exempt: str | None = None
+    """The release named by the adoption exemption that keeps this site from blocking, if one
+    does (see :mod:`unsafe_audit.exemptions.model`)."""
 
     @property
     def site(self) -> Site:
@@ -206,7 +209,8 @@ class ReviewState:
 
     def summary(self) -> dict[str, int]:
         """Counts: head sites (units and their members), units in each review state, blocking
-        units, orphaned entries, units, and entries of members covered by their unit."""
+        units, exempt units (covered by an adoption exemption), orphaned entries, units, and
+        entries of members covered by their unit."""
         counts = {r.value: 0 for r in Review}
         for r in self.sites:
             counts[r.review.value] += 1
@@ -214,6 +218,7 @@ class ReviewState:
             "sites": len(self.sites) + sum(len(r.members) for r in self.sites),
             **counts,
             "blocking": sum(r.blocking for r in self.sites),
+            "exempt": sum(r.exempt is not None for r in self.sites),
             "orphaned": len(self.orphaned),
             "units": len(self.sites),
             "covered": sum(len(r.covered) for r in self.sites),

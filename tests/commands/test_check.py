@@ -70,6 +70,7 @@ def test_unsigned_sites_fail_and_signed_ones_pass(
         "stale": 0,
         "missing": 2,
         "blocking": 2,
+        "exempt": 0,
         "orphaned": 0,
         "units": 2,
         "covered": 0,

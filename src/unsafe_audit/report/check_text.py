@@ -1,6 +1,7 @@
 """``check --format text``: blocking units first (each with the pg_sys uses it covers), then
 failed sign-offs, then the files not searched for sites (generated ones included), then the
-counts: sites, review units, units per review state."""
+counts: sites, review units, units per review state. Units an adoption exemption covers are
+only counted."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def write(report: CheckReport, out: TextIO) -> None:
     if blocking:
         parts.append(f"\nNEEDS SIGN-OFF ({len(blocking)})\n")
         parts.extend(_row(r) for r in blocking)
-    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid and r.exempt is None]
     if waived:
         parts.append(f"\nNOT SIGNED OFF, NOT BLOCKING with --only-changed ({len(waived)})\n")
         parts.extend(_row(r) for r in waived)
@@ -62,11 +63,19 @@ def write(report: CheckReport, out: TextIO) -> None:
         parts.extend(_file_row(r) for r in state.files)
     summary = state.summary()
     counts = ", ".join(f"{summary[r.value]} {r.value}" for r in Review)
+    exempt = ""
+    if report.exemptions is not None:
+        exempt = f"; {summary['exempt']} exempt since adoption ({terminal_line(report.exemptions)})"
     covered = f"; {summary['covered']} covered by their unit" if summary["covered"] else ""
     parts.append(
-        f"\n{summary['sites']} sites in {summary['units']} review units: {counts}; "
+        f"\n{summary['sites']} sites in {summary['units']} review units: {counts}{exempt}; "
         f"{summary['orphaned']} orphaned entries{covered}\n"
     )
+    if report.unneeded_exemptions:
+        parts.append(
+            f"{len(report.unneeded_exemptions)} exemptions no longer needed (signed off, changed "
+            "or gone): unsafe-audit prune --apply drops them\n"
+        )
     if report.ok:
         parts.append("OK: every site that needs a sign-off has one\n")
     if summary["blocking"]:
