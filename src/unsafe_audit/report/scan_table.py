@@ -44,7 +44,8 @@ def write(result: ScanResult, out: TextIO) -> None:
         skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
     units = group_units(result.sites).count
     out.write(
-        f"\n{len(result.sites)} sites ({units} review units) in {result.files_scanned} files, "
+        f"\n{len(result.sites)} sites ({units} review unit{'' if units == 1 else 's'}) in "
+        f"{result.files_scanned} files, "
         f"{skipped}\n"
     )
     if counts:
