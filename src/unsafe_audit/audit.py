@@ -30,6 +30,7 @@ from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.model import Skip, SkippedFile
 from unsafe_audit.review_state import EntryProblem, ReviewState, review_files, review_sites
 from unsafe_audit.scan import ScanOptions
+from unsafe_audit.units import hints_by_unit
 
 SUBMODULE_NOTE = "a git submodule: not scanned (scan it on its own)"
 """Why a submodule is listed among the files ``check`` did not search."""
@@ -164,8 +165,11 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
     hints = ScanHints()
     if request.hints is not HintScope.NONE:
         say("Looking for hints…")
-        sites = [r.site for r in state.sites if request.hints is HintScope.ALL or r.blocking]
-        hints = hints_for_scan(sites, comparison.head_files)
+        units = [r for r in state.sites if request.hints is HintScope.ALL or r.blocking]
+        sites = [site for r in units for site in (r.site, *r.member_sites)]
+        found = hints_for_scan(sites, comparison.head_files)
+        groups = [(r.site.id, [m.id for m in r.member_sites]) for r in units]
+        hints = ScanHints(hints_by_unit(groups, found.by_site), found.unattached)
     return Audit(comparison, ledger, state, hints, exemptions)
 
 

@@ -7,11 +7,13 @@ Exit codes: 0 success; 1 the command ran and found something a CI job must fail 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -144,23 +146,67 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+_pending: list[int] = []
+"""Signals turned into :class:`Terminated` during this command (see :func:`main`)."""
+
+
 def _terminate(signum: int, _frame: object) -> None:
+    _pending.append(signum)
     raise Terminated(signum)
 
 
-def _catch_termination() -> None:
-    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the review app installs its own
-    handlers while it runs, which keep what an editor holds)."""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) is signal.SIG_DFL:
+def _drop_swallowed_interrupts(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable-exception hook that says nothing of an interrupt that landed in a
+    finalizer (where Python cannot raise it): :func:`main` reports it itself."""
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+
+    return hook
+
+
+@contextlib.contextmanager
+def _termination_caught() -> Iterator[None]:
+    """Within: SIGTERM and SIGHUP raise :class:`Terminated` (where they are still at their
+    default; the review app installs its own, which keep what an editor holds). The handlers
+    are put back after, so a caller in-process (a test) keeps its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    hook = sys.unraisablehook
+    _pending.clear()
+    for signum, handler in previous.items():
+        if handler is signal.SIG_DFL:
             signal.signal(signum, _terminate)
+    sys.unraisablehook = _drop_swallowed_interrupts(hook)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is signal.SIG_DFL:
+                signal.signal(signum, handler)
+        if not _pending:
+            sys.unraisablehook = hook
+
+
+def _terminated(signum: int) -> int:
+    interrupted(f"terminated by {signal.Signals(signum).name}")
+    return 128 + signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with _termination_caught():
+        code = _run(argv)
+        # A signal that landed in a finalizer was swallowed there, and the command ran on.
+        return _terminated(_pending[0]) if _pending and code != 128 + _pending[0] else code
+
+
+def _run(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     try:
-        _catch_termination()
         # Inside the try: a Ctrl-C while the subcommand's modules load is still a quiet 130.
         parser = build_parser(command if command in COMMANDS else None)
         args = parser.parse_args(argv)
@@ -174,8 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unsafe-audit: error: {terminal_text(str(e), indent='  ')}", file=sys.stderr)
         return e.exit_code
     except Terminated as e:
-        interrupted(f"terminated by {signal.Signals(e.signum).name}")
-        return 128 + e.signum
+        return _terminated(e.signum)
     except KeyboardInterrupt:
         return interrupted()
     except BrokenPipeError:

@@ -22,6 +22,7 @@ CORE = (
     "unsafe_audit.source",
     "unsafe_audit.diff",
     "unsafe_audit.review_state",
+    "unsafe_audit.units",
     "unsafe_audit.signoff",
     "unsafe_audit.review",
     "unsafe_audit.report.check_markdown",

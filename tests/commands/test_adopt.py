@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.commands.test_check import released
-from tests.commands.test_sign_off import LIB, _isolated, sign, site, sites_of
+from tests.commands.test_sign_off import LIB, _isolated, sign, site, sites_of, units_of
 from tests.gitrepo import GitRepo
 from tests.report.test_check_renderers import schema_errors
 from unsafe_audit.cli import main
@@ -46,14 +46,15 @@ def lines_of(repo: GitRepo, path: str = EXEMPTIONS) -> list[str]:
 
 
 def adopted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> GitRepo:
-    """pg_sys fns a and c released as v0.1.0, a's block signed off, the rest adopted."""
+    """pg_sys fns a and c released as v0.1.0, a's block signed off, c's adopted. Exemptions,
+    like sign-offs, are for review units: the pg_sys call in each block is covered by it."""
     repo = released(tmp_path / "ext")
     assert sign(repo, site(repo, SiteKind.UNSAFE_BLOCK, "a").id, "--justification", "ok") == 0
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.1.0")
     assert code == 0
     assert out.splitlines()[:2] == [
-        f"exempted 3 sites at v0.1.0 in {EXEMPTIONS} (2 pg_sys_call, 1 unsafe_block)",
-        "0 were exempt already, 1 have a sign-off; 3 exemptions in all",
+        f"exempted 1 sites at v0.1.0 in {EXEMPTIONS} (1 unsafe_block)",
+        "0 were exempt already, 1 have a sign-off; 1 exemptions in all",
     ]
     return repo
 
@@ -63,7 +64,7 @@ def test_adopt_writes_one_sorted_line_per_unsigned_site(
 ) -> None:
     repo = adopted(tmp_path, capsys)
     unsigned = sorted(
-        (s for s in sites_of(repo) if (s.kind, s.item) != (SiteKind.UNSAFE_BLOCK, "a")),
+        (s for s in units_of(repo) if (s.kind, s.item) != (SiteKind.UNSAFE_BLOCK, "a")),
         key=lambda s: s.id,
     )
     assert lines_of(repo) == [
@@ -83,31 +84,35 @@ def test_check_passes_exempt_sites_and_counts_them(
         "signed": 1,
         "failed": 0,
         "stale": 0,
-        "missing": 3,
+        "missing": 1,
         "blocking": 0,
-        "exempt": 3,
+        "exempt": 1,
         "orphaned": 0,
+        "units": 2,
+        "covered": 0,
     }
-    assert [(s["review"], s["exempt"]) for s in data["sites"]] == [
-        ("signed", False),
-        ("missing", True),
-        ("missing", True),
-        ("missing", True),
+    # Each pg_sys call shares the review (and the exemption) of the block around it.
+    assert [(s["kind"], s["review"], s["exempt"]) for s in data["sites"]] == [
+        ("unsafe_block", "signed", False),
+        ("pg_sys_call", "signed", False),
+        ("unsafe_block", "missing", True),
+        ("pg_sys_call", "missing", True),
     ]
     assert data["exemptions"] == {"file": EXEMPTIONS, "unneeded": []}
     _, text, _ = cli(capsys, "check", str(repo.path))
     assert "NOT SIGNED OFF" not in text
     assert (
-        f"4 sites: 1 signed, 0 failed, 0 stale, 3 missing; 3 exempt since adoption ({EXEMPTIONS})"
-        "; 0 orphaned entries\nOK: every site that needs a sign-off has one\n"
+        f"4 sites in 2 review units: 1 signed, 0 failed, 0 stale, 1 missing; 1 exempt since "
+        f"adoption ({EXEMPTIONS}); 0 orphaned entries\n"
+        "OK: every site that needs a sign-off has one\n"
     ) in text
     _, markdown, _ = cli(capsys, "check", str(repo.path), "--format", "markdown")
-    assert "| exempt since adoption (among the missing and stale; not blocking) | 3 |\n" in markdown
+    assert "| exempt since adoption (among the missing and stale; not blocking) | 1 |\n" in markdown
     assert "| missing |" in markdown and "| missing | unchanged |" not in markdown
     _, sarif, _ = cli(capsys, "check", str(repo.path), "--format", "sarif")
     log = json.loads(sarif)
     assert [r["properties"]["review"] for r in log["runs"][0]["results"]] == ["signed"]
-    assert log["runs"][0]["properties"]["summary"]["exempt"] == 3
+    assert log["runs"][0]["properties"]["summary"]["exempt"] == 1
     assert schema_errors(log) == []
 
 
@@ -121,11 +126,11 @@ def test_changed_and_new_code_needs_a_review_even_when_exempt(
     found = [(s["item"], s["kind"], s["status"], s["blocking"], s["exempt"]) for s in data["sites"]]
     assert found == [
         ("e", "unsafe_block", "new", True, False),
-        ("e", "pg_sys_call", "new", True, False),
+        ("e", "pg_sys_call", "new", False, False),
         ("c", "unsafe_block", "changed", True, False),
+        ("c", "pg_sys_call", "unchanged", False, False),
         ("a", "unsafe_block", "unchanged", False, False),
-        ("a", "pg_sys_call", "unchanged", False, True),
-        ("c", "pg_sys_call", "unchanged", False, True),
+        ("a", "pg_sys_call", "unchanged", False, False),
     ]
     assert data["exemptions"]["unneeded"] == [old_c_block]
 
@@ -140,30 +145,29 @@ def test_a_pull_request_cannot_exempt_the_code_it_adds(
         for s in new:
             f.write(f"- {{site: {s.id}, kind: {s.kind.value}, path: src/lib.rs, release: v1}}\n")
     data = check(capsys, repo)
-    assert [(s["item"], s["blocking"], s["exempt"]) for s in data["sites"][:2]] == [
-        ("e", True, False),
-        ("e", True, False),
+    assert [(s["item"], s["kind"], s["blocking"], s["exempt"]) for s in data["sites"][:2]] == [
+        ("e", "unsafe_block", True, False),
+        ("e", "pg_sys_call", False, False),
     ]
-    assert data["summary"]["exempt"] == 3
+    assert data["summary"]["exempt"] == 1
 
 
 def test_prune_drops_exemptions_of_signed_and_changed_sites(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = adopted(tmp_path, capsys)
+    repo = released(tmp_path / "ext", LIB + NEW_FN)
+    assert cli(capsys, "adopt", str(repo.path), "--rev", "v0.1.0")[0] == 0
+    a_block = site(repo, SiteKind.UNSAFE_BLOCK, "a").id
     old_c_block = site(repo, SiteKind.UNSAFE_BLOCK, "c").id
-    a_call = site(repo, SiteKind.PG_SYS_CALL, "palloc").id
-    c_call = site(repo, SiteKind.PG_SYS_CALL, "pfree").id
-    assert sign(repo, a_call, "--justification", "palloc never returns NULL") == 0
-    repo.write("src/lib.rs", C_CHANGED)
-    assert check(capsys, repo)["exemptions"]["unneeded"] == sorted([a_call, old_c_block])
+    e_block = site(repo, SiteKind.UNSAFE_BLOCK, "e").id
+    assert sign(repo, a_block, "--justification", "palloc never returns NULL") == 0
+    repo.write("src/lib.rs", C_CHANGED + NEW_FN)
+    assert check(capsys, repo)["exemptions"]["unneeded"] == sorted([a_block, old_c_block])
     code, out, err = cli(capsys, "prune", str(repo.path))
     assert code == 0
     assert out.splitlines() == [
-        f"would drop exemption {sid} ({kind} at src/lib.rs, exempt since v0.1.0): {why}"
-        for sid, kind, why in sorted(
-            [(a_call, "pg_sys_call", "signed off"), (old_c_block, "unsafe_block", "gone")]
-        )
+        f"would drop exemption {sid} (unsafe_block at src/lib.rs, exempt since v0.1.0): {why}"
+        for sid, why in sorted([(a_block, "signed off"), (old_c_block, "gone")])
     ]
     assert err.endswith(
         f"2 exemptions in {EXEMPTIONS} no longer needed; run with --apply to drop them\n"
@@ -172,7 +176,7 @@ def test_prune_drops_exemptions_of_signed_and_changed_sites(
     code, out, err = cli(capsys, "prune", str(repo.path), "--apply")
     assert code == 0 and out.startswith("dropped exemption ")
     assert lines_of(repo) == [
-        f"- {{site: {c_call}, kind: pg_sys_call, path: src/lib.rs, release: v0.1.0}}"
+        f"- {{site: {e_block}, kind: unsafe_block, path: src/lib.rs, release: v0.1.0}}"
     ]
     assert err.endswith(f"1 exemptions left in {EXEMPTIONS}\n")
 
@@ -187,13 +191,13 @@ def test_adopting_again_adds_only_new_sites_and_keeps_old_lines(
     repo.tag("v0.2.0")
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--dry-run")
     assert code == 0
-    assert out.startswith(f"would exempt 2 sites at working tree of v0.2.0 in {EXEMPTIONS}")
+    assert out.startswith(f"would exempt 1 sites at working tree of v0.2.0 in {EXEMPTIONS}")
     assert lines_of(repo) == before
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.2.0")
-    assert out.splitlines()[1] == "3 were exempt already, 1 have a sign-off; 5 exemptions in all"
+    assert out.splitlines()[1] == "1 were exempt already, 1 have a sign-off; 2 exemptions in all"
     after = lines_of(repo)
     assert set(before) < set(after) and after == sorted(after)
-    assert sum("release: v0.2.0" in line for line in after) == 2
+    assert sum("release: v0.2.0" in line for line in after) == 1
 
 
 def test_the_configuration_and_the_option_name_the_file(
@@ -202,11 +206,11 @@ def test_the_configuration_and_the_option_name_the_file(
     repo = released(tmp_path / "ext")
     repo.write(".unsafe-audit/config.yaml", "exemptions: audit/baseline.yaml\n")
     assert cli(capsys, "adopt", str(repo.path))[0] == 0
-    assert len(lines_of(repo, "audit/baseline.yaml")) == 4
+    assert len(lines_of(repo, "audit/baseline.yaml")) == 2  # the two units
     assert not (repo.path / EXEMPTIONS).exists()
-    assert check(capsys, repo)["summary"]["exempt"] == 4
+    assert check(capsys, repo)["summary"]["exempt"] == 2
     data = check(capsys, repo, "--exemptions", "other.yaml")
-    assert data["summary"]["blocking"] == 4 and "exemptions" not in data
+    assert data["summary"]["blocking"] == 2 and "exemptions" not in data
     _, _, err = cli(capsys, "check", str(repo.path), "--exemptions", "other.yaml")
     assert "unsafe-audit: no exemptions file other.yaml: no site is exempt\n" in err.splitlines(
         keepends=True
@@ -237,9 +241,8 @@ def test_review_leaves_exempt_sites_out_and_exempt_reviews_only_them(
 ) -> None:
     repo = adopted(tmp_path, capsys)
     repo.write("src/lib.rs", LIB + NEW_FN)
-    exempt_ids = {s.id for s in sites_of(repo) if s.item == "c" or s.kind is SiteKind.PG_SYS_CALL}
-    exempt_ids -= {s.id for s in sites_of(repo) if s.item == "e"}
-    for only_exempt, expected in ((False, {"a", "e"}), (True, {"a", "c"})):
+    exempt_ids = {s.id for s in units_of(repo) if s.item == "c"}
+    for only_exempt, expected in ((False, {"a", "e"}), (True, {"c"})):
         loaded = load_review(ReviewRequest(path=repo.path, exempt=only_exempt, use_cache=False))
         try:
             items = loaded.session.items

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.test_sign_off import LIB, _isolated, make_repo, sites_of
+from tests.commands.test_sign_off import LIB, _isolated, make_repo, sites_of, units_of
 from unsafe_audit import __version__
 from unsafe_audit.cli import did_you_mean, main
 from unsafe_audit.commands.colour import palette_for
@@ -67,7 +67,7 @@ def test_sign_off_takes_the_path_after_the_site_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = make_repo(tmp_path / "ext", LIB)
-    first, second = sites_of(repo)[:2]
+    first, second = units_of(repo)[:2]
     answers = ("--all-pass", "--pattern", "own", "--justification", "checked")
 
     code, out, err = cli(capsys, "sign-off", first.id, str(repo.path), *answers)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.commands.test_sign_off import LIB, _isolated, make_repo, run, sites_of
+from tests.commands.test_sign_off import LIB, _isolated, make_repo, run, units_of
 from tests.gitrepo import GitRepo
 from unsafe_audit.cli import build_parser, main
 from unsafe_audit.commands.review import request_from
@@ -50,7 +50,7 @@ def released(path: Path) -> GitRepo:
 
 
 def sign_everything(repo: GitRepo, *extra: str) -> None:
-    for s in sites_of(repo):
+    for s in units_of(repo):
         code = run(
             "sign-off",
             s.id,
@@ -74,13 +74,13 @@ def test_the_configured_ledger_is_where_sign_off_writes_and_check_reads(
     sign_everything(repo)
 
     written = sorted(p.name for p in (repo.path / "audit" / "signed").iterdir())
-    assert written == sorted(f"{s.id}.yaml" for s in sites_of(repo))
+    assert written == sorted(f"{s.id}.yaml" for s in units_of(repo))
     assert not (repo.path / ".unsafe-audit" / "ledger").exists()
     data = check_json(capsys, repo)
     assert (data["ok"], data["ledger"]) == (True, "audit/signed")
     # The command line wins: the default ledger is empty.
     overridden = check_json(capsys, repo, "--ledger", ".unsafe-audit/ledger")
-    assert (overridden["ok"], overridden["summary"]["missing"]) == (False, 4)
+    assert (overridden["ok"], overridden["summary"]["missing"]) == (False, len(units_of(repo)))
 
 
 def test_configured_checklists_are_asked_and_a_command_line_checklist_replaces_them(
@@ -184,7 +184,7 @@ def test_a_configuration_mistake_stops_every_command_that_reads_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = released(tmp_path / "ext")
-    site_id = sites_of(repo)[0].id
+    site_id = units_of(repo)[0].id
     configure(repo, "ledger: /etc\n")
     for argv in (
         ["check", str(repo.path)],

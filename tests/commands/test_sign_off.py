@@ -16,6 +16,7 @@ from unsafe_audit.errors import LedgerError, UsageError
 from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.units import group_units
 
 LIB = (
     "use pgrx::pg_sys;\n"
@@ -83,8 +84,15 @@ def sign(repo: GitRepo, site_id: str, *extra: str, pattern: str = "borrow") -> i
     )
 
 
+def units_of(repo: GitRepo) -> list[Site]:
+    """The sites that take a sign-off: the review units (not the pg_sys uses inside them)."""
+    found = sites_of(repo)
+    units = group_units(found)
+    return [s for s in found if not units.is_member(s)]
+
+
 def sign_all(repo: GitRepo) -> None:
-    for s in sites_of(repo):
+    for s in units_of(repo):
         assert sign(repo, s.id, "--justification", f"reviewed {s.kind.value}") == 0
 
 
@@ -113,17 +121,20 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
     )
     assert code == 0
     assert capsys.readouterr().out == (
-        f"signed off {block.id} (unsafe_block at src/lib.rs:4): "
+        f"signed off {block.id} (unsafe_block at src/lib.rs:4, with the 1 pg_sys use in it): "
         f".unsafe-audit/ledger/{block.id}.yaml\n"
     )
+    palloc = site(repo, SiteKind.PG_SYS_CALL, "palloc")
     text = (repo.path / ".unsafe-audit" / "ledger" / f"{block.id}.yaml").read_text()
     assert text == (
-        "schema_version: 1\n"
+        "schema_version: 2\n"
         f"site: {block.id}\n"
         "kind: unsafe_block\n"
         "path: src/lib.rs\n"
         "item: a\n"
         f"token_hash: {block.token_hash}\n"
+        "members:\n"
+        f"- {{kind: pg_sys_call, name: palloc, token_hash: {palloc.token_hash}}}\n"
         "release: working tree of v0.1.0\n"
         "checklist: pgrx-ffi@2\n"
         "tool: unsafe-audit 0.1.0\n"
@@ -259,8 +270,10 @@ def test_refuses_an_ambiguous_prefix(tmp_path: Path) -> None:
 
 
 def test_refuses_missing_answers(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
-    trait_repo = site(repo, SiteKind.PG_SYS_CALL, "pfree")
+    # A pg_sys call outside every unsafe site is a review unit of its own.
+    outside = "pub fn z(c: pg_sys::MemoryContext) {\n    pg_sys::MemoryContextReset(c)\n}\n"
+    repo = make_repo(tmp_path / "ext", LIB + outside)
+    trait_repo = site(repo, SiteKind.PG_SYS_CALL, "MemoryContextReset")
     message = refusal(
         repo,
         trait_repo.id,

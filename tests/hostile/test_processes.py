@@ -291,7 +291,11 @@ def test_a_terminated_diff_leaves_no_temporary_directory(
     os.kill(diff.process.pid, signal.SIGTERM)
     code, err = diff.end()
 
-    assert (code, err) == (143, "unsafe-audit: terminated by SIGTERM\n")
+    # Wherever the signal lands (a git read, a finalizer that cannot raise it, the pool) the
+    # command ends with 143 and one line of its own, and removes its temporary cache.
+    assert code == 143
+    assert err.endswith("unsafe-audit: terminated by SIGTERM\n")
+    assert TRACEBACK not in err and "Exception ignored" not in err
     assert list(private_tmp.iterdir()) == []
 
 

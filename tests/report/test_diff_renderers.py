@@ -235,3 +235,18 @@ def test_table_colours_headings_only_when_asked(
     for code in ("\x1b[1;33m", "\x1b[2m", "\x1b[31m", "\x1b[0m"):
         strip = strip.replace(code, "")
     assert strip == plain.getvalue()
+
+
+def test_diff_json_gives_each_site_its_unit_on_both_sides(sample_repos: dict[str, Path]) -> None:
+    report = report_of(sample_repos["pg_cache"], "v0.2.1", "v0.3.0", DiffFormat.JSON)
+    sites = [json.loads(delta_line(d, report)) for d in report.delta.sites]
+    assert all(list(s)[-2:] == ["unit", "base_unit"] for s in sites)
+    by_id = {s["id"]: s for s in sites if s["id"] is not None}
+    members = [s for s in sites if s["id"] is not None and s["unit"] != s["id"]]
+    # Every member is a pg_sys use, and its unit is an unsafe site of head.
+    assert members and {s["kind"] for s in members} == {"pg_sys_call", "pg_sys_static"}
+    assert all(not by_id[s["unit"]]["kind"].startswith("pg_sys") for s in members)
+    removed = [s for s in sites if s["status"] == "removed"]
+    assert removed and all(s["unit"] is None and s["base_unit"] for s in removed)
+    new = [s for s in sites if s["status"] == "new"]
+    assert new and all(s["base_unit"] is None and s["unit"] for s in new)

@@ -230,7 +230,8 @@ def test_check_and_diff_link_to_the_commit_head_resolves_to(
             main([command, str(repo.path), "--head", "HEAD", "--format", "markdown", "--no-cache"])
         found[command] = links_in(out.getvalue())
     blob = f"https://github.com/owner/ext/blob/{head}/src/lib.rs"
-    assert found["check"] == [f"{blob}#L{line}" for line in (9, 9, 4, 4, 7, 7)]
+    # One row per review unit: each block, with the pg_sys call inside it.
+    assert found["check"] == [f"{blob}#L{line}" for line in (9, 4, 7)]
     assert found["diff"] == [f"{blob}#L9", f"{blob}#L9"]
     # The work tree links to the commit it is based on.
     out = io.StringIO()

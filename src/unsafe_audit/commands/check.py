@@ -8,10 +8,13 @@ still count; a changed site's sign-off is stale. Entries whose site is gone are 
 (reported as orphaned, never failing the gate; ``unsafe-audit prune`` deletes them). A sign-off
 with a fail answer counts (the site was shipped knowingly, with a justification) and is listed.
 
-A sign-off counts only if it answers exactly the items of the checklist in use that apply to
-its site's kind, records that kind, and names a known lifetime pattern (see
-:mod:`unsafe_audit.review_state`); ``--checklist`` adds a team's items, as for ``review`` and
-``sign-off``, so a gate must be given the same team checklists the reviewers answered.
+What needs a sign-off is a review unit (see :mod:`unsafe_audit.units`): an unsafe site, or a
+pg_sys use outside every unsafe site; a pg_sys use inside an unsafe site is covered by that
+site's sign-off. A sign-off counts only if it answers exactly the items of the checklist in use
+that apply to its site's kind (and its pg_sys uses' kinds), records that kind, and names a
+known lifetime pattern (see :mod:`unsafe_audit.review_state`); ``--checklist`` adds a team's
+items, as for ``review`` and ``sign-off``, so a gate must be given the same team checklists the
+reviewers answered.
 """
 
 from __future__ import annotations
@@ -79,8 +82,11 @@ def add_parser(subparsers: Any) -> None:
         help="fail unless every unsafe site and pg_sys use has a valid sign-off in the ledger",
         description=(
             "Check the ledger against head (the work tree, or --head REF) diffed with the "
-            "previous release (or --base REF). Every site in head needs a valid sign-off, "
-            "whatever its diff status: a release audit covers all unsafe code. --only-changed "
+            "previous release (or --base REF). Every review unit in head needs a valid sign-off, "
+            "whatever its diff status: a release audit covers all unsafe code. A unit is an "
+            "unsafe site, or a pg_sys use outside every unsafe site; the pg_sys uses inside an "
+            "unsafe site are covered by its sign-off, which goes stale when they change. "
+            "--only-changed "
             "narrows the gate to new and changed sites and stale sign-offs. Sign-offs stay "
             "valid for unchanged, moved and migrated sites; a changed site's sign-off is stale. "
             "A sign-off with a fail answer counts and is listed. Entries whose site is gone are "

@@ -8,6 +8,11 @@ crate's directory in a workspace, only entries recorded for files under it are c
 other crates' sites are not scanned, so their entries are never taken for orphans. Dry run by
 default; the deletions show up in the next commit's diff. An entry changed on disk since it was
 read is not deleted.
+
+Entries of pg_sys uses that are now inside a review unit (written when each pg_sys use was signed
+off on its own) are *covered* by the unit: never orphaned, never blocking. ``--covered`` lists
+them too, and with ``--apply`` deletes those whose unit has a valid sign-off of its own (until
+then, their justification is what a sign-off of the unit starts from).
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ def add_parser(subparsers: Any) -> None:
     add_ledger_option(p)
     add_exemptions_option(p)
     p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
+    p.add_argument(
+        "--covered",
+        action="store_true",
+        help="also the entries of pg_sys uses covered by their review unit's sign-off (written "
+        "before review units); deleted only once the unit is signed off",
+    )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
     p.set_defaults(run=run)
 
@@ -85,8 +96,36 @@ def run(args: argparse.Namespace) -> int:
         print("no orphaned entries", file=sys.stderr)
     elif not args.apply:
         print(f"{count}; run with --apply to delete them", file=sys.stderr)
+    if args.covered:
+        _prune_covered(audit, args.apply)
     _prune_exemptions(audit, args)
     return 0
+
+
+def _prune_covered(audit: Audit, apply: bool) -> None:
+    """The entries of pg_sys uses covered by their review unit (see the module doc)."""
+    ledger, covered = audit.ledger, audit.state.covered
+    prunable = 0
+    for entry, unit in covered:
+        what = (
+            f"{ledger.display}/{entry.site}.yaml ({entry.kind.value} at {entry.path}, signed off "
+            f"for {entry.release}): covered by review unit {unit.site.id} ({unit.site.label})"
+        )
+        if not unit.review.valid:
+            print(f"keep {terminal_line(what)}, which is {unit.review.value}")
+            continue
+        prunable += 1
+        if apply:
+            ledger.remove(entry.site)
+        print(f"{'deleted' if apply else 'would delete'} {terminal_line(what)}")
+    if not covered:
+        print("no entries of pg_sys uses covered by a review unit", file=sys.stderr)
+    elif not apply and prunable:
+        print(
+            f"{prunable} of {len(covered)} entries of pg_sys uses are covered by a signed-off "
+            "unit; run with --apply to delete them",
+            file=sys.stderr,
+        )
 
 
 def _prune_exemptions(audit: Audit, args: argparse.Namespace) -> None:

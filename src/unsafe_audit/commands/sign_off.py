@@ -1,5 +1,9 @@
 """``unsafe-audit sign-off``: record one reviewed site in the ledger, without prompts.
 
+The site is a review unit (see :mod:`unsafe_audit.units`): an unsafe site, or a pg_sys use
+outside every unsafe site. A pg_sys use inside an unsafe site is covered by that site's
+sign-off; its id is refused with the id of the unit to sign off instead.
+
 For scripts and bulk migrations: every answer comes from the command line. The site is found
 by a unique prefix of its id (6 or more hex digits) in a scan of the work tree (or ``--rev``).
 Refused: an unknown or ambiguous id, a missing or unknown answer, a missing lifetime pattern
@@ -48,6 +52,7 @@ from unsafe_audit.signoff import (
     require_utf8,
     reviewed_at,
 )
+from unsafe_audit.units import unit_items, unit_kinds, unit_pattern_applies
 
 _PREFIX = re.compile(r"[0-9a-f]{6,16}\Z")
 
@@ -61,7 +66,9 @@ def add_parser(subparsers: Any) -> None:
             "that applies to its kind, its lifetime pattern and a justification. SITE_ID is a "
             "site id or a unique prefix of 6+ hex digits (see `unsafe-audit check`). The "
             "reviewer comes from git config user.name and user.email unless --reviewer is "
-            f"given. The entry is written to {DEFAULT_LEDGER_DIR}/<site id>.yaml; commit it."
+            f"given. The entry is written to {DEFAULT_LEDGER_DIR}/<site id>.yaml; commit it. "
+            "The site is a review unit: a pg_sys use inside an unsafe site is covered by that "
+            "site's sign-off (its items are asked there too) and has none of its own."
         ),
     )
     p.add_argument("site_id", metavar="SITE_ID", help="site id or unique prefix (6+ hex digits)")
@@ -161,12 +168,24 @@ def find_site(args: argparse.Namespace, options: ScanOptions, checklist: Checkli
 
 
 def pick_site(reviews: Sequence[SiteReview], prefix: str, where: str) -> SiteReview:
-    """The one site whose id starts with ``prefix``; refuses none and several."""
+    """The one unit whose id starts with ``prefix``; refuses none and several, and the id of a
+    pg_sys use inside a unit (naming the unit)."""
     matches = sorted(
         {r.site.id: r for r in reviews if r.site.id.startswith(prefix)}.values(),
         key=lambda r: _order(r.site),
     )
     if not matches:
+        members = [(m, r) for r in reviews for m in r.member_sites if m.id.startswith(prefix)]
+        if len(members) == 1:
+            member, unit = members[0]
+            raise UsageError(
+                f"site {member.id} ({terminal_line(member.label)}) is a pg_sys use inside "
+                f"review unit {unit.site.id} ({terminal_line(unit.site.label)}), whose sign-off "
+                f"covers it: sign off the unit instead (unsafe-audit sign-off {unit.site.id} ...)"
+            )
+        if members:
+            listing = "; ".join(f"{m.id} (in unit {r.site.id})" for m, r in members)
+            raise UsageError(f"site id {prefix} is ambiguous in {where}: {listing}")
         raise UsageError(f"unknown site id {prefix}: no site in {where} has an id starting so")
     if len(matches) > 1:
         listing = "; ".join(f"{r.site.id} ({r.site.label})" for r in matches)
@@ -212,9 +231,16 @@ def choose_justification(args: argparse.Namespace, found: Found) -> tuple[str, b
     stale = None
     if not args.justification_from_safety and found.review.review is Review.STALE:
         stale = found.review.entry
-    seeded = offered_justification(found.site, stale.justification if stale else None)
+    covered = found.review.covered[0] if found.review.covered else None
+    seeded = offered_justification(
+        found.site,
+        stale.justification if stale else None,
+        covered.justification if covered is not None else None,
+    )
     if seeded:
         source = f"the stale sign-off for {stale.release}" if stale else "its // SAFETY: comment"
+        if stale is None and not found.site.safety_comment and covered is not None:
+            source = f"the earlier sign-off {covered.site} of a {covered.kind.value} inside it"
         print(f"unsafe-audit: justification taken from {terminal_line(source)}", file=sys.stderr)
     return seeded, False
 
@@ -314,7 +340,8 @@ def run(args: argparse.Namespace) -> int:
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
     found = find_site(args, options, checklist)
     site = found.site
-    items = checklist.items_for(site.kind)
+    kinds = unit_kinds(site, found.review.member_sites)
+    items = unit_items(checklist, kinds)
     answers = parse_answers(args.answers, items, site.kind)
     if args.all_pass:
         answers = {i.id: answers.get(i.id, Answer(Verdict.PASS)) for i in items}
@@ -323,12 +350,13 @@ def run(args: argparse.Namespace) -> int:
     proposal = Proposal(
         site=site,
         items=items,
-        pattern_applies=checklist.pattern_applies(site.kind),
+        pattern_applies=unit_pattern_applies(checklist, kinds),
         known_patterns=known,
         answers=answers,
         pattern=args.pattern,
         justification=justification,
         own_justification=own,
+        members=found.review.member_sites,
     )
     reviewer = reviewer or _git_reviewer(found)
     gaps = {p.gap: p for p in problems(proposal, reviewer)}
@@ -355,7 +383,9 @@ def run(args: argparse.Namespace) -> int:
             _say(notice)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
-    print(f"{verb} {site.id} ({terminal_line(site.label)}): {terminal_line(rel)}")
+    covers = len(found.review.members)
+    also = f", with the {covers} pg_sys use{'s' if covers > 1 else ''} in it" if covers else ""
+    print(f"{verb} {site.id} ({terminal_line(site.label)}{also}): {terminal_line(rel)}")
     return 0
 
 

@@ -79,7 +79,7 @@ def _summary(report: CheckReport) -> str:
     mark = "✅" if report.ok else "❌"
     failures = []
     if summary["blocking"]:
-        failures.append(f"{summary['blocking']} sites need a sign-off")
+        failures.append(f"{summary['blocking']} review units need a sign-off")
     if state.blocking_files:
         failures.append(f"{len(state.blocking_files)} files could not be searched for sites")
     verdict = " and ".join(failures) if failures else "every site that needs a sign-off has one"
@@ -87,7 +87,9 @@ def _summary(report: CheckReport) -> str:
         f"## unsafe-audit check {mark}\n\n",
         f"{markdown_inline(report.head.label)} against **{markdown_inline(report.base.label)}** "
         f"({markdown_inline(report.reason)}): {verdict}.\n\n",
-        "| Review | Sites |\n|---|---:|\n",
+        f"{summary['units']} review units ({summary['sites']} sites: a pg_sys use inside an "
+        "unsafe site is reviewed with it).\n\n",
+        "| Review | Units |\n|---|---:|\n",
     ]
     parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
     if report.exemptions is not None:

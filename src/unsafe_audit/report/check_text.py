@@ -1,6 +1,7 @@
-"""``check --format text``: blocking sites first, then failed sign-offs, then the files not
-searched for sites (generated ones included), then the counts. Sites an adoption exemption
-covers are only counted."""
+"""``check --format text``: blocking units first (each with the pg_sys uses it covers), then
+failed sign-offs, then the files not searched for sites (generated ones included), then the
+counts: sites, review units, units per review state. Units an adoption exemption covers are
+only counted."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from unsafe_audit.model import EARNED_GENERATED, Site
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import FileReview, Review, SiteReview
+from unsafe_audit.units import describe_uses
 
 
 def _label(site: Site) -> str:
@@ -21,10 +23,13 @@ def _label(site: Site) -> str:
 
 def _row(r: SiteReview) -> str:
     s = r.site
-    return (
+    row = (
         f"  {s.id}  {r.review.value:7} {r.delta.status.value:9} {s.kind.value:19} "
         f"{terminal_line(s.path)}:{s.span.line}  {_label(s)}\n      {terminal_line(r.reason)}\n"
     )
+    if r.members:
+        row += f"      pg_sys: {terminal_line(describe_uses(r.member_sites))}\n"
+    return row
 
 
 def _file_row(r: FileReview) -> str:
@@ -61,8 +66,10 @@ def write(report: CheckReport, out: TextIO) -> None:
     exempt = ""
     if report.exemptions is not None:
         exempt = f"; {summary['exempt']} exempt since adoption ({terminal_line(report.exemptions)})"
+    covered = f"; {summary['covered']} covered by their unit" if summary["covered"] else ""
     parts.append(
-        f"\n{summary['sites']} sites: {counts}{exempt}; {summary['orphaned']} orphaned entries\n"
+        f"\n{summary['sites']} sites in {summary['units']} review units: {counts}{exempt}; "
+        f"{summary['orphaned']} orphaned entries{covered}\n"
     )
     if report.unneeded_exemptions:
         parts.append(
@@ -73,7 +80,7 @@ def write(report: CheckReport, out: TextIO) -> None:
         parts.append("OK: every site that needs a sign-off has one\n")
     if summary["blocking"]:
         parts.append(
-            f"FAIL: {summary['blocking']} sites need a sign-off "
+            f"FAIL: {summary['blocking']} review units need a sign-off "
             "(unsafe-audit sign-off SITE_ID --justification TEXT --answer ITEM=pass ...)\n"
         )
     if state.blocking_files:

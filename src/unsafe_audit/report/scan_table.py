@@ -1,4 +1,5 @@
-"""``scan --format table``: the sites in 80 columns, then counts per kind."""
+"""``scan --format table``: the sites in 80 columns, then counts: sites, review units (see
+:mod:`unsafe_audit.units`) and sites per kind."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TextIO
 from unsafe_audit.model import EARNED_GENERATED, ScanResult, SkippedFile
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.style import PLAIN, Palette, Tone, plural
+from unsafe_audit.units import group_units
 
 
 def fit(text: str, width: int) -> str:
@@ -43,8 +45,9 @@ def write(result: ScanResult, out: TextIO, *, palette: Palette = PLAIN) -> None:
     skipped = f"{result.files_skipped} skipped"
     if result.generated_skipped:
         skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
-    found = f"{plural(len(result.sites), 'site')} in {plural(result.files_scanned, 'file')}"
-    out.write(f"\n{found}, {skipped}\n")
+    units = group_units(result.sites).count
+    found = f"{plural(len(result.sites), 'site')} ({plural(units, 'review unit')})"
+    out.write(f"\n{found} in {plural(result.files_scanned, 'file')}, {skipped}\n")
     if counts:
         listing = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         for line in textwrap.wrap(listing, width=78):
