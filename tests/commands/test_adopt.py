@@ -53,8 +53,8 @@ def adopted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> GitRepo:
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.1.0")
     assert code == 0
     assert out.splitlines()[:2] == [
-        f"exempted 1 sites at v0.1.0 in {EXEMPTIONS} (1 unsafe_block)",
-        "0 were exempt already, 1 have a sign-off; 1 exemptions in all",
+        f"exempted 1 review unit at v0.1.0 in {EXEMPTIONS} (1 unsafe_block)",
+        "0 were exempt already, 1 have a sign-off; 1 exemption in all",
     ]
     return repo
 
@@ -191,7 +191,7 @@ def test_adopting_again_adds_only_new_sites_and_keeps_old_lines(
     repo.tag("v0.2.0")
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--dry-run")
     assert code == 0
-    assert out.startswith(f"would exempt 1 sites at working tree of v0.2.0 in {EXEMPTIONS}")
+    assert out.startswith(f"would exempt 1 review unit at working tree of v0.2.0 in {EXEMPTIONS}")
     assert lines_of(repo) == before
     code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.2.0")
     assert out.splitlines()[1] == "1 were exempt already, 1 have a sign-off; 2 exemptions in all"

@@ -26,6 +26,7 @@ from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.exemptions.model import adopt
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.report.style import plural
 
 
 def add_parser(subparsers: Any) -> None:
@@ -92,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
     kinds = Counter(e.kind.value for e in adoption.added)
     by_kind = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds))
     print(
-        f"{verb} {len(adoption.added)} sites at {terminal_line(release)} in {display}"
-        + (f" ({by_kind})" if by_kind else "")
+        f"{verb} {plural(len(adoption.added), 'review unit')} at {terminal_line(release)} in "
+        f"{display}" + (f" ({by_kind})" if by_kind else "")
     )
     print(
         f"{adoption.already} were exempt already, {adoption.signed} have a sign-off; "
-        f"{len(adoption.exemptions)} exemptions in all"
+        f"{plural(len(adoption.exemptions), 'exemption')} in all"
     )
     if adoption.added and not args.dry_run:
         print(
