@@ -207,7 +207,7 @@ def test_a_leftover_temporary_file_is_removed_by_the_next_write(tmp_path: Path) 
     [
         ("../outside.yaml", "which is not inside the repository"),
         ("/etc/passwd", "which is not inside the repository"),
-        (".git/exemptions.yaml", "inside the git directory"),
+        (".git/exemptions.yaml", "which is in the git directory"),
         (".unsafe-audit/..", "does not name a file"),
     ],
 )

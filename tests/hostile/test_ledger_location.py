@@ -101,7 +101,7 @@ def test_a_bare_repository_says_it_has_no_ledger_to_read(
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         f"unsafe-audit: error: {bare.path.resolve()} is a bare repository: it has no work tree "
-        f"to read the ledger '{LEDGER}' from; run unsafe-audit in a clone that has one\n"
+        f"to read the ledger directory '{LEDGER}' from; run unsafe-audit in a clone that has one\n"
     )
 
 

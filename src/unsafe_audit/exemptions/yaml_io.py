@@ -39,6 +39,7 @@ from unsafe_audit.ledger import lock
 from unsafe_audit.ledger.entry import is_site_id
 from unsafe_audit.model import SiteId, SiteKind
 from unsafe_audit.regular_file import KIB, UnreadableFile, read_regular_file
+from unsafe_audit.work_tree_place import Place, misplaced
 
 SCHEMA_VERSION = 1
 """The version of the file this tool writes and reads."""
@@ -238,24 +239,10 @@ def exemptions_path(root: Path, relative: str, *, git_dirs: tuple[Path, ...] = (
         )
     # The directory's links are resolved; the file itself is never followed (see _read).
     target = raw.parent.resolve() / raw.name
-    if base not in target.parents:
-        raise ExemptionsError(
-            f"exemptions file {relative!r} resolves to {target}, which is not inside the "
-            f"repository {base}; give a file inside it, such as {DEFAULT_EXEMPTIONS_PATH}"
-        )
-    for git_dir in git_dirs:
-        inside = git_dir.resolve()
-        if inside == base:
-            raise ExemptionsError(
-                f"{base} is a bare repository: it has no work tree to read the exemptions "
-                f"file {relative!r} from; run unsafe-audit in a clone that has one"
-            )
-        if target == inside or inside in target.parents:
-            raise ExemptionsError(
-                f"exemptions file {relative!r} resolves to {target}, inside the git directory "
-                f"{inside}, where git versions nothing; give a file of the work tree, such as "
-                f"{DEFAULT_EXEMPTIONS_PATH}"
-            )
+    place = Place("exemptions file", relative, "file", "exemptions", DEFAULT_EXEMPTIONS_PATH)
+    problem = misplaced(place, target, base, git_dirs)
+    if problem is not None:
+        raise ExemptionsError(problem)
     return target
 
 
