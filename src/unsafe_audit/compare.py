@@ -109,13 +109,15 @@ def release_label(repo: history.Repository, head: Side) -> str:
     return "working tree"
 
 
-def _first_release_error(repo: history.Repository, head: str) -> GitError:
-    has_release = any(releases.parse_version(name) for name, _ in repo.tags())
-    where = (
-        f"no release tag older than {head}"
-        if has_release
-        else "no release tag (such as v0.1.0) in the repository"
-    )
+def _first_release_error(repo: history.Repository, head: str, pattern: str | None) -> GitError:
+    has_release = any(releases.is_release_tag(name, pattern) for name, _ in repo.tags())
+    tag = "release tag" if pattern is None else f"release tag matching {pattern!r}"
+    if has_release:
+        where = f"no {tag} older than {head}"
+    elif pattern is None:
+        where = "no release tag (such as v0.1.0) in the repository"
+    else:
+        where = f"no {tag} in the repository"
     return GitError(
         f"{where}, so there is no previous release to diff against; if this is the first "
         "release, every site is new: pass --allow-first-release to list them all as new, "
@@ -213,10 +215,15 @@ def _compare(
         base_side = Side(ref=base, commit=base_commit)
         reason = f"{base} was given with --base"
     else:
-        choice = repo.previous_release(head_commit) if repo.has_commits and not no_base else None
+        pattern = options.config.tag_pattern if options.config is not None else None
+        choice = (
+            repo.previous_release(head_commit, pattern)
+            if repo.has_commits and not no_base
+            else None
+        )
         if choice is None:
             if not allow_first_release:
-                raise _first_release_error(repo, head_name)
+                raise _first_release_error(repo, head_name, pattern)
             base_commit = None
             base_side = Side(ref=None, commit=None)
             reason = (

@@ -101,6 +101,27 @@ class Site:
         return f"{self.kind.value} at {self.path}:{self.span.line}"
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class MemberUse:
+    """A pg_sys use that a review unit's sign-off covers, as the reviewer saw it: what a ledger
+    entry's ``members`` list records (see :mod:`unsafe_audit.units`). No place in it (file,
+    line, item), so a unit that moves keeps its sign-off; a use added, removed or changed makes
+    the sign-off stale."""
+
+    kind: SiteKind
+    """``pg_sys_call`` or ``pg_sys_static``."""
+    name: str
+    """The pg_sys symbol (``palloc``, ``CurrentMemoryContext``); empty when unknown."""
+    token_hash: str
+    """The use's token hash (see :attr:`unsafe_audit.model.Site.token_hash`)."""
+
+    @property
+    def label(self) -> str:
+        """``palloc (call)``, ``TopMemoryContext (static)``: for people."""
+        short = "call" if self.kind is SiteKind.PG_SYS_CALL else "static"
+        return f"{self.name or '?'} ({short})"
+
+
 @dataclass(frozen=True, slots=True)
 class ScanWarning:
     """A problem found while scanning that did not stop the scan."""

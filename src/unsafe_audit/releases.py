@@ -1,6 +1,8 @@
 """Release versions read from tag names, and the choice of the release an audit diffs against.
 
-Pure: no git here. ``history.Repository.previous_release`` feeds it the repository's tags.
+A tag is a release tag when its name holds a version (:func:`parse_version`) and, if the
+repository's configuration gives a ``tag_pattern``, matches it (:func:`tag_matches`). Pure: no
+git here. ``history.Repository.previous_release`` feeds it the repository's tags.
 """
 
 from __future__ import annotations
@@ -107,6 +109,53 @@ def parse_version(tag: str) -> Version | None:
     return None
 
 
+MAX_TAG_PATTERN_CHARS = 200
+"""The longest tag pattern accepted (the configuration file and ``--tag-pattern``)."""
+
+
+def tag_pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a tag pattern, or None."""
+    if not pattern:
+        return "is empty"
+    if len(pattern) > MAX_TAG_PATTERN_CHARS:
+        return f"is longer than {MAX_TAG_PATTERN_CHARS} characters"
+    if any(ord(c) < 0x20 or c in "\x7f\\" for c in pattern):
+        return "holds a control character or a backslash, which no tag name has"
+    return None
+
+
+def tag_matches(pattern: str, name: str) -> bool:
+    """True when the tag ``name`` matches ``pattern``: ``*`` stands for any run of characters
+    (``/`` included), ``?`` for one character, everything else for itself.
+
+    Both come from the repository, so the match runs in time proportional to their lengths'
+    product, never exponential: on a mismatch only the latest ``*`` takes one more character.
+    """
+    p = n = 0
+    star = -1  # position in `pattern` after the latest `*`
+    star_n = 0  # position in `name` that `*` has consumed up to
+    while n < len(name):
+        if p < len(pattern) and pattern[p] == "*":
+            star, star_n = p + 1, n
+            p += 1
+        elif p < len(pattern) and (pattern[p] == "?" or pattern[p] == name[n]):
+            p += 1
+            n += 1
+        elif star >= 0:
+            star_n += 1
+            p, n = star, star_n
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])
+
+
+def is_release_tag(name: str, pattern: str | None = None) -> bool:
+    """True when ``name`` is a release tag: it holds a version and matches ``pattern`` (if any)."""
+    if pattern is not None and not tag_matches(pattern, name):
+        return False
+    return parse_version(name) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """The release an audit compares against, and why it was chosen."""
@@ -126,9 +175,11 @@ class _Tagged:
     version: Version
 
 
-def _release_tags(tags: Sequence[tuple[str, str]]) -> list[_Tagged]:
+def _release_tags(tags: Sequence[tuple[str, str]], pattern: str | None) -> list[_Tagged]:
     found = []
     for name, commit in tags:
+        if pattern is not None and not tag_matches(pattern, name):
+            continue
         version = parse_version(name)
         if version is not None:
             found.append(_Tagged(name, commit, version))
@@ -145,11 +196,13 @@ def previous_release(
     head_commit: str,
     *,
     is_ancestor: Callable[[str, str], bool] | None = None,
+    pattern: str | None = None,
 ) -> Choice | None:
     """Choose the release tag that the code at ``head_commit`` should be audited against.
 
     ``tags`` are ``(name, commit sha)`` pairs for every tag; tags that are not versions are
-    ignored. Head's version comes from its own release tags (the highest, if several).
+    ignored, and so are tags that do not match ``pattern`` (see :func:`tag_matches`) when one
+    is given. Head's version comes from its own release tags (the highest, if several).
 
     - Head tagged: the highest release tag whose version is strictly below head's.
     - Head not tagged: the highest release tag.
@@ -158,10 +211,12 @@ def previous_release(
     tags are only eligible when head is itself a pre-release. Where a tag sits in the commit
     graph does not matter: a tag on a release branch that was never merged back is eligible.
     When head is not tagged and ``is_ancestor(a, b)`` is given, tags on commits that descend
-    from head are skipped: they are later than head, whatever their version.
+    from head are skipped: they are later than head, whatever their version. It is asked about
+    the candidates from the highest version down, only until one is not such a descendant, so
+    a head newer than every release costs one question.
     Returns None when no tag is eligible.
     """
-    releases = _release_tags(tags)
+    releases = _release_tags(tags, pattern)
     head_versions = [t for t in releases if t.commit == head_commit]
     head = _latest(head_versions)
     candidates = [t for t in releases if t.commit != head_commit]
@@ -175,23 +230,24 @@ def previous_release(
     else:
         include_pre = False
         candidates = [t for t in candidates if not t.version.is_prerelease]
-        if is_ancestor is not None:
-            candidates = [t for t in candidates if not is_ancestor(head_commit, t.commit)]
-    chosen = _latest(candidates)
+    if head is None and is_ancestor is not None:
+        newest_first = sorted(candidates, key=lambda t: (t.version, t.name), reverse=True)
+        chosen = next((t for t in newest_first if not is_ancestor(head_commit, t.commit)), None)
+    else:
+        chosen = _latest(candidates)
     if chosen is None:
         return None
+    kind = f"release tag matching {pattern!r}" if pattern is not None else "release tag"
     if head is None:
         reason = (
-            f"{chosen.name} is the highest release tag (the revision under audit is not tagged; "
+            f"{chosen.name} is the highest {kind} (the revision under audit is not tagged; "
             "pre-releases skipped)"
         )
     elif include_pre:
         reason = (
-            f"{chosen.name} is the highest tag below {head.name} "
-            f"(pre-releases included because {head.name} is a pre-release)"
+            f"{chosen.name} is the highest {kind.replace('release tag', 'tag')} below "
+            f"{head.name} (pre-releases included because {head.name} is a pre-release)"
         )
     else:
-        reason = (
-            f"{chosen.name} is the highest release tag below {head.name} (pre-releases skipped)"
-        )
+        reason = f"{chosen.name} is the highest {kind} below {head.name} (pre-releases skipped)"
     return Choice(tag=chosen.name, commit=chosen.commit, reason=reason)

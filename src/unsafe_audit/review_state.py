@@ -29,7 +29,17 @@ The rules (the README repeats them for users):
   entries whose recorded ``path`` lies under it can be matched by their code or be orphaned:
   another crate's entries are neither, and ``prune crates/a --apply`` never deletes them.
 
-The gate: every head site whose review is stale or missing blocks, whatever its diff status (a
+Review units (:mod:`unsafe_audit.units`): the rules above judge each **unit** — an unsafe site,
+or a pg_sys use outside every unsafe site. A pg_sys use inside an unsafe site is a member of its
+innermost one and needs no sign-off of its own: the unit's covers it. A unit's entry that
+records its members (schema 2) is stale when the pg_sys uses in head differ from those it
+recorded (kind, name and code; not their places); an entry written before units (schema 1)
+recorded none and is judged by its code alone, which holds the members' code. A unit needs a
+new review (for ``only_changed``) when it or one of its members is new or changed. An entry
+of a member (written when each pg_sys use was signed off on its own) is **covered** by its
+unit: kept, never blocking, never orphaned (``prune`` deletes it once the unit is signed off).
+
+The gate: every head unit whose review is stale or missing blocks, whatever its diff status (a
 release audit covers all unsafe code). With ``only_changed``, only new and changed sites and
 stale reviews block, for adopting the tool on an existing code base gradually.
 
@@ -51,6 +61,14 @@ from unsafe_audit.config.model import CONFIG_PATH, RepoConfig
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.model import Site, SiteId, SiteKind, Skip, SkippedFile
+from unsafe_audit.units import (
+    Units,
+    group_units,
+    stale_members,
+    unit_items,
+    unit_kinds,
+    unit_pattern_applies,
+)
 
 
 class Review(StrEnum):
@@ -77,7 +95,7 @@ EntryProblem = Callable[[Entry], str | None]
 
 @dataclass(frozen=True, slots=True)
 class SiteReview:
-    """One head site, its diff status and its review state."""
+    """One head review unit, its diff status and its review state."""
 
     delta: SiteDelta
     """The site's diff against base (``delta.head`` is never None here)."""
@@ -89,6 +107,15 @@ class SiteReview:
     """Why the review is what it is, for people."""
     blocking: bool
     """True when this site makes ``check`` fail."""
+    members: tuple[SiteDelta, ...] = ()
+    """The pg_sys uses inside the unit, which its sign-off covers, in source order (their
+    ``head`` is never None)."""
+    covered: tuple[Entry, ...] = ()
+    """Entries of its members, written when each pg_sys use was signed off on its own: kept as
+    history, never blocking."""
+    exempt: str | None = None
+    """The release named by the adoption exemption that keeps this site from blocking, if one
+    does (see :mod:`unsafe_audit.exemptions.model`)."""
 
     @property
     def site(self) -> Site:
@@ -97,10 +124,23 @@ class SiteReview:
         return self.delta.head
 
     @property
+    def member_sites(self) -> tuple[Site, ...]:
+        """The head sites of :attr:`members`."""
+        return tuple(m.head for m in self.members if m.head is not None)
+
+    @property
+    def needs_review(self) -> bool:
+        """True when the unit or one of its members is new or changed since the base."""
+        return self.delta.status.needs_review or any(m.status.needs_review for m in self.members)
+
+    @property
     def offered_justification(self) -> str | None:
-        """The text to start a new sign-off from: the stale entry's, else the SAFETY comment."""
+        """The text to start a new sign-off from: the stale entry's, else the SAFETY comment,
+        else a covered member entry's."""
         if self.entry is not None and self.review is Review.STALE:
             return self.entry.justification
+        if self.site.safety_comment is None and self.covered:
+            return self.covered[0].justification
         return self.site.safety_comment
 
 
@@ -141,10 +181,10 @@ def review_files(files: Sequence[SkippedFile], config: RepoConfig) -> tuple[File
 
 @dataclass(frozen=True, slots=True)
 class ReviewState:
-    """The review state of every head site, and the entries no head site uses."""
+    """The review state of every head unit, and the entries no head site uses."""
 
     sites: tuple[SiteReview, ...]
-    """Head sites in delta order (status, then location)."""
+    """Head review units in delta order (status, then location); each carries its members."""
     orphaned: tuple[Entry, ...]
     """Entries for sites that are no longer in head, by site id."""
     only_changed: bool = False
@@ -162,16 +202,26 @@ class ReviewState:
         """The unsearched files that make ``check`` fail."""
         return tuple(f for f in self.files if f.blocking)
 
+    @property
+    def covered(self) -> tuple[tuple[Entry, SiteReview], ...]:
+        """Each entry of a member, with the unit that covers it."""
+        return tuple((entry, r) for r in self.sites for entry in r.covered)
+
     def summary(self) -> dict[str, int]:
-        """Counts: sites, each review state, blocking sites and orphaned entries."""
+        """Counts: head sites (units and their members), units in each review state, blocking
+        units, exempt units (covered by an adoption exemption), orphaned entries, units, and
+        entries of members covered by their unit."""
         counts = {r.value: 0 for r in Review}
         for r in self.sites:
             counts[r.review.value] += 1
         return {
-            "sites": len(self.sites),
+            "sites": len(self.sites) + sum(len(r.members) for r in self.sites),
             **counts,
             "blocking": sum(r.blocking for r in self.sites),
+            "exempt": sum(r.exempt is not None for r in self.sites),
             "orphaned": len(self.orphaned),
+            "units": len(self.sites),
+            "covered": sum(len(r.covered) for r in self.sites),
         }
 
     def with_review(self, review: Review) -> tuple[SiteReview, ...]:
@@ -235,14 +285,21 @@ def review_sites(
             found[i] = (entry, True)
             used.add(entry.site)
 
+    units = group_units(d.head for d in heads if d.head is not None)
+    at = {d.head.id: i for i, d in enumerate(heads) if d.head is not None}
     reviews: list[SiteReview] = []
     for i, d in enumerate(heads):
+        assert d.head is not None
+        if units.is_member(d.head):
+            continue
+        members = tuple(heads[at[m.id]] for m in units.members_of(d.head.id))
+        member_entries = (found.get(at[m.site.id], (None, False))[0] for m in members)
+        covered = tuple(e for e in member_entries if e is not None)
         chosen, via_other_id = found.get(i, (None, False))
-        review, reason = _judge(d, chosen, via_other_id, checklist, problem)
-        blocking = not review.valid and (
-            not only_changed or review is Review.STALE or d.status.needs_review
-        )
-        reviews.append(SiteReview(d, review, chosen, reason, blocking))
+        review, reason = _judge(d, chosen, via_other_id, checklist, problem, members, units)
+        needs = d.status.needs_review or any(m.status.needs_review for m in members)
+        blocking = not review.valid and (not only_changed or review is Review.STALE or needs)
+        reviews.append(SiteReview(d, review, chosen, reason, blocking, members, covered))
     orphaned = tuple(entries[s] for s in sorted(visible) if s not in used)
     return ReviewState(tuple(reviews), orphaned, only_changed)
 
@@ -253,6 +310,8 @@ def _judge(
     via_other_id: bool,
     checklist: Checklist,
     problem: EntryProblem | None,
+    members: Sequence[SiteDelta] = (),
+    units: Units | None = None,
 ) -> tuple[Review, str]:
     if entry is None:
         return Review.MISSING, "never signed off"
@@ -260,7 +319,14 @@ def _judge(
         return Review.STALE, f"the code changed since it was signed off for {entry.release}"
     if not _code_matches(entry, d):
         return Review.STALE, f"the code differs from what was signed off for {entry.release}"
-    gaps = sign_off_gaps(entry, d, checklist)
+    head_members = [m.head for m in members if m.head is not None]
+    wrapped = units.wrapped_members(d.head.id) if units is not None and d.head else ()
+    changes = stale_members(entry.members, head_members, wrapped)
+    if changes:
+        return Review.STALE, (
+            f"its pg_sys uses changed since it was signed off for {entry.release}: {changes}"
+        )
+    gaps = sign_off_gaps(entry, d, checklist, head_members)
     if gaps:
         return Review.MISSING, f"sign-off rejected: {'; '.join(gaps)}"
     rejected = problem(entry) if problem is not None else None
@@ -272,15 +338,20 @@ def _judge(
     return Review.SIGNED, where
 
 
-def sign_off_gaps(entry: Entry, d: SiteDelta, checklist: Checklist) -> list[str]:
-    """What keeps ``entry`` from being a complete sign-off of ``d``'s head site under
-    ``checklist``, in words (empty when nothing does); see the module doc."""
+def sign_off_gaps(
+    entry: Entry, d: SiteDelta, checklist: Checklist, members: Sequence[Site] = ()
+) -> list[str]:
+    """What keeps ``entry`` from being a complete sign-off of ``d``'s head unit (whose pg_sys
+    uses are ``members``) under ``checklist``, in words (empty when nothing does); see the
+    module doc."""
     head = d.head
     assert head is not None
     if entry.kind is not head.kind and (d.base is None or entry.kind is not d.base.kind):
         return [f"records kind {entry.kind.value} for {_a(head.kind)} site"]
     kind = entry.kind
-    expected = [item.id for item in checklist.items_for(kind)]
+    kinds = unit_kinds(head, members)
+    kinds = (kind, *kinds[1:])
+    expected = [item.id for item in unit_items(checklist, kinds)]
     known = {item.id for item in checklist.items}
     given = [item for item, _ in entry.answers]
     gaps: list[str] = []
@@ -294,7 +365,7 @@ def sign_off_gaps(entry: Entry, d: SiteDelta, checklist: Checklist) -> list[str]
     if lacking:
         gaps.append(f"lacks {_items(lacking)}")
     pattern = entry.lifetime_pattern
-    if checklist.pattern_applies(kind):
+    if unit_pattern_applies(checklist, kinds):
         if pattern != NO_PATTERN and pattern not in {p.id for p in checklist.lifetime_patterns}:
             gaps.append(f"unknown lifetime pattern {_cut(pattern)!r}")
     elif pattern != NO_PATTERN:

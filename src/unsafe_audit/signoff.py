@@ -2,7 +2,8 @@
 
 Both front ends call this module: the review session (:mod:`unsafe_audit.review`), which words
 the problems for the screen, and ``unsafe-audit sign-off``, which words them for a command
-line. The rules: every checklist item that applies to the site's kind is answered; a lifetime
+line. The rules: every checklist item that applies to the unit's kind, or to the kind of a pg_sys
+use inside it (see :mod:`unsafe_audit.units`), is answered; a lifetime
 pattern the checklist knows is named where one applies; the justification is not empty, and a
 ``fail`` answer comes with the reviewer's own words on why the site ships anyway (not the
 seeded text); a reviewer is known.
@@ -21,6 +22,7 @@ from unsafe_audit.checklist.model import Item
 from unsafe_audit.errors import UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import Site
+from unsafe_audit.units import member_uses
 
 
 class Gap(StrEnum):
@@ -72,7 +74,8 @@ class Proposal:
 
     site: Site
     items: Sequence[Item]
-    """The checklist items that apply to the site's kind, in checklist order."""
+    """The checklist items that apply to the unit (its kind and its members' kinds), in
+    checklist order (see :func:`unsafe_audit.units.unit_items`)."""
     pattern_applies: bool
     """True when the kind needs a lifetime pattern."""
     known_patterns: Sequence[str]
@@ -85,11 +88,14 @@ class Proposal:
     """The justification as it stands (seeded or written)."""
     own_justification: bool
     """True when the reviewer wrote or edited it (not the seeded text as it was)."""
+    members: Sequence[Site] = ()
+    """The pg_sys uses inside the unit, which the sign-off covers and records."""
 
 
-def offered_justification(site: Site, stale: str | None) -> str:
-    """The text a new sign-off starts from: a stale sign-off's, else the SAFETY comment."""
-    return (stale or site.safety_comment or "").strip()
+def offered_justification(site: Site, stale: str | None, covered: str | None = None) -> str:
+    """The text a new sign-off starts from: a stale sign-off's, else the SAFETY comment, else
+    ``covered``, the sign-off of a pg_sys use inside the unit from before review units."""
+    return (stale or site.safety_comment or covered or "").strip()
 
 
 def problems(proposal: Proposal, reviewer: str) -> list[Problem]:
@@ -133,6 +139,7 @@ def build_entry(proposal: Proposal, identity: SignOffIdentity) -> Entry:
         lifetime_pattern=p.pattern if p.pattern_applies and p.pattern else "n/a",
         answers=tuple((i.id, p.answers[i.id]) for i in p.items),
         justification=p.justification.strip(),
+        members=member_uses(p.members),
     )
 
 

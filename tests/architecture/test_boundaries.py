@@ -22,6 +22,7 @@ CORE = (
     "unsafe_audit.source",
     "unsafe_audit.diff",
     "unsafe_audit.review_state",
+    "unsafe_audit.units",
     "unsafe_audit.signoff",
     "unsafe_audit.review",
     "unsafe_audit.report.check_markdown",
@@ -30,6 +31,9 @@ CORE = (
     "unsafe_audit.report.scan_json",
     "unsafe_audit.hints.interface",
     "unsafe_audit.config.model",
+    "unsafe_audit.exemptions.model",
+    "unsafe_audit.report.markdown_budget",
+    "unsafe_audit.report.links",
 )
 
 

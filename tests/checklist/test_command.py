@@ -26,8 +26,15 @@ def test_json_output_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command("--format", "json") == 0
 
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"id", "version", "sections", "lifetime_patterns", "items"}
-    assert (data["id"], data["version"]) == ("pgrx-ffi", 1)
+    assert list(data) == [
+        "schema_version",
+        "id",
+        "version",
+        "sections",
+        "lifetime_patterns",
+        "items",
+    ]
+    assert (data["schema_version"], data["id"], data["version"]) == (1, "pgrx-ffi", 2)
     assert [s["id"] for s in data["sections"]] == ["A", "B", "C"]
     assert [p["id"] for p in data["lifetime_patterns"]] == ["borrow", "own", "pin", "n/a"]
     assert len(data["items"]) == 15
@@ -66,7 +73,7 @@ def test_text_output_fits_80_columns_and_groups_by_section(
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[0] == "FFI safety for pgrx extensions (pgrx-ffi@1)"
+    assert lines[0] == "FFI safety for pgrx extensions (pgrx-ffi@2)"
     headings = [line for line in lines if line[:3] in ("A. ", "B. ", "C. ")]
     assert headings == [
         "A. Memory contexts and lifetimes",
@@ -83,7 +90,7 @@ def test_text_output_fits_80_columns_and_groups_by_section(
 def test_every_output_format_runs(
     output_format: checklist_command.OutputFormat, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = argparse.Namespace(checklists=[], format=output_format)
+    args = argparse.Namespace(path=Path("."), checklists=[], format=output_format)
 
     assert checklist_command.run(args) == 0
     assert "null-check" in capsys.readouterr().out
@@ -93,4 +100,6 @@ def test_bad_team_file_raises_checklist_error(tmp_path: Path) -> None:
     path = write(tmp_path, "")
 
     with pytest.raises(ChecklistError, match=rf"^{path}:1: checklist file is empty"):
-        checklist_command.run(argparse.Namespace(checklists=[str(path)], format="text"))
+        checklist_command.run(
+            argparse.Namespace(path=tmp_path, checklists=[str(path)], format="text")
+        )

@@ -16,12 +16,12 @@ def test_default_checklist_has_three_sections_and_fifteen_items() -> None:
     checklist = default_checklist()
 
     assert checklist.id == "pgrx-ffi"
-    assert checklist.version == 1
+    assert checklist.version == 2
     assert [s.id for s in checklist.sections] == ["A", "B", "C"]
     assert len(checklist.items) == 15
     assert {s: [i.id for i in checklist.items_in(s)] for s in "ABC"} == EXPECTED_IDS
     assert [p.id for p in checklist.lifetime_patterns] == ["borrow", "own", "pin", "n/a"]
-    assert checklist.parts == ("pgrx-ffi@1",)
+    assert checklist.parts == ("pgrx-ffi@2",)
 
 
 def test_default_checklist_item_ids_are_unique_slugs() -> None:
@@ -88,7 +88,7 @@ def test_default_checklist_prefers_installed_package_data(
     installed = tmp_path / "_checklists"
     installed.mkdir()
     (installed / "pgrx-ffi.yaml").write_text(
-        REPO_CHECKLIST.read_text(encoding="utf-8").replace("version: 1", "version: 7"),
+        REPO_CHECKLIST.read_text(encoding="utf-8").replace("version: 2", "version: 7"),
         encoding="utf-8",
     )
     monkeypatch.setattr("importlib.resources.files", lambda package: tmp_path)

@@ -19,8 +19,8 @@ def test_team_items_join_the_base_sections(tmp_path: Path) -> None:
 
     merged = merge_checklists(base, team)
 
-    assert (merged.id, merged.version) == ("pgrx-ffi", 1)
-    assert merged.parts == ("pgrx-ffi@1", "acme@3")
+    assert (merged.id, merged.version) == ("pgrx-ffi", 2)
+    assert merged.parts == ("pgrx-ffi@2", "acme@3")
     assert len(merged.items) == 16
     assert [i.id for i in merged.items_in("C")] == [*EXPECTED_IDS["C"], "spi-readonly"]
     assert merged.items[-1].id == "spi-readonly"
@@ -53,7 +53,7 @@ def test_colliding_item_id_names_both_files(tmp_path: Path) -> None:
         f"{path}:5: item 'null-check' is already defined at {original}; "
         "a checklist added on top may only add new ids"
     )
-    assert str(original).endswith("pgrx-ffi.yaml:159")
+    assert str(original).endswith("pgrx-ffi.yaml:175")
 
 
 def test_colliding_section_id_names_both_files(tmp_path: Path) -> None:

@@ -18,12 +18,12 @@ from tests.commands.test_sign_off import (
     sign,
     sign_all,
     site,
-    sites_of,
+    units_of,
 )
 from tests.gitrepo import GitRepo
 from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.diff import Delta, SiteDelta, Status
-from unsafe_audit.errors import LedgerError, UsageError
+from unsafe_audit.errors import GitError, LedgerError, UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import SiteKind
 from unsafe_audit.review_state import Review, review_sites
@@ -62,20 +62,24 @@ def test_unsigned_sites_fail_and_signed_ones_pass(
     repo = released(tmp_path / "ext")
     data = check_json(capsys, repo.path, code=1)
     assert data["ok"] is False
+    # Four sites, two review units: each pg_sys call is covered by the block around it.
     assert data["summary"] == {
         "sites": 4,
         "signed": 0,
         "failed": 0,
         "stale": 0,
-        "missing": 4,
-        "blocking": 4,
+        "missing": 2,
+        "blocking": 2,
+        "exempt": 0,
         "orphaned": 0,
+        "units": 2,
+        "covered": 0,
     }
     assert rows(data) == [
         ("unsafe_block", "src/lib.rs", 4, "unchanged", "missing", True),
-        ("pg_sys_call", "src/lib.rs", 4, "unchanged", "missing", True),
+        ("pg_sys_call", "src/lib.rs", 4, "unchanged", "missing", False),
         ("unsafe_block", "src/lib.rs", 7, "unchanged", "missing", True),
-        ("pg_sys_call", "src/lib.rs", 7, "unchanged", "missing", True),
+        ("pg_sys_call", "src/lib.rs", 7, "unchanged", "missing", False),
     ]
     sign_all(repo)
     data = check_json(capsys, repo.path, code=0)
@@ -97,11 +101,11 @@ def test_moved_site_keeps_its_sign_off_changed_one_goes_stale_removed_one_is_orp
     data = check_json(capsys, repo.path, code=1)
     assert rows(data) == [
         ("unsafe_block", "src/lib.rs", 4, "changed", "stale", True),
-        ("pg_sys_call", "src/lib.rs", 4, "changed", "stale", True),
+        ("pg_sys_call", "src/lib.rs", 4, "changed", "stale", False),
         ("unsafe_block", "src/free.rs", 3, "moved", "signed", False),
         ("pg_sys_call", "src/free.rs", 3, "moved", "signed", False),
     ]
-    assert data["summary"]["orphaned"] == 2  # fn d's block and its GetCurrentTransactionId call
+    assert data["summary"]["orphaned"] == 1  # fn d's block (its call was a member)
     stale = data["sites"][0]
     assert stale["reason"] == "the code changed since it was signed off for working tree of v0.1.0"
 
@@ -129,16 +133,16 @@ def test_only_changed_gates_new_changed_and_stale_sites_only(
     data = check_json(capsys, repo.path, "--only-changed", code=1)
     assert [(s["status"], s["blocking"]) for s in data["sites"]] == [
         ("new", True),
-        ("new", True),
+        ("new", False),  # the call in the new block: its unit blocks for it
         ("unchanged", False),
         ("unchanged", False),
         ("unchanged", False),
         ("unchanged", False),
     ]
-    for s in data["sites"][:2]:
-        assert sign(repo, s["id"], "--justification", "null is fine for pfree here? no: ok") == 0
+    new_block = data["sites"][0]["id"]
+    assert sign(repo, new_block, "--justification", "null is fine for pfree here? no: ok") == 0
     assert check_json(capsys, repo.path, "--only-changed", code=0)["ok"] is True
-    assert check_json(capsys, repo.path, code=1)["summary"]["blocking"] == 4
+    assert check_json(capsys, repo.path, code=1)["summary"]["blocking"] == 2
 
 
 def test_a_fail_answer_is_listed_but_does_not_fail_the_gate(
@@ -160,9 +164,13 @@ def test_a_fail_answer_is_listed_but_does_not_fail_the_gate(
     )
     data = check_json(capsys, repo.path, code=0)
     failed = [s for s in data["sites"] if s["review"] == "failed"]
-    assert [(s["id"], s["failed_items"], s["blocking"]) for s in failed] == [
-        (block, ["null-check"], False)
+    # The pfree call inside the block shares its unit's review.
+    call = site(repo, SiteKind.PG_SYS_CALL, "pfree").id
+    assert [(s["id"], s["failed_items"], s["blocking"], s["unit"]) for s in failed] == [
+        (block, ["null-check"], False, block),
+        (call, ["null-check"], False, block),
     ]
+    assert data["summary"]["failed"] == 1
     capsys.readouterr()
     assert run("check", str(repo.path), "--format", "markdown") == 0
     markdown = capsys.readouterr().out
@@ -170,13 +178,45 @@ def test_a_fail_answer_is_listed_but_does_not_fail_the_gate(
     assert markdown.startswith("## unsafe-audit check ✅\n")
 
 
+NO_RELEASE = (
+    "no release tag (such as v0.1.0) in the repository, so there is no previous release to "
+    "diff against; if this is the first release, every site is new: pass --allow-first-release "
+    "to list them all as new, or --base REF to compare with another revision"
+)
+
+
+def test_without_release_tags_check_refuses_as_diff_does(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "ext", tag=None)
+    for command in ("check", "diff"):
+        with pytest.raises(GitError) as caught:
+            run(command, str(repo.path))
+        assert str(caught.value) == NO_RELEASE, command
+
+
 def test_first_release_every_site_is_new(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = make_repo(tmp_path / "ext", tag=None)
-    data = check_json(capsys, repo.path, code=1)
+    capsys.readouterr()
+    assert run("check", str(repo.path), "--format", "json", "--allow-first-release") == 1
+    out, err = capsys.readouterr()
+    data = json.loads(out)
     assert data["base"]["ref"] is None
     assert {s["status"] for s in data["sites"]} == {"new"}
+    assert err == (
+        "unsafe-audit: comparing working tree with nothing (first release): no earlier release "
+        "tag: treating this as the first release, so every site is new (--allow-first-release)\n"
+    )
+
+
+def test_check_says_which_base_it_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = released(tmp_path / "ext")
+    capsys.readouterr()
+    assert run("check", str(repo.path)) == 1
+    assert capsys.readouterr().err == (
+        "unsafe-audit: comparing working tree with v0.1.0: v0.1.0 is the highest release tag "
+        "(the revision under audit is not tagged; pre-releases skipped)\n"
+    )
 
 
 def test_head_revision_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,7 +233,7 @@ def test_head_revision_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_invalid_ledger_yaml_is_an_error_with_file_and_line(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
+    repo = released(tmp_path / "ext")
     ledger = repo.path / ".unsafe-audit" / "ledger"
     ledger.mkdir(parents=True)
     (ledger / "0123456789abcdef.yaml").write_text("schema_version: 1\nsite: [unclosed\n")
@@ -213,7 +253,7 @@ def test_require_signatures_needs_allowed_signers(tmp_path: Path) -> None:
 
 
 def test_ledger_dir_outside_the_repo_is_refused(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
+    repo = released(tmp_path / "ext")
     with pytest.raises(LedgerError) as e:
         run("check", str(repo.path), "--ledger", "/etc")
     assert str(e.value).startswith("ledger directory '/etc' resolves to /etc, which is not inside")
@@ -228,20 +268,18 @@ def test_prune_lists_then_deletes_entries_of_removed_sites(
     repo = released(tmp_path / "ext")
     sign_all(repo)
     c_block = site(repo, SiteKind.UNSAFE_BLOCK, "c").id
-    c_call = site(repo, SiteKind.PG_SYS_CALL, "pfree").id
     repo.write("src/lib.rs", LIB.split("pub fn c")[0])
     capsys.readouterr()
     assert run("prune", str(repo.path)) == 0
     out = capsys.readouterr().out
     ledger = repo.path / ".unsafe-audit" / "ledger"
-    assert out == "".join(
-        f"would delete .unsafe-audit/ledger/{sid}.yaml ({kind} in c at src/lib.rs, signed off "
-        "for working tree of v0.1.0-1-gdd101df)\n"
-        for sid, kind in sorted([(c_block, "unsafe_block"), (c_call, "pg_sys_call")])
+    assert out == (
+        f"would delete .unsafe-audit/ledger/{c_block}.yaml (unsafe_block in c at src/lib.rs, "
+        "signed off for working tree of v0.1.0-1-gdd101df)\n"
     )
     assert (ledger / f"{c_block}.yaml").exists()
     assert run("prune", str(repo.path), "--apply") == 0
-    assert sorted(p.stem for p in ledger.iterdir()) == sorted(s.id for s in sites_of(repo))
+    assert sorted(p.stem for p in ledger.iterdir()) == sorted(s.id for s in units_of(repo))
     assert check_json(capsys, repo.path, code=0)["summary"]["orphaned"] == 0
 
 
@@ -288,13 +326,12 @@ def test_require_signatures_counts_only_verified_sign_offs(
     kind, public = (tmp_path / "id_ed25519.pub").read_text().split()[:2]
     signers = tmp_path / "allowed_signers"
     signers.write_text(f"ada@example.com {kind} {public}\n")
-    ids = [s.id for s in sites_of(repo)]
-    for sid in ids[:3]:
-        assert sign(repo, sid, "--justification", "ok", "--sign-with", str(key)) == 0
-    assert sign(repo, ids[3], "--justification", "ok") == 0
+    ids = [s.id for s in units_of(repo)]
+    assert sign(repo, ids[0], "--justification", "ok", "--sign-with", str(key)) == 0
+    assert sign(repo, ids[1], "--justification", "ok") == 0
     args = ("--require-signatures", "--allowed-signers", str(signers))
     data = check_json(capsys, repo.path, *args, code=1)
     reviews = {s["id"]: (s["review"], s["reason"]) for s in data["sites"]}
-    assert [reviews[sid][0] for sid in ids] == ["signed", "signed", "signed", "missing"]
-    assert reviews[ids[3]][1] == "sign-off rejected: not signed"
+    assert [reviews[sid][0] for sid in ids] == ["signed", "missing"]
+    assert reviews[ids[1]][1] == "sign-off rejected: not signed"
     assert check_json(capsys, repo.path, code=0)["ok"] is True

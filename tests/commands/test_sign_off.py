@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.gitrepo import GitRepo, isolate_git_config
-from unsafe_audit.commands import check as check_command
-from unsafe_audit.commands import prune as prune_command
+from unsafe_audit.cli import build_parser
 from unsafe_audit.commands import sign_off as sign_off_command
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.errors import LedgerError, UsageError
 from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.units import group_units
 
 LIB = (
     "use pgrx::pg_sys;\n"
@@ -31,11 +30,6 @@ LIB = (
 )
 EPOCH = "1795100645"  # 2026-11-19T15:04:05Z
 STAMP = "2026-11-19T15:04:05Z"
-COMMANDS: dict[str, ModuleType] = {
-    "sign-off": sign_off_command,
-    "check": check_command,
-    "prune": prune_command,
-}
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +40,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def parse(command: str, *args: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="unsafe-audit")
-    COMMANDS[command].add_parser(parser.add_subparsers(dest="command"))
+    """The arguments as the CLI's own parser reads them (``--no-cache`` added)."""
+    parser = build_parser(only=command)
     return parser.parse_args([command, *args, "--no-cache"])
 
 
@@ -82,7 +76,6 @@ def sign(repo: GitRepo, site_id: str, *extra: str, pattern: str = "borrow") -> i
     return run(
         "sign-off",
         site_id,
-        "-C",
         str(repo.path),
         "--all-pass",
         "--pattern",
@@ -91,14 +84,21 @@ def sign(repo: GitRepo, site_id: str, *extra: str, pattern: str = "borrow") -> i
     )
 
 
+def units_of(repo: GitRepo) -> list[Site]:
+    """The sites that take a sign-off: the review units (not the pg_sys uses inside them)."""
+    found = sites_of(repo)
+    units = group_units(found)
+    return [s for s in found if not units.is_member(s)]
+
+
 def sign_all(repo: GitRepo) -> None:
-    for s in sites_of(repo):
+    for s in units_of(repo):
         assert sign(repo, s.id, "--justification", f"reviewed {s.kind.value}") == 0
 
 
 def refusal(repo: GitRepo, *args: str) -> str:
     with pytest.raises(UsageError) as e:
-        run("sign-off", *args, "-C", str(repo.path))
+        run("sign-off", *args, str(repo.path))
     return str(e.value)
 
 
@@ -121,19 +121,22 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
     )
     assert code == 0
     assert capsys.readouterr().out == (
-        f"signed off {block.id} (unsafe_block at src/lib.rs:4): "
+        f"signed off {block.id} (unsafe_block at src/lib.rs:4, with the 1 pg_sys use in it): "
         f".unsafe-audit/ledger/{block.id}.yaml\n"
     )
+    palloc = site(repo, SiteKind.PG_SYS_CALL, "palloc")
     text = (repo.path / ".unsafe-audit" / "ledger" / f"{block.id}.yaml").read_text()
     assert text == (
-        "schema_version: 1\n"
+        "schema_version: 2\n"
         f"site: {block.id}\n"
         "kind: unsafe_block\n"
         "path: src/lib.rs\n"
         "item: a\n"
         f"token_hash: {block.token_hash}\n"
+        "members:\n"
+        f"- {{kind: pg_sys_call, name: palloc, token_hash: {palloc.token_hash}}}\n"
         "release: working tree of v0.1.0\n"
-        "checklist: pgrx-ffi@1\n"
+        "checklist: pgrx-ffi@2\n"
         "tool: unsafe-audit 0.1.0\n"
         "reviewer: Ada Example <ada@example.com>\n"
         f"reviewed_at: '{STAMP}'\n"
@@ -267,8 +270,10 @@ def test_refuses_an_ambiguous_prefix(tmp_path: Path) -> None:
 
 
 def test_refuses_missing_answers(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "ext")
-    trait_repo = site(repo, SiteKind.PG_SYS_CALL, "pfree")
+    # A pg_sys call outside every unsafe site is a review unit of its own.
+    outside = "pub fn z(c: pg_sys::MemoryContext) {\n    pg_sys::MemoryContextReset(c)\n}\n"
+    repo = make_repo(tmp_path / "ext", LIB + outside)
+    trait_repo = site(repo, SiteKind.PG_SYS_CALL, "MemoryContextReset")
     message = refusal(
         repo,
         trait_repo.id,

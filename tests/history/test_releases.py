@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
-from unsafe_audit.releases import Choice, Version, parse_version, previous_release
+from unsafe_audit.releases import (
+    Choice,
+    Version,
+    is_release_tag,
+    parse_version,
+    previous_release,
+    tag_matches,
+    tag_pattern_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -272,3 +281,102 @@ def test_is_ancestor_is_not_consulted_for_a_tagged_head() -> None:
 
     choice = previous_release(MAIN_TAGS, "c5", is_ancestor=is_ancestor)
     assert choice is not None and choice.tag == "v0.2.1"
+
+
+def test_untagged_head_asks_about_tags_from_the_highest_down_and_stops() -> None:
+    asked: list[str] = []
+    later = {"c5"}  # v0.3.0 was tagged after head
+
+    def is_ancestor(a: str, b: str) -> bool:
+        asked.append(b)
+        return b in later
+
+    choice = previous_release(MAIN_TAGS, "c4x", is_ancestor=is_ancestor)
+
+    assert choice is not None and choice.tag == "v0.2.1"
+    assert asked == ["c5", "r1"]  # v0.3.0, then v0.2.1; never v0.2.0 or v0.1.0
+
+
+# -- which tags are releases: tag_pattern ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "expected"),
+    [
+        ("v*", "v1.2.3", True),
+        ("v*", "pg_cache-v1.2.3", False),
+        ("pg_cache-v*", "pg_cache-v1.2.3", True),
+        ("pg_cache-v*", "pg_hooks-v1.2.3", False),
+        ("release/*", "release/1.2", True),
+        ("*", "release/1.2", True),  # `*` crosses `/` in tag names
+        ("v?.*", "v1.2.3", True),
+        ("v?.*", "v10.2.3", False),
+        ("v1.2.3", "v1.2.3", True),
+        ("v1.2.3", "v1.2.30", False),  # the whole name must match
+        ("*-v*", "pg_cache-v1.0.0", True),
+        ("[v]*", "v1.0.0", False),  # brackets are literal
+        ("", "", True),
+        ("**", "", True),
+    ],
+)
+def test_tag_matches(pattern: str, name: str, expected: bool) -> None:
+    assert tag_matches(pattern, name) is expected
+
+
+def test_tag_matching_never_backtracks_exponentially() -> None:
+    # A regular expression or fnmatch-style recursion would try every split of the name among
+    # the stars: hours for this pair. Both come from the repository.
+    pattern = "*a" * 40 + "*b"
+    name = "a" * 5_000
+
+    start = time.perf_counter()
+    assert tag_matches(pattern, name) is False
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("v*", None),
+        ("", "is empty"),
+        ("v" * 201, "is longer than 200 characters"),
+        ("v\n*", "holds a control character or a backslash, which no tag name has"),
+        ("v\\*", "holds a control character or a backslash, which no tag name has"),
+    ],
+)
+def test_tag_pattern_problem(pattern: str, problem: str | None) -> None:
+    assert tag_pattern_problem(pattern) == problem
+
+
+def test_a_tag_pattern_limits_which_tags_are_releases() -> None:
+    tags = [
+        ("pg_cache-v0.1.0", "a1"),
+        ("pg_hooks-v0.9.0", "b1"),
+        ("pg_cache-v0.2.0", "a2"),
+        ("pg_hooks-v1.0.0", "b2"),
+    ]
+
+    choice = previous_release(tags, "a2", pattern="pg_cache-v*")
+    assert choice == Choice(
+        "pg_cache-v0.1.0",
+        "a1",
+        "pg_cache-v0.1.0 is the highest release tag matching 'pg_cache-v*' below "
+        f"pg_cache-v0.2.0 {NO_SKIP}",
+    )
+    # Without the pattern, the other crate's tags compete with this one's.
+    unpatterned = previous_release(tags, "x")
+    assert unpatterned is not None and unpatterned.tag == "pg_hooks-v1.0.0"
+    assert previous_release(tags, "x", pattern="pg_cache-v*") == Choice(
+        "pg_cache-v0.2.0",
+        "a2",
+        "pg_cache-v0.2.0 is the highest release tag matching 'pg_cache-v*' (the revision under "
+        "audit is not tagged; pre-releases skipped)",
+    )
+    assert previous_release(tags, "x", pattern="nothing-*") is None
+
+
+def test_a_tag_matching_the_pattern_still_needs_a_version() -> None:
+    assert is_release_tag("v1.0.0", "v*")
+    assert not is_release_tag("vnext", "v*")
+    assert not is_release_tag("pg_cache-v1.0.0", "v*")
+    assert is_release_tag("pg_cache-v1.0.0")

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import GitRepo, isolate_git_config
+from unsafe_audit import releases
 from unsafe_audit.errors import GitError
 from unsafe_audit.history import BlobEntry, NotARepository, Repository
+from unsafe_audit.history.ancestry import LaterTags
 from unsafe_audit.releases import Choice
 
 LIB_RS = "pub mod cache;\n"
@@ -289,6 +291,75 @@ def test_previous_release_of_an_untagged_commit_below_a_release(tmp_path: Path) 
         assert repository.previous_release() == Choice(
             "v0.1.0", c1, f"v0.1.0 is the highest release tag {UNTAGGED}"
         )
+
+
+def _many_later_releases(path: Path) -> tuple[GitRepo, str, str]:
+    """v0.1.0, then an untagged commit (returned, checked out), then twelve releases after it."""
+    repo = GitRepo.init(path)
+    repo.write("src/lib.rs", LIB_RS)
+    first = repo.commit("one")
+    repo.tag("v0.1.0")
+    repo.write("src/lib.rs", "pub mod two;\n")
+    old = repo.commit("two")
+    for minor in range(2, 14):
+        repo.write("src/lib.rs", f"pub mod m{minor};\n")
+        repo.commit(f"release {minor}")
+        repo.tag(f"v0.{minor}.0")
+    repo.checkout(old)
+    return repo, first, old
+
+
+def test_the_choice_of_release_asks_git_twice_however_many_releases_came_later(
+    tmp_path: Path,
+) -> None:
+    repo, first, old = _many_later_releases(tmp_path / "ext")
+    asked: list[str] = []
+    with Repository.open(repo.path) as repository:
+
+        def ask(a: str, b: str) -> bool:
+            asked.append("merge-base --is-ancestor")
+            return repository.is_ancestor(a, b)
+
+        def containing(commit: str) -> set[str] | None:
+            asked.append("for-each-ref --contains")
+            return repository.tag_commits_containing(commit)
+
+        later = LaterTags(old, ask, containing)
+        choice = releases.previous_release(repository.tags(), old, is_ancestor=later.is_ancestor)
+        assert choice == repository.previous_release()
+
+    assert choice == Choice("v0.1.0", first, f"v0.1.0 is the highest release tag {UNTAGGED}")
+    assert asked == ["merge-base --is-ancestor", "for-each-ref --contains"]
+
+
+def test_where_git_cannot_list_the_later_tags_each_is_asked_alone(tmp_path: Path) -> None:
+    repo, first, old = _many_later_releases(tmp_path / "ext")
+    asked: list[str] = []
+    with Repository.open(repo.path) as repository:
+
+        def ask(a: str, b: str) -> bool:
+            asked.append(b)
+            return repository.is_ancestor(a, b)
+
+        later = LaterTags(old, ask, lambda commit: None)
+        choice = releases.previous_release(repository.tags(), old, is_ancestor=later.is_ancestor)
+
+    assert choice is not None and choice.commit == first
+    assert len(asked) == 13  # the twelve later releases, then v0.1.0
+
+
+def test_a_tag_pattern_limits_the_releases_of_a_repository(history: History) -> None:
+    history.repo.tag("ffi-v9.0.0", rev=history.c2)
+    with Repository.open(history.repo.path) as repository:
+        assert repository.previous_release() == Choice(
+            "ffi-v9.0.0", history.c2, f"ffi-v9.0.0 is the highest release tag {UNTAGGED}"
+        )
+        assert repository.previous_release(tag_pattern="v*") == Choice(
+            "v0.3.0",
+            history.c5,
+            f"v0.3.0 is the highest release tag matching 'v*' {UNTAGGED}",
+        )
+        assert repository.previous_release(tag_pattern="nope-*") is None
 
 
 # -- files and blobs -------------------------------------------------------------------------

@@ -34,6 +34,14 @@ LEDGER = ".unsafe-audit/ledger"
 TRACEBACK = "Traceback (most recent call last)"
 
 
+BASE_CHOICE = (
+    "unsafe-audit: comparing working tree with v0.1.0: v0.1.0 is the highest release tag "
+    "(the revision under audit is not tagged; pre-releases skipped)\n"
+)
+"""What ``check`` and ``diff`` say on stderr of the base they use in a :func:`released`
+repository."""
+
+
 def released(path: Path, lib: str = LIB) -> GitRepo:
     """A repository one commit past release v0.1.0 (so ``check`` diffs head with it)."""
     repo = make_repo(path, lib)
@@ -52,8 +60,11 @@ def ledger_dir(repo: GitRepo) -> Path:
 
 
 def entry_for(site: Site, /, **changes: Any) -> Entry:
-    """A complete sign-off of ``site`` under the default checklist, as ``sign-off`` writes it;
-    ``changes`` replace fields (the hostile part of a test)."""
+    """A complete sign-off of ``site`` under the default checklist, as ``sign-off`` wrote it
+    before review units (schema 1: no list of the pg_sys uses it covers, so it is judged by its
+    code alone, and an entry of a pg_sys use inside an unsafe site is covered by that site's);
+    ``changes`` replace fields (the hostile part of a test). Schema 2 entries, with members, are
+    tested in ``tests/commands/test_units.py`` and ``tests/ledger/``."""
     checklist = default_checklist()
     entry = Entry(
         site=site.id,
@@ -69,6 +80,8 @@ def entry_for(site: Site, /, **changes: Any) -> Entry:
         lifetime_pattern="own" if checklist.pattern_applies(site.kind) else "n/a",
         answers=tuple((i.id, Answer(Verdict.PASS)) for i in checklist.items_for(site.kind)),
         justification="Reviewed.",
+        members=None,
+        schema_version=1,
     )
     return replace(entry, **changes)
 

@@ -53,7 +53,6 @@ def test_a_ledger_in_the_git_directory_is_refused(
         [
             "sign-off",
             site,
-            "-C",
             str(repo.path),
             "--all-pass",
             "--pattern",
@@ -76,7 +75,7 @@ def test_a_committed_symlink_into_the_git_directory_is_refused(
     (repo.path / ".unsafe-audit").symlink_to(".git")
     before = Tree(repo.path)
     site = site_of(repo, SiteKind.UNSAFE_BLOCK, "a").id
-    result = cli(capsys, "sign-off", site, "-C", str(repo.path), "--all-pass", "--pattern", "own")
+    result = cli(capsys, "sign-off", site, str(repo.path), "--all-pass", "--pattern", "own")
     assert result.code == 2
     git_dir = (repo.path / ".git").resolve()
     assert result.err.endswith(in_git_dir(LEDGER, git_dir / "ledger", git_dir))
@@ -102,7 +101,7 @@ def test_a_bare_repository_says_it_has_no_ledger_to_read(
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         f"unsafe-audit: error: {bare.path.resolve()} is a bare repository: it has no work tree "
-        f"to read the ledger '{LEDGER}' from; run unsafe-audit in a clone that has one\n"
+        f"to read the ledger directory '{LEDGER}' from; run unsafe-audit in a clone that has one\n"
     )
 
 
@@ -114,7 +113,7 @@ def test_a_linked_worktree_keeps_its_ledger_in_its_own_work_tree(
     assert (linked / ".git").is_file()
     worktree = GitRepo(linked)
     site = site_of(worktree, SiteKind.UNSAFE_BLOCK, "a")
-    result = cli(capsys, "sign-off", site.id, "-C", str(linked), "--all-pass", "--pattern", "own")
+    result = cli(capsys, "sign-off", site.id, str(linked), "--all-pass", "--pattern", "own")
     assert result.code == 0
     assert (linked / LEDGER / f"{site.id}.yaml").is_file()
     # ... and may not reach into the git directory it shares with the main work tree.

@@ -49,7 +49,7 @@ def refused(capsys: pytest.CaptureFixture[str], repo: GitRepo, tmp_path: Path, *
         Tree(repo.path, repo.path / ".git"),
         Tree(tmp_path, repo.path, tmp_path / "xdg-cache"),
     ]
-    result = cli(capsys, "sign-off", *args, "-C", str(repo.path), "--no-cache")
+    result = cli(capsys, "sign-off", *args, str(repo.path), "--no-cache")
     assert (result.code, result.out) == (2, "")
     untouched(*before)
     assert not ledger_dir(repo).exists()
@@ -153,7 +153,6 @@ def test_a_git_identity_that_is_not_utf8_is_refused_and_can_be_overridden(
         capsys,
         "sign-off",
         block(repo).id,
-        "-C",
         str(repo.path),
         "--all-pass",
         "--pattern",
@@ -238,7 +237,6 @@ def test_unicode_and_control_characters_round_trip(
         capsys,
         "sign-off",
         site.id,
-        "-C",
         str(repo.path),
         "--all-pass",
         "--pattern",

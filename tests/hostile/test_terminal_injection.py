@@ -190,7 +190,8 @@ def test_diff_table_and_its_choice_of_base_show_tag_and_names_as_escapes(
     assert_inert(err)
     assert out.startswith("v0.1.0\\u202e-rc (")
     assert "comparing working tree with v0.1.0\\u202e-rc" in err
-    assert "src/\\x1b[2Jnew\\u2066y\\u2069" in out
+    # The location is cut from the left to fit its column: the escaped file name stays whole.
+    assert "\\x1b[2Jnew\\u2066y\\u2069.rs:3" in out
 
 
 def test_check_text_shows_paths_items_and_ledger_release_as_escapes(hostile: Hostile) -> None:

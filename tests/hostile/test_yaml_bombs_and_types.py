@@ -359,7 +359,7 @@ def test_sign_off_over_a_bomb_entry_leaves_it_as_it_was(
     site, text = entry_of(repo)
     hostile = bomb() + text.replace("justification: |\n  Reviewed.\n", "justification: *l8\n")
     target = write_entry(repo, site, hostile)
-    result = cli(capsys, "sign-off", site, "-C", str(repo.path), "--all-pass", "--pattern", "own")
+    result = cli(capsys, "sign-off", site, str(repo.path), "--all-pass", "--pattern", "own")
     assert result.code == 2
     assert result.err == f"unsafe-audit: error: {LEDGER}/{site}.yaml:1: {NO_ALIASES}\n"
     assert target.read_text() == hostile

@@ -1,8 +1,12 @@
-"""One ledger entry and its exact file text, shared by the ledger tests."""
+"""Ledger entries and their exact file text, shared by the ledger tests: ``ENTRY``/``TEXT`` as
+schema 1 wrote them (before review units, still read and written back byte for byte), and
+``UNIT_ENTRY``/``UNIT_TEXT`` as this version writes a unit's sign-off, with its members."""
 
 from __future__ import annotations
 
-from unsafe_audit.ledger.entry import Answer, Entry, Verdict
+import dataclasses
+
+from unsafe_audit.ledger.entry import Answer, Entry, MemberUse, Verdict
 from unsafe_audit.model import SiteId, SiteKind
 
 SITE = SiteId("3f9c2a1b7d0e4c55")
@@ -23,6 +27,8 @@ ENTRY = Entry(
         ("null-check", Answer(Verdict.NOT_APPLICABLE, "no pointer returned")),
     ),
     justification="The value is copied into a Rust String\nbefore the per-tuple context resets.",
+    members=None,
+    schema_version=1,
 )
 TEXT = """\
 schema_version: 1
@@ -45,3 +51,19 @@ justification: |
   before the per-tuple context resets.
 """
 NAME = ".unsafe-audit/ledger/3f9c2a1b7d0e4c55.yaml"
+
+UNIT_ENTRY = dataclasses.replace(
+    ENTRY,
+    members=(
+        MemberUse(SiteKind.PG_SYS_CALL, "AllocSetContextCreateExtended", "00de68a0fc035222"),
+        MemberUse(SiteKind.PG_SYS_STATIC, "TopMemoryContext", "15929b4d0a1b2c3d"),
+    ),
+    schema_version=2,
+)
+UNIT_TEXT = TEXT.replace("schema_version: 1", "schema_version: 2").replace(
+    "token_hash: 9a1b2c3d4e5f6071\n",
+    "token_hash: 9a1b2c3d4e5f6071\n"
+    "members:\n"
+    "- {kind: pg_sys_call, name: AllocSetContextCreateExtended, token_hash: 00de68a0fc035222}\n"
+    "- {kind: pg_sys_static, name: TopMemoryContext, token_hash: 15929b4d0a1b2c3d}\n",
+)

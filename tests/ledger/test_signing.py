@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger.example import ENTRY, NAME, SITE, TEXT
+from tests.ledger.example import ENTRY, NAME, SITE, TEXT, UNIT_ENTRY
 from unsafe_audit.ledger.signing import sign_entry, signature_problem
 from unsafe_audit.ledger.yaml_io import entry_text, parse_entry
 
@@ -39,3 +39,9 @@ def test_ssh_signature_verifies_and_tampering_breaks_it(tmp_path: Path) -> None:
         "signature does not verify for eve@example.com"
     )
     assert signature_problem(ENTRY, signers) == "not signed"
+    # A unit's entry signs its members too: one taken away breaks the signature.
+    unit = parse_entry(entry_text(sign_entry(UNIT_ENTRY, key)), NAME, expected_id=SITE)
+    assert signature_problem(unit, signers) is None
+    assert unit.members is not None
+    fewer = replace(unit, members=unit.members[:1])
+    assert (signature_problem(fewer, signers) or "").startswith("signature does not verify")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger.example import ENTRY, NAME, SITE, TEXT
+from tests.ledger.example import ENTRY, NAME, SITE, TEXT, UNIT_ENTRY, UNIT_TEXT
 from tests.ledger.files import ledger_file, load_error
-from unsafe_audit.ledger.yaml_io import entry_text, parse_entry, upgrade_entry
+from unsafe_audit.ledger.upgrades import upgrade_entry
+from unsafe_audit.ledger.yaml_io import entry_text, parse_entry
 
 
 def test_entry_text_is_fixed_and_round_trips() -> None:
@@ -16,6 +17,59 @@ def test_entry_text_is_fixed_and_round_trips() -> None:
     parsed = parse_entry(TEXT, NAME, expected_id=SITE)
     assert parsed == ENTRY
     assert entry_text(parsed) == TEXT
+
+
+def test_a_unit_entry_records_its_members_and_round_trips() -> None:
+    assert entry_text(UNIT_ENTRY) == UNIT_TEXT
+    parsed = parse_entry(UNIT_TEXT, NAME, expected_id=SITE)
+    assert parsed == UNIT_ENTRY
+    assert parsed.members is not None and [m.label for m in parsed.members] == [
+        "AllocSetContextCreateExtended (call)",
+        "TopMemoryContext (static)",
+    ]
+
+
+def test_a_schema_2_entry_without_members_records_none_and_schema_1_unknown() -> None:
+    no_members = TEXT.replace("schema_version: 1", "schema_version: 2")
+    assert parse_entry(no_members, NAME, expected_id=SITE).members == ()
+    assert entry_text(parse_entry(no_members, NAME, expected_id=SITE)) == no_members
+    # Schema 1 did not record members: unknown, and the text written back is schema 1's, so
+    # a signature made over it still verifies.
+    old = parse_entry(TEXT, NAME, expected_id=SITE)
+    assert (old.members, old.schema_version, entry_text(old)) == (None, 1, TEXT)
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ("members: null\n", "7: field 'members' must be a list of {kind, name, token_hash}"),
+        (
+            "members:\n- {kind: unsafe_block, name: f, token_hash: 00de68a0fc035222}\n",
+            "7: member kind must be pg_sys_call or pg_sys_static, not 'unsafe_block'",
+        ),
+        (
+            "members:\n- {kind: pg_sys_call, name: f, token_hash: '../x'}\n",
+            "7: member token_hash must be 16 lowercase hex digits, not '../x'",
+        ),
+        (
+            "members:\n- {kind: pg_sys_call, name: f}\n",
+            "7: each of 'members' must be {kind, name, token_hash}, not "
+            "{'kind': 'pg_sys_call', 'name': 'f'}",
+        ),
+    ],
+)
+def test_bad_members_name_file_and_line(tmp_path: Path, members: str, message: str) -> None:
+    text = TEXT.replace("schema_version: 1", "schema_version: 2")
+    ledger_file(tmp_path, text.replace("release:", members + "release:"))
+    assert load_error(tmp_path) == f"{NAME}:{message}"
+
+
+def test_members_in_a_schema_1_entry_are_refused(tmp_path: Path) -> None:
+    # A schema-1 entry's members are unknown; one that claims some is not what schema 1 wrote.
+    ledger_file(tmp_path, UNIT_TEXT.replace("schema_version: 2", "schema_version: 1"))
+    assert load_error(tmp_path) == (
+        f"{NAME}:7: field 'members' needs schema_version 2 or later (this entry says 1)"
+    )
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
@@ -26,7 +80,7 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
 def test_unknown_schema_version_says_upgrade(tmp_path: Path) -> None:
     ledger_file(tmp_path, TEXT.replace("schema_version: 1", "schema_version: 7"))
     assert load_error(tmp_path) == (
-        f"{NAME}:1: unknown schema_version 7 (this unsafe-audit reads up to 1); "
+        f"{NAME}:1: unknown schema_version 7 (this unsafe-audit reads up to 2); "
         "upgrade unsafe-audit to read this ledger"
     )
 
@@ -39,7 +93,7 @@ def test_schema_0_is_upgraded() -> None:
     )
     assert parse_entry(old, NAME, expected_id=SITE) == ENTRY
     assert upgrade_entry({"schema_version": 0, "pattern": "pin", "answers": {"a": "fail"}}) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "lifetime_pattern": "pin",
         "answers": {"a": {"answer": "fail"}},
     }
@@ -70,7 +124,7 @@ def test_schema_0_is_upgraded() -> None:
             "color: blue\ntool:",
             "9: unknown field 'color' (expected: schema_version, site, kind, path, item, "
             "token_hash, release, checklist, tool, reviewer, reviewed_at, lifetime_pattern, "
-            "answers, justification, signature)",
+            "answers, justification, members, signature)",
         ),
         (
             "  ctx-owner: {answer: pass}",

@@ -18,6 +18,7 @@ from unsafe_audit.compare import compare
 from unsafe_audit.diff import Status
 from unsafe_audit.report.diff_json import delta_json, delta_line
 from unsafe_audit.report.interface import DiffReport
+from unsafe_audit.report.style import COLOUR
 from unsafe_audit.scan import ScanOptions
 
 __all__ = [
@@ -192,3 +193,61 @@ def test_markdown_fence_is_longer_than_backticks_in_the_code(
     repo.commit("backticks")
     out, _ = run_diff(capsys, repo.path, "--head", "HEAD", fmt="markdown")
     assert '````rust\nunsafe { g("```\\n## not a heading") };\n````\n' in out
+
+
+def test_table_shortens_long_locations_from_the_left_keeping_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo.init(tmp_path / "ext")
+    deep = "pgrx-examples/wal_decoder/src/lib.rs"
+    repo.write(deep, "fn f() {}\n")
+    repo.commit("initial")
+    repo.tag("v0.1.0")
+    item = "decoder::output_plugin::callbacks::change"
+    repo.write(
+        deep,
+        "mod decoder { mod output_plugin { mod callbacks {\n"
+        "fn change() {\n" + "\n" * 40 + "    unsafe { g() };\n}\n}}}\n",
+    )
+    repo.commit("decode")
+
+    out, _ = run_diff(capsys, repo.path, "--head", "HEAD", fmt="table")
+
+    (row,) = [line for line in out.splitlines() if line.startswith("  unsafe_block")]
+    # 30 columns of location, 26 of item path: each keeps its end, which says most.
+    assert row == f"  unsafe_block        …les/wal_decoder/src/lib.rs:43 …{item[-25:]}"
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_table_colours_headings_only_when_asked(
+    released: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = report_of(released.path, "v0.1.0", "main", DiffFormat.TABLE)
+    plain, coloured = io.StringIO(), io.StringIO()
+    renderer_for(DiffFormat.TABLE)(report, plain)
+    renderer_for(DiffFormat.TABLE, palette=COLOUR)(report, coloured)
+
+    assert "\x1b" not in plain.getvalue()
+    assert "\n\x1b[1;33mNEW (2)\x1b[0m\n" in coloured.getvalue()
+    assert "\n\x1b[2mUNCHANGED (2)\x1b[0m\n" in coloured.getvalue()
+    assert "\n\x1b[31mREMOVED (2)\x1b[0m\n" in coloured.getvalue()
+    strip = coloured.getvalue()
+    for code in ("\x1b[1;33m", "\x1b[2m", "\x1b[31m", "\x1b[0m"):
+        strip = strip.replace(code, "")
+    assert strip == plain.getvalue()
+
+
+def test_diff_json_gives_each_site_its_unit_on_both_sides(sample_repos: dict[str, Path]) -> None:
+    report = report_of(sample_repos["pg_cache"], "v0.2.1", "v0.3.0", DiffFormat.JSON)
+    sites = [json.loads(delta_line(d, report)) for d in report.delta.sites]
+    # unit and base_unit come last, but for a pg_sys call's contract after them.
+    assert all([k for k in s if k != "contract"][-2:] == ["unit", "base_unit"] for s in sites)
+    by_id = {s["id"]: s for s in sites if s["id"] is not None}
+    members = [s for s in sites if s["id"] is not None and s["unit"] != s["id"]]
+    # Every member is a pg_sys use, and its unit is an unsafe site of head.
+    assert members and {s["kind"] for s in members} == {"pg_sys_call", "pg_sys_static"}
+    assert all(not by_id[s["unit"]]["kind"].startswith("pg_sys") for s in members)
+    removed = [s for s in sites if s["status"] == "removed"]
+    assert removed and all(s["unit"] is None and s["base_unit"] for s in removed)
+    new = [s for s in sites if s["status"] == "new"]
+    assert new and all(s["base_unit"] is None and s["unit"] for s in new)

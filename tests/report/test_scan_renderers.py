@@ -18,6 +18,7 @@ from unsafe_audit.model import ScanResult, Site, SiteId, SiteKind
 from unsafe_audit.report.scan_json import site_json, site_line
 from unsafe_audit.report.scan_table import write as write_table
 from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.units import group_units
 
 __all__ = ["_isolated"]  # the autouse fixture: isolated git config and cache
 
@@ -98,7 +99,12 @@ def test_every_format_has_its_renderer() -> None:
     assert document["sites"] == [site_json(s) for s in result.sites]
     table = rendered[ScanFormat.TABLE].splitlines()
     assert table[0] == f"{result.root} (files on disk)"
-    assert f"{len(result.sites)} sites in {result.files_scanned} files, 0 skipped" in table
+    units = group_units(result.sites).count
+    assert units < len(result.sites)
+    assert (
+        f"{len(result.sites)} sites ({units} review units) in {result.files_scanned} files, "
+        "0 skipped"
+    ) in table
 
 
 # -- table -----------------------------------------------------------------------------------------
@@ -150,7 +156,7 @@ def test_table_lists_sites_and_ends_with_the_summary(
     ]
     assert lines[6:] == [
         "",
-        "4 sites in 2 files, 0 skipped",
+        "4 sites (2 review units) in 2 files, 0 skipped",
         "  pg_sys_call 1, pg_sys_static 1, unsafe_block 1, unsafe_fn 1",
     ]
     for line in lines[1:]:
@@ -176,7 +182,27 @@ def test_table_lines_fit_80_columns_with_every_kind_and_long_names(
 
     assert code == 0
     lines = out.splitlines()
-    assert "11 sites in 2 files, 0 skipped" in lines
+    assert "11 sites (8 review units) in 2 files, 0 skipped" in lines
     # The first line echoes the scanned root, whose length is the user's; the rest must fit.
     too_wide = [line for line in lines[1:] if len(line) > 80]
     assert too_wide == []
+
+
+def test_json_gives_each_site_its_review_unit(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    crate = make_crate(tmp_path / "crate")
+    code, out, _ = scan(capsys, str(crate), "--format", "json")
+    assert code == 0
+    sites = json.loads(out)["sites"]
+    ids = {(s["kind"], s["path"]): s["id"] for s in sites}
+    block, fn = ids[("unsafe_block", "src/lib.rs")], ids[("unsafe_fn", "src/memory.rs")]
+    # Each pg_sys use belongs to the unsafe site around it; an unsafe site is its own unit.
+    assert [(s["kind"], s["unit"]) for s in sites] == [
+        ("unsafe_block", block),
+        ("pg_sys_static", block),
+        ("unsafe_fn", fn),
+        ("pg_sys_call", fn),
+    ]
+    # unit comes last, but for a pg_sys call's contract after it (tests/contracts).
+    assert all([k for k in s if k != "contract"][-1] == "unit" for s in sites)

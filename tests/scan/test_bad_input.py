@@ -195,7 +195,8 @@ def test_generated_file_is_skipped_and_counted_unless_included(
     assert (included["files_scanned"], included["files_skipped"]) == (2, 0)
     assert code == 0
     assert table.endswith(
-        "2 sites in 1 files, 1 skipped (1 generated; --include-generated scans them)\n"
+        "2 sites (1 review unit) in 1 file, 1 skipped "
+        "(1 generated; --include-generated scans them)\n"
         "  pg_sys_static 1, unsafe_block 1\n"
         "\nNOT SEARCHED FOR SITES (1)\n"
         "  generated  src/bindings.rs\n"

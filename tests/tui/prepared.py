@@ -49,6 +49,7 @@ from unsafe_audit.review_state import Review, review_sites
 from unsafe_audit.source import Snapshot
 from unsafe_audit.tui import ReviewApp, make_app
 from unsafe_audit.tui.autosave import DELAY as AUTOSAVE_DELAY
+from unsafe_audit.units import hints_by_unit
 
 __all__ = [  # what the TUI tests use from the project, besides the widgets they look at
     "ALL",
@@ -122,10 +123,12 @@ class Prepared:
         if not entries and self.items:
             return list(self.items)
         state = review_sites(self.delta, entries, self.checklist)
+        # As the audit does: a unit shows the hints seen at its pg_sys uses too.
+        units = [(r.site.id, [m.id for m in r.member_sites]) for r in state.sites]
         return build_items(
             state.sites,
             self.checklist,
-            hints=self.hints,
+            hints=hints_by_unit(units, self.hints),
             head_files=self.head,
             base_files=self.base,
             code_view=code_views(self.head),

@@ -39,7 +39,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
             session = app.loaded.session if app.loaded else None
             assert session is not None and session.current is not None
             assert session.current.id == FIRST
-            assert session.progress() == (0, 65)
+            assert session.progress() == (0, 37)
             await pilot.press("j")
             assert session.current.id == SECOND
             await pilot.press("k", "enter")
@@ -55,7 +55,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
             assert "4547316a557f82f9.yaml" in str(app.screen.query_one("#confirm-title").render())
             await pilot.press("y")
             await pilot.pause()
-            assert session.progress() == (1, 65)
+            assert session.progress() == (1, 37)
             assert session.current.id == SECOND  # the queue advanced
             await pilot.press("enter", "space")  # a draft for the second site
             assert session.drafts[SECOND].answers
@@ -69,7 +69,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
     assert entry.release == "working tree of v0.3.0"
     assert entry.lifetime_pattern == "borrow"
     assert entry.path == "src/lib.rs"
-    assert entry.checklist == "pgrx-ffi@1"
+    assert entry.checklist == "pgrx-ffi@2"
     assert [v.verdict for _, v in entry.answers] == [Verdict.PASS] * 13 + [Verdict.NOT_APPLICABLE]
     assert entry.justification == "the caller promises a NUL-terminated string. Checked."
     drafts = json.loads((git_dir_of(pg_cache) / "unsafe-audit/drafts.json").read_text())
@@ -136,11 +136,11 @@ def test_signing_off_every_site_makes_check_pass(
     # its ledger the repository's, so `check` reads what the review wrote. Drafts stay in
     # memory: a drafts file rewritten after each of the thousand answers is not under test.
     session = Workspace(prepared_pg_cache, pg_cache).load(keep_drafts=False).session
-    assert session.progress() == (0, 65)
-    while session.current is not None and session.progress()[0] < 65:
+    assert session.progress() == (0, 37)
+    while session.current is not None and session.progress()[0] < 37:
         item = session.current
         _complete(item.id, session)
         session.sign_off(session.entry_for(item.id))
-    assert session.progress() == (65, 65)
-    assert len(list((pg_cache / ".unsafe-audit/ledger").glob("*.yaml"))) == 65
+    assert session.progress() == (37, 37)
+    assert len(list((pg_cache / ".unsafe-audit/ledger").glob("*.yaml"))) == 37
     assert run_check(pg_cache) == 0

@@ -22,7 +22,7 @@ def test_prepared_pg_cache_review_is_what_review_loads(
         assert prepared.title == real.title == PG_CACHE_TITLE
         assert prepared.notices == real.notices == []
         mine, theirs = prepared.session, real.session
-        assert len(theirs.items) == 65
+        assert len(theirs.items) == 37  # 65 sites in 37 review units
         assert mine.items == theirs.items
         assert mine.checklist == theirs.checklist
         assert mine.read_only is theirs.read_only is None
@@ -30,11 +30,11 @@ def test_prepared_pg_cache_review_is_what_review_loads(
             assert (who.reviewer, who.release, who.checklist, who.tool, who.clock()) == (
                 REVIEWER,
                 "working tree of v0.3.0",
-                "pgrx-ffi@1",
+                "pgrx-ffi@2",
                 TOOL,
                 STAMP,
             )
         assert mine.current == theirs.current
-        assert mine.progress() == theirs.progress() == (0, 65)
+        assert mine.progress() == theirs.progress() == (0, 37)
     finally:
         real.close()

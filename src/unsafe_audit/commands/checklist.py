@@ -7,10 +7,12 @@ import json
 import sys
 import textwrap
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TextIO, assert_never
 
 from unsafe_audit.checklist.load import default_checklist, load_checklist
 from unsafe_audit.checklist.model import Checklist, merge_checklists
+from unsafe_audit.commands.settings import apply_config
 from unsafe_audit.report.escape import terminal_line, terminal_text
 
 _WIDTH = 80
@@ -46,23 +48,31 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="print the FFI-safety checklist reviewers answer for each site",
         description=(
             "Print the checklist a reviewer answers for every unsafe site and pg_sys use: the "
-            "built-in pgrx-ffi checklist, plus any team checklists given with --checklist."
+            "built-in pgrx-ffi checklist, plus the team checklists given with --checklist or, "
+            "without it, named by `checklists` in the repository's .unsafe-audit/config.yaml."
         ),
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="repository whose configured checklists to include (default .)",
     )
     add_checklist_option(p)
     p.add_argument(
         "--format",
-        type=OutputFormat,
-        choices=list(OutputFormat),
-        default=OutputFormat.TEXT,
-        help="text (default) for reading, json for tools",
+        choices=[f.value for f in OutputFormat],
+        default=OutputFormat.TEXT.value,
+        help="text (default) for reading, json for tools (schema_version 1, docs/json.md)",
     )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    apply_config(args, args.path)
     checklist = build_checklist(args.checklists)
-    output_format: OutputFormat = args.format
+    output_format = OutputFormat(args.format)
     if output_format is OutputFormat.TEXT:
         write_text(checklist, sys.stdout)
     elif output_format is OutputFormat.JSON:
@@ -81,9 +91,16 @@ def build_checklist(team_paths: list[str]) -> Checklist:
     return checklist
 
 
+SCHEMA_VERSION = 1
+"""The version of the JSON contract below (docs/json.md); raised when a field changes meaning
+or goes away, never for an added field."""
+
+
 def to_json(checklist: Checklist) -> dict[str, Any]:
-    """The JSON contract: id, version, sections, lifetime_patterns and items (without guidance)."""
+    """The JSON contract: schema_version, id, version, sections, lifetime_patterns and items
+    (without guidance)."""
     return {
+        "schema_version": SCHEMA_VERSION,
         "id": checklist.id,
         "version": checklist.version,
         "sections": [{"id": s.id, "title": s.title} for s in checklist.sections],

@@ -9,17 +9,24 @@ from __future__ import annotations
 import argparse
 import enum
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, assert_never
 
+from unsafe_audit.commands.base_note import say_base
+from unsafe_audit.commands.colour import palette_for
+from unsafe_audit.commands.progress import progress_bar
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
+from unsafe_audit.commands.settings import add_tag_pattern_option, apply_config
 from unsafe_audit.compare import Comparison, SourceNeeds, compare
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.model import Skip
 from unsafe_audit.report import diff_json, diff_markdown, diff_table
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CodePair, DiffReport, Renderer
+from unsafe_audit.report.links import links_from_environment
+from unsafe_audit.report.style import PLAIN, Palette
 
 
 class DiffFormat(enum.StrEnum):
@@ -28,10 +35,13 @@ class DiffFormat(enum.StrEnum):
     MARKDOWN = "markdown"
 
 
-def renderer_for(fmt: DiffFormat, *, show_unchanged: bool = False) -> Renderer[DiffReport]:
-    """The renderer of one output format (``show_unchanged`` is for the table)."""
+def renderer_for(
+    fmt: DiffFormat, *, show_unchanged: bool = False, palette: Palette = PLAIN
+) -> Renderer[DiffReport]:
+    """The renderer of one output format (``show_unchanged`` and ``palette`` are for the
+    table)."""
     if fmt is DiffFormat.TABLE:
-        return functools.partial(diff_table.write, show_unchanged=show_unchanged)
+        return functools.partial(diff_table.write, show_unchanged=show_unchanged, palette=palette)
     if fmt is DiffFormat.JSON:
         return diff_json.write
     if fmt is DiffFormat.MARKDOWN:
@@ -89,6 +99,7 @@ def diff_report(comparison: Comparison, fmt: DiffFormat) -> DiffReport:
         changed_code=changed_code,
         review_code=review_code,
         unread=tuple(f for f in comparison.unscanned if f.reason is not Skip.GENERATED),
+        links=links_from_environment(os.environ) if fmt is DiffFormat.MARKDOWN else None,
     )
 
 
@@ -124,6 +135,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="when there is no earlier release tag, report every site as new instead of failing",
     )
+    add_tag_pattern_option(p)
     p.add_argument(
         "--show-unchanged", action="store_true", help="table: also list the unchanged sites"
     )
@@ -133,18 +145,20 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fmt = DiffFormat(args.format)
-    comparison = compare(
-        args.path,
-        base=args.base,
-        head=args.head,
-        allow_first_release=args.allow_first_release,
-        options=scan_options(args),
-        sources=shown_files(fmt),
-    )
-    choice = f"comparing {comparison.head.label} with {comparison.base.label}: {comparison.reason}"
-    print(f"unsafe-audit: {terminal_line(choice)}", file=sys.stderr)
+    apply_config(args, args.path)
+    with progress_bar() as bar:
+        comparison = compare(
+            args.path,
+            base=args.base,
+            head=args.head,
+            allow_first_release=args.allow_first_release,
+            options=scan_options(args, progress=bar),
+            sources=shown_files(fmt),
+        )
+    say_base(comparison)
     for warning in comparison.warnings:
         print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     report = diff_report(comparison, fmt)
-    renderer_for(fmt, show_unchanged=args.show_unchanged)(report, sys.stdout)
+    palette = palette_for(sys.stdout)
+    renderer_for(fmt, show_unchanged=args.show_unchanged, palette=palette)(report, sys.stdout)
     return 0

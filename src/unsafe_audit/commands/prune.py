@@ -1,4 +1,5 @@
-"""``unsafe-audit prune``: list (or, with ``--apply``, delete) ledger entries of removed sites.
+"""``unsafe-audit prune``: list (or, with ``--apply``, delete) ledger entries of removed sites,
+and the adoption exemptions no longer needed (their site is signed off, changed or removed).
 
 ``check`` keeps such entries as history and never fails on them; pruning is a deliberate step.
 An entry is orphaned when no site of head uses it: not under its own id, not as the base id of
@@ -7,6 +8,11 @@ crate's directory in a workspace, only entries recorded for files under it are c
 other crates' sites are not scanned, so their entries are never taken for orphans. Dry run by
 default; the deletions show up in the next commit's diff. An entry changed on disk since it was
 read is not deleted.
+
+Entries of pg_sys uses that are now inside a review unit (written when each pg_sys use was signed
+off on its own) are *covered* by the unit: never orphaned, never blocking. ``--covered`` lists
+them too, and with ``--apply`` deletes those whose unit has a valid sign-off of its own (until
+then, their justification is what a sign-off of the unit starts from).
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit.audit import AuditRequest, load_audit
+from unsafe_audit.audit import Audit, AuditRequest, load_audit, scanned_prefix
+from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import add_tag_pattern_option, apply_config
+from unsafe_audit.exemptions.model import unneeded
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.report.style import plural
 from unsafe_audit.scan import ScanOptions
 
 
@@ -29,7 +39,8 @@ def add_parser(subparsers: Any) -> None:
         description=(
             "List the ledger entries that no site of head (the work tree, or --head REF) uses "
             "any more: their sites were removed. `check` keeps them as history; prune deletes "
-            "them with --apply."
+            "them with --apply. Also lists (and with --apply drops) the adoption exemptions no "
+            "longer needed: their site is signed off, or its code changed or is gone."
         ),
     )
     p.add_argument(
@@ -37,17 +48,33 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--base", help="compare with this revision instead of the previous release tag")
     p.add_argument("--head", help="prune against this committed revision instead of the work tree")
+    add_tag_pattern_option(p)
     add_ledger_option(p)
+    add_exemptions_option(p)
     p.add_argument("--apply", action="store_true", help="delete the files (default: only list)")
+    p.add_argument(
+        "--covered",
+        action="store_true",
+        help="also the entries of pg_sys uses covered by their review unit's sign-off (written "
+        "before review units); deleted only once the unit is signed off",
+    )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    config = apply_config(args, args.path)
+    options = ScanOptions(
+        use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None), config=config
+    )
     audit = load_audit(
         AuditRequest(
-            path=args.path, base=args.base, head=args.head, ledger=args.ledger, options=options
+            path=args.path,
+            base=args.base,
+            head=args.head,
+            ledger=args.ledger,
+            options=options,
+            exemptions=args.exemptions,
         )
     )
     ledger, orphaned = audit.ledger, audit.state.orphaned
@@ -64,11 +91,72 @@ def run(args: argparse.Namespace) -> int:
             f"{entry.item or 'the crate root'} at {entry.path}, signed off for {entry.release})"
         )
         print(f"{verb} {terminal_line(what)}")
+    count = plural(len(orphaned), "orphaned entry", "orphaned entries")
     if not orphaned:
         print("no orphaned entries", file=sys.stderr)
     elif not args.apply:
-        print(f"{len(orphaned)} orphaned entries; run with --apply to delete them", file=sys.stderr)
+        print(f"{count}; run with --apply to delete them", file=sys.stderr)
+    if args.covered:
+        _prune_covered(audit, args.apply)
+    _prune_exemptions(audit, args)
     return 0
+
+
+def _prune_covered(audit: Audit, apply: bool) -> None:
+    """The entries of pg_sys uses covered by their review unit (see the module doc)."""
+    ledger, covered = audit.ledger, audit.state.covered
+    prunable = 0
+    for entry, unit in covered:
+        what = (
+            f"{ledger.display}/{entry.site}.yaml ({entry.kind.value} at {entry.path}, signed off "
+            f"for {entry.release}): covered by review unit {unit.site.id} ({unit.site.label})"
+        )
+        if not unit.review.valid:
+            print(f"keep {terminal_line(what)}, which is {unit.review.value}")
+            continue
+        prunable += 1
+        if apply:
+            ledger.remove(entry.site)
+        print(f"{'deleted' if apply else 'would delete'} {terminal_line(what)}")
+    if not covered:
+        print("no entries of pg_sys uses covered by a review unit", file=sys.stderr)
+    elif not apply and prunable:
+        print(
+            f"{prunable} of {len(covered)} entries of pg_sys uses are covered by a signed-off "
+            "unit; run with --apply to delete them",
+            file=sys.stderr,
+        )
+
+
+def _prune_exemptions(audit: Audit, args: argparse.Namespace) -> None:
+    """Drop the adoption exemptions no longer needed: their site is signed off, or no head
+    site has their id (the code changed or was removed). Nothing without an exemptions file."""
+    file = audit.exemptions
+    if file is None or not file.exemptions.exists:
+        return
+    exemptions = file.exemptions
+    drop = unneeded(audit.state, exemptions, scanned_prefix(args.path, audit.root))
+    display = terminal_line(exemptions.display)
+    verb = "dropped" if args.apply else "would drop"
+    for exemption, why in drop:
+        what = (
+            f"exemption {exemption.site} ({exemption.kind.value} at {exemption.path}, exempt "
+            f"since {exemption.release}): {why.value}"
+        )
+        print(f"{verb} {terminal_line(what)}")
+    if drop and args.apply:
+        gone = {e.site for e, _ in drop}
+        file.save(exemptions.with_entries(e for e in exemptions.ordered() if e.site not in gone))
+    left = len(exemptions) - len(drop) if args.apply else len(exemptions)
+    if not drop:
+        print(f"no exemption to drop in {display} ({left} left)", file=sys.stderr)
+    elif not args.apply:
+        print(
+            f"{len(drop)} exemptions in {display} no longer needed; run with --apply to drop them",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{left} exemptions left in {display}", file=sys.stderr)
 
 
 def _say(message: str) -> None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import enum
+import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
+from unsafe_audit.commands.colour import palette_for
+from unsafe_audit.commands.progress import progress_bar
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.model import ScanResult
 from unsafe_audit.report import scan_json, scan_table
 from unsafe_audit.report.escape import terminal_line
+from unsafe_audit.report.style import PLAIN, Palette
 from unsafe_audit.scan import scan_path
 
 if TYPE_CHECKING:  # the check and diff report types are not needed to print a scan
@@ -23,10 +27,10 @@ class ScanFormat(enum.StrEnum):
     JSON = "json"
 
 
-def renderer_for(fmt: ScanFormat) -> Renderer[ScanResult]:
-    """The renderer of one output format."""
+def renderer_for(fmt: ScanFormat, *, palette: Palette = PLAIN) -> Renderer[ScanResult]:
+    """The renderer of one output format (``palette`` colours the table)."""
     if fmt is ScanFormat.TABLE:
-        return scan_table.write
+        return functools.partial(scan_table.write, palette=palette)
     if fmt is ScanFormat.JSON:
         return scan_json.write
     assert_never(fmt)
@@ -57,38 +61,10 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr, shown only on a terminal and for long scans."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < 200:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\rscanning [{bar}] {done}/{total} files")
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 60 + "\r")
-            self.stream.flush()
-
-
 def run(args: argparse.Namespace) -> int:
-    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    options = scan_options(args, progress=bar)
-    try:
-        result = scan_path(args.path, args.rev, options)
-    finally:
-        if bar is not None:
-            bar.clear()
+    with progress_bar() as bar:
+        result = scan_path(args.path, args.rev, scan_options(args, progress=bar))
     for warning in result.warnings:
         print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
-    renderer_for(ScanFormat(args.format))(result, sys.stdout)
+    renderer_for(ScanFormat(args.format), palette=palette_for(sys.stdout))(result, sys.stdout)
     return 0

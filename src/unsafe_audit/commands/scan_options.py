@@ -42,7 +42,8 @@ def add_scan_options(p: argparse.ArgumentParser) -> None:
 
 
 def scan_options(args: argparse.Namespace, progress: Progress | None = None) -> ScanOptions:
-    """The ScanOptions the parsed options ask for (``cache_dir`` is set by tests only).
+    """The ScanOptions the parsed options ask for (``cache_dir`` is set by tests only), with
+    the configuration :func:`~unsafe_audit.commands.settings.apply_config` read, if it ran.
 
     More jobs than CPUs would only add processes fighting for the same cores (and a pull
     request's CI configuration could ask for thousands): the count is capped, and stderr says so.
@@ -62,4 +63,5 @@ def scan_options(args: argparse.Namespace, progress: Progress | None = None) -> 
         cache_dir=getattr(args, "cache_dir", None),
         jobs=jobs,
         progress=progress,
+        config=getattr(args, "config", None),
     )

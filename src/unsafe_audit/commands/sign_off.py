@@ -1,5 +1,9 @@
 """``unsafe-audit sign-off``: record one reviewed site in the ledger, without prompts.
 
+The site is a review unit (see :mod:`unsafe_audit.units`): an unsafe site, or a pg_sys use
+outside every unsafe site. A pg_sys use inside an unsafe site is covered by that site's
+sign-off; its id is refused with the id of the unit to sign off instead.
+
 For scripts and bulk migrations: every answer comes from the command line. The site is found
 by a unique prefix of its id (6 or more hex digits) in a scan of the work tree (or ``--rev``).
 Refused: an unknown or ambiguous id, a missing or unknown answer, a missing lifetime pattern
@@ -28,6 +32,7 @@ from unsafe_audit.audit import Audit, AuditRequest, load_audit
 from unsafe_audit.checklist.model import Checklist, Item
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
 from unsafe_audit.commands.ledger_option import add_ledger_option
+from unsafe_audit.commands.settings import apply_config
 from unsafe_audit.errors import GitError, UsageError
 from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Answer, Verdict
 from unsafe_audit.ledger.signing import sign_entry
@@ -47,6 +52,7 @@ from unsafe_audit.signoff import (
     require_utf8,
     reviewed_at,
 )
+from unsafe_audit.units import unit_items, unit_kinds, unit_pattern_applies
 
 _PREFIX = re.compile(r"[0-9a-f]{6,16}\Z")
 
@@ -60,16 +66,22 @@ def add_parser(subparsers: Any) -> None:
             "that applies to its kind, its lifetime pattern and a justification. SITE_ID is a "
             "site id or a unique prefix of 6+ hex digits (see `unsafe-audit check`). The "
             "reviewer comes from git config user.name and user.email unless --reviewer is "
-            f"given. The entry is written to {DEFAULT_LEDGER_DIR}/<site id>.yaml; commit it."
+            f"given. The entry is written to {DEFAULT_LEDGER_DIR}/<site id>.yaml; commit it. "
+            "The site is a review unit: a pg_sys use inside an unsafe site is covered by that "
+            "site's sign-off (its items are asked there too) and has none of its own."
         ),
     )
     p.add_argument("site_id", metavar="SITE_ID", help="site id or unique prefix (6+ hex digits)")
     p.add_argument(
+        "path", nargs="?", default=None, help="repository or directory in it (default .)"
+    )
+    p.add_argument(
         "-C",
         "--path",
-        default=".",
+        dest="path_option",
+        metavar="PATH",
         type=Path,
-        help="the repository (or a directory in it); default .",
+        help="deprecated: give PATH after SITE_ID, as for the other commands",
     )
     p.add_argument("--rev", help="find the site in this revision instead of the work tree")
     p.add_argument("--justification", help="why the site is sound, or why it ships anyway")
@@ -103,7 +115,7 @@ def add_parser(subparsers: Any) -> None:
         help="sign the entry with this SSH private key (ssh-keygen -Y sign)",
     )
     p.add_argument("--no-cache", action="store_true", help="ignore and do not update the cache")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, late_positional="path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +168,24 @@ def find_site(args: argparse.Namespace, options: ScanOptions, checklist: Checkli
 
 
 def pick_site(reviews: Sequence[SiteReview], prefix: str, where: str) -> SiteReview:
-    """The one site whose id starts with ``prefix``; refuses none and several."""
+    """The one unit whose id starts with ``prefix``; refuses none and several, and the id of a
+    pg_sys use inside a unit (naming the unit)."""
     matches = sorted(
         {r.site.id: r for r in reviews if r.site.id.startswith(prefix)}.values(),
         key=lambda r: _order(r.site),
     )
     if not matches:
+        members = [(m, r) for r in reviews for m in r.member_sites if m.id.startswith(prefix)]
+        if len(members) == 1:
+            member, unit = members[0]
+            raise UsageError(
+                f"site {member.id} ({terminal_line(member.label)}) is a pg_sys use inside "
+                f"review unit {unit.site.id} ({terminal_line(unit.site.label)}), whose sign-off "
+                f"covers it: sign off the unit instead (unsafe-audit sign-off {unit.site.id} ...)"
+            )
+        if members:
+            listing = "; ".join(f"{m.id} (in unit {r.site.id})" for m, r in members)
+            raise UsageError(f"site id {prefix} is ambiguous in {where}: {listing}")
         raise UsageError(f"unknown site id {prefix}: no site in {where} has an id starting so")
     if len(matches) > 1:
         listing = "; ".join(f"{r.site.id} ({r.site.label})" for r in matches)
@@ -207,9 +231,16 @@ def choose_justification(args: argparse.Namespace, found: Found) -> tuple[str, b
     stale = None
     if not args.justification_from_safety and found.review.review is Review.STALE:
         stale = found.review.entry
-    seeded = offered_justification(found.site, stale.justification if stale else None)
+    covered = found.review.covered[0] if found.review.covered else None
+    seeded = offered_justification(
+        found.site,
+        stale.justification if stale else None,
+        covered.justification if covered is not None else None,
+    )
     if seeded:
         source = f"the stale sign-off for {stale.release}" if stale else "its // SAFETY: comment"
+        if stale is None and not found.site.safety_comment and covered is not None:
+            source = f"the earlier sign-off {covered.site} of a {covered.kind.value} inside it"
         print(f"unsafe-audit: justification taken from {terminal_line(source)}", file=sys.stderr)
     return seeded, False
 
@@ -281,14 +312,36 @@ def _git_reviewer(found: Found) -> str:
     )
 
 
+def _resolve_path(args: argparse.Namespace) -> None:
+    """``args.path`` from the positional PATH or the deprecated ``-C``/``--path``."""
+    given: Path | None = args.path_option
+    positional = Path(args.path) if args.path is not None else None
+    if given is not None:
+        print(
+            "unsafe-audit: sign-off -C/--path is deprecated; give the path after the site id "
+            f"(unsafe-audit sign-off SITE_ID {terminal_line(str(given))})",
+            file=sys.stderr,
+        )
+        if positional is not None and positional != given:
+            raise UsageError(
+                f"two paths given: {positional} and -C {given}; give one, after the site id"
+            )
+    args.path = positional or given or Path(".")
+
+
 def run(args: argparse.Namespace) -> int:
+    _resolve_path(args)
     _require_utf8_arguments(args)
-    options = ScanOptions(use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None))
+    config = apply_config(args, args.path)
+    options = ScanOptions(
+        use_cache=not args.no_cache, cache_dir=getattr(args, "cache_dir", None), config=config
+    )
     checklist = build_checklist(args.checklists)
     reviewer = check_reviewer(args.reviewer) if args.reviewer is not None else None
     found = find_site(args, options, checklist)
     site = found.site
-    items = checklist.items_for(site.kind)
+    kinds = unit_kinds(site, found.review.member_sites)
+    items = unit_items(checklist, kinds)
     answers = parse_answers(args.answers, items, site.kind)
     if args.all_pass:
         answers = {i.id: answers.get(i.id, Answer(Verdict.PASS)) for i in items}
@@ -297,12 +350,13 @@ def run(args: argparse.Namespace) -> int:
     proposal = Proposal(
         site=site,
         items=items,
-        pattern_applies=checklist.pattern_applies(site.kind),
+        pattern_applies=unit_pattern_applies(checklist, kinds),
         known_patterns=known,
         answers=answers,
         pattern=args.pattern,
         justification=justification,
         own_justification=own,
+        members=found.review.member_sites,
     )
     reviewer = reviewer or _git_reviewer(found)
     gaps = {p.gap: p for p in problems(proposal, reviewer)}
@@ -329,7 +383,9 @@ def run(args: argparse.Namespace) -> int:
             _say(notice)
     rel = target.relative_to(found.root.resolve()).as_posix()
     verb = "replaced the sign-off" if replaced else "signed off"
-    print(f"{verb} {site.id} ({terminal_line(site.label)}): {terminal_line(rel)}")
+    covers = len(found.review.members)
+    also = f", with the {covers} pg_sys use{'s' if covers > 1 else ''} in it" if covers else ""
+    print(f"{verb} {site.id} ({terminal_line(site.label)}{also}): {terminal_line(rel)}")
     return 0
 
 

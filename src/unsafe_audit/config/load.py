@@ -4,24 +4,34 @@ The file comes from the repository under review, so it is read like a ledger ent
 file (not a symbolic link, a FIFO or a device) of at most :data:`MAX_CONFIG_BYTES`, inside the
 work tree, through the bounded loader of :mod:`unsafe_audit.safe_yaml`. Each mistake is a
 :class:`~unsafe_audit.errors.ConfigError` naming the file and line (exit 2). A missing file is
-the empty configuration. The format::
+the empty configuration. The format (every key optional; docs/config.md says more)::
 
-    generated:          # treat as generated code
+    ledger: audit/ledger            # the ledger directory (--ledger)
+    checklists:                     # team checklists on top of the built-in one (--checklist)
+      - audit/team-checklist.yaml
+    only_changed: true              # check gates only new and changed sites (--only-changed)
+    tag_pattern: "pg_cache-v*"      # which tags are releases (--tag-pattern)
+    generated:                      # treat as generated code
       - "pgrx-pg-sys/src/include/*.rs"
-    not_generated:      # always search, whatever the header says
+    not_generated:                  # always search, whatever the header says
       - "src/**"
-    allow_unread:       # may go unsearched without failing check (still listed)
+    allow_unread:                   # may go unsearched without failing check (still listed)
       - "vendor/huge_table.rs"
+    exemptions: .unsafe-audit/exemptions.yaml   # the adoption baseline (unsafe-audit adopt)
+
+A new key is one entry of :data:`_FIELDS` (how its value is read) and one field of
+:class:`~unsafe_audit.config.model.RepoConfig`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from unsafe_audit import safe_yaml
+from unsafe_audit import releases, safe_yaml
 from unsafe_audit.config.model import CONFIG_PATH, PathPatterns, RepoConfig
 from unsafe_audit.errors import ConfigError
 from unsafe_audit.regular_file import KIB, UnreadableFile, read_regular_file
@@ -31,11 +41,13 @@ MAX_CONFIG_BYTES = 64 * KIB
 MAX_PATTERNS = 1_000
 """The most patterns one list may hold."""
 MAX_PATTERN_CHARS = 400
-"""The longest pattern accepted."""
+"""The longest pattern (or path) accepted."""
+MAX_CHECKLISTS = 32
+"""The most team checklists the configuration may name."""
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
-_KEYS = ("generated", "not_generated", "allow_unread")
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 def load_config(root: Path) -> RepoConfig:
@@ -74,13 +86,13 @@ def parse_config(text: str, name: str = CONFIG_PATH) -> RepoConfig:
         raise _fail(
             name, root, f"expected a mapping with {_expected()}, not {safe_yaml.describe(root)}"
         )
-    lists: dict[str, PathPatterns] = {}
+    values: dict[str, object] = {}
     for key, value in root.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value not in _KEYS:
+        if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value not in _FIELDS:
             shown = safe_yaml.preview(str(key.value)) if isinstance(key, yaml.ScalarNode) else "?"
             raise _fail(name, key, f"unknown key {shown!r} (expected {_expected()})")
-        lists[key.value] = _patterns(name, key.value, value)
-    return RepoConfig(**lists)
+        values[key.value] = _FIELDS[key.value](name, key.value, value)
+    return RepoConfig(**values)  # type: ignore[arg-type]
 
 
 def _patterns(name: str, key: str, node: yaml.Node) -> PathPatterns:
@@ -121,9 +133,78 @@ def _pattern_problem(pattern: str) -> str | None:
     return None
 
 
+def _path(name: str, key: str, node: yaml.Node) -> str:
+    """A file or directory named from the repository root."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+        raise _fail(
+            name,
+            node,
+            f"'{key}' must be a path from the repository root, not {safe_yaml.describe(node)}",
+        )
+    problem = _pattern_problem(node.value)
+    if problem is None and any(c in node.value for c in "*?"):
+        problem = "holds '*' or '?'; name one path, not a pattern"
+    if problem is not None:
+        raise _fail(name, node, f"'{key}' {safe_yaml.preview(node.value)!r} {problem}")
+    return str(node.value)
+
+
+def _optional_path(name: str, key: str, node: yaml.Node) -> str | None:
+    return None if node.tag == _NULL else _path(name, key, node)
+
+
+def _checklists(name: str, key: str, node: yaml.Node) -> tuple[str, ...]:
+    if node.tag == _NULL:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(
+            name, node, f"'{key}' must be a list of checklist files, not {safe_yaml.describe(node)}"
+        )
+    if len(node.value) > MAX_CHECKLISTS:
+        raise _fail(name, node, f"'{key}' names over {MAX_CHECKLISTS} files")
+    return tuple(_path(name, key, item) for item in node.value)
+
+
+def _flag(name: str, key: str, node: yaml.Node) -> bool | None:
+    if node.tag == _NULL:
+        return None
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+        raise _fail(name, node, f"'{key}' must be true or false, not {safe_yaml.describe(node)}")
+    return str(node.value).lower() in ("true", "yes", "on")
+
+
+def _tag_pattern(name: str, key: str, node: yaml.Node) -> str | None:
+    if node.tag == _NULL:
+        return None
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+        raise _fail(
+            name,
+            node,
+            f"'{key}' must be a tag name pattern such as \"v*\", not {safe_yaml.describe(node)}",
+        )
+    problem = releases.tag_pattern_problem(node.value)
+    if problem is not None:
+        raise _fail(name, node, f"'{key}' {safe_yaml.preview(node.value)!r} {problem}")
+    return str(node.value)
+
+
+_FIELDS: dict[str, Callable[[str, str, yaml.Node], object]] = {
+    "ledger": _optional_path,
+    "checklists": _checklists,
+    "only_changed": _flag,
+    "tag_pattern": _tag_pattern,
+    "generated": _patterns,
+    "not_generated": _patterns,
+    "allow_unread": _patterns,
+    "exemptions": _optional_path,
+}
+"""Each key the configuration may hold, and how its value is read (in the order the error
+for an unknown key lists them)."""
+
+
 def _fail(name: str, node: yaml.Node, message: str) -> ConfigError:
     return ConfigError(f"{name}:{safe_yaml.line_of(node)}: {message}")
 
 
 def _expected() -> str:
-    return ", ".join(_KEYS)
+    return ", ".join(_FIELDS)

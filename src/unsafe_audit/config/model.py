@@ -1,5 +1,15 @@
 """What a repository's ``.unsafe-audit/config.yaml`` says, as pure values.
 
+Settings every command would otherwise need on its command line (the command line still wins):
+
+- ``ledger``: the ledger directory, from the repository root (``--ledger``);
+- ``checklists``: team checklist files added on top of the built-in one (``--checklist``);
+- ``only_changed``: whether ``check`` gates only new and changed sites (``--only-changed``);
+- ``tag_pattern``: which tags count as releases (``--tag-pattern``), see
+  :func:`unsafe_audit.releases.tag_matches`;
+- ``exemptions``: the adoption exemptions file (``--exemptions``), see
+  :mod:`unsafe_audit.exemptions`.
+
 Three lists of path patterns, each matched against a file's path from the repository root
 (``crates/a/src/lib.rs``, forward slashes):
 
@@ -78,6 +88,20 @@ class RepoConfig:
     """Files always searched, even with a generated header (wins over ``generated``)."""
     allow_unread: PathPatterns = field(default_factory=PathPatterns)
     """Files that may go unsearched without failing ``check`` (still listed)."""
+    exemptions: str | None = None
+    """The adoption exemptions file, relative to the repository root (None: the default,
+    ``.unsafe-audit/exemptions.yaml``); ``--exemptions`` overrides it."""
+    ledger: str | None = None
+    """The ledger directory from the repository root (None: the default)."""
+    checklists: tuple[str, ...] = ()
+    """Team checklist files from the repository root, merged on top of the built-in one in
+    this order."""
+    only_changed: bool | None = None
+    """Whether ``check`` gates only new and changed sites and stale sign-offs (None: not said,
+    which is no)."""
+    tag_pattern: str | None = None
+    """Only tags whose names match this pattern count as releases (None: every tag that
+    holds a version)."""
 
     def generated_override(self, path: str) -> bool | None:
         """False when ``path`` must be searched whatever its header, True when it is generated

@@ -14,6 +14,7 @@ import git
 from unsafe_audit import releases
 from unsafe_audit.errors import GitError
 from unsafe_audit.history import blobs
+from unsafe_audit.history.ancestry import LaterTags
 from unsafe_audit.history.values import BlobEntry, NotARepository, TreeListing
 from unsafe_audit.releases import Choice
 
@@ -229,15 +230,21 @@ class Repository:
             sha = first.removeprefix("object ").strip()
         return None
 
-    def previous_release(self, head_rev: str | None = None) -> Choice | None:
+    def previous_release(
+        self, head_rev: str | None = None, tag_pattern: str | None = None
+    ) -> Choice | None:
         """The release tag to diff ``head_rev`` against (None: the work tree, i.e. HEAD).
 
-        See :func:`unsafe_audit.releases.previous_release` for the rules. Returns None when
-        there is no earlier release. In a shallow clone, where tags and history may simply not
-        have been fetched, raises :class:`GitError` instead of guessing.
+        See :func:`unsafe_audit.releases.previous_release` for the rules; ``tag_pattern``
+        limits which tags count as releases. Returns None when there is no earlier release.
+        In a shallow clone, where tags and history may simply not have been fetched, raises
+        :class:`GitError` instead of guessing.
         """
         head = self.resolve("HEAD" if head_rev is None else head_rev)
-        choice = releases.previous_release(self.tags(), head, is_ancestor=self._is_ancestor_sha)
+        later = LaterTags(head, self._is_ancestor_sha, self.tag_commits_containing)
+        choice = releases.previous_release(
+            self.tags(), head, is_ancestor=later.is_ancestor, pattern=tag_pattern
+        )
         if choice is None:
             if self.is_shallow:
                 raise GitError(
@@ -248,6 +255,17 @@ class Repository:
             return None
         self.require_commit(choice.tag)
         return choice
+
+    def tag_commits_containing(self, commit: str) -> set[str] | None:
+        """The commits of the tags whose history holds ``commit``, from one git call; None
+        when git cannot tell (a shallow clone missing a tagged commit)."""
+        status, out, _ = self._run(
+            "for-each-ref", f"--contains={commit}", "--format=%(refname:strip=2)", "refs/tags"
+        )
+        if status != 0:
+            return None
+        names = set(out.splitlines())
+        return {sha for name, sha in self.tags() if name in names}
 
     def _is_ancestor_sha(self, ancestor: str, descendant: str) -> bool:
         status, _, _ = self._run("merge-base", "--is-ancestor", ancestor, descendant)

@@ -10,10 +10,21 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from unsafe_audit.model import SiteId, SiteKind
+from unsafe_audit.model import MemberUse, SiteId, SiteKind
 
-SCHEMA_VERSION = 1
-"""The schema version this tool writes; older versions are upgraded on load."""
+__all__ = [
+    "DEFAULT_LEDGER_DIR",
+    "SCHEMA_VERSION",
+    "Answer",
+    "Entry",
+    "MemberUse",
+    "Verdict",
+    "is_site_id",
+]
+
+SCHEMA_VERSION = 2
+"""The schema version this tool writes; older versions are upgraded on load. Version 2 added
+``members``: the pg_sys uses a review unit's sign-off covers (see :mod:`unsafe_audit.units`)."""
 DEFAULT_LEDGER_DIR = ".unsafe-audit/ledger"
 """Where the ledger lives, relative to the repository root (``--ledger`` changes it)."""
 
@@ -76,6 +87,12 @@ class Entry:
     signature: str | None = None
     """Armored ``ssh-keygen -Y sign`` signature of
     :func:`~unsafe_audit.ledger.yaml_io.canonical_text`, if signed."""
+    members: tuple[MemberUse, ...] | None = ()
+    """The pg_sys uses inside the unit that the sign-off covers, in source order; None for an
+    entry written before review units (schema 1), which did not record them."""
+    schema_version: int = SCHEMA_VERSION
+    """The schema the entry's text is written in: an entry read from an older file keeps its
+    version, so its canonical text (what a signature covers) is the text that was signed."""
     origin: str = field(default="", compare=False)
     """The file the entry was read from (empty for a new entry), for messages."""
 

@@ -39,6 +39,7 @@ from unsafe_audit.ledger.entry import DEFAULT_LEDGER_DIR, Entry, is_site_id
 from unsafe_audit.ledger.yaml_io import entry_text, parse_entry
 from unsafe_audit.model import SiteId
 from unsafe_audit.regular_file import KIB, UnreadableFile, read_regular_file
+from unsafe_audit.work_tree_place import Place, misplaced
 
 MAX_ENTRY_BYTES = 256 * KIB
 """The largest entry file read; a real entry is about 1 KiB, so anything near this is not one."""
@@ -59,25 +60,10 @@ def ledger_directory(
     rel = DEFAULT_LEDGER_DIR if relative is None else relative
     base = root.resolve()
     target = (base / rel).resolve()
-    if target == base or base not in target.parents:
-        raise LedgerError(
-            f"ledger directory {rel!r} resolves to {target}, which is not inside the "
-            f"repository {base}; give a directory inside it, such as {DEFAULT_LEDGER_DIR}"
-        )
-    for git_dir in git_dirs:
-        inside = git_dir.resolve()
-        if inside == base:
-            raise LedgerError(
-                f"{base} is a bare repository: it has no work tree to read the ledger "
-                f"{rel!r} from; run unsafe-audit in a clone that has one"
-            )
-        if target == inside or inside in target.parents or target in inside.parents:
-            where = "holds" if target in inside.parents else "is in"
-            raise LedgerError(
-                f"ledger directory {rel!r} resolves to {target}, which {where} the git directory "
-                f"{inside}: git does not version files there, so sign-offs could never be "
-                f"committed; give a directory of the work tree, such as {DEFAULT_LEDGER_DIR}"
-            )
+    place = Place("ledger directory", rel, "directory", "sign-offs", DEFAULT_LEDGER_DIR)
+    problem = misplaced(place, target, base, git_dirs)
+    if problem is not None:
+        raise LedgerError(problem)
     return target
 
 

@@ -9,20 +9,28 @@ duplicate keys, every scalar conversion checked); a text with merge-conflict mar
 YAML, an unknown ``schema_version`` or a bad field is a :class:`LedgerError` naming
 ``file:line``, never a traceback. The writer refuses text that is not valid UTF-8, so nothing it
 writes is unreadable.
-Older entries are brought up to date by :func:`upgrade_entry`, one schema version at a time.
+Older entries are brought up to date by :mod:`unsafe_audit.ledger.upgrades`, one schema version
+at a time; an entry keeps the version it was written in, so its canonical text is unchanged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from unsafe_audit import safe_yaml
 from unsafe_audit.errors import LedgerError
-from unsafe_audit.ledger.entry import SCHEMA_VERSION, Answer, Entry, Verdict, is_site_id
+from unsafe_audit.ledger.entry import (
+    SCHEMA_VERSION,
+    Answer,
+    Entry,
+    MemberUse,
+    Verdict,
+    is_site_id,
+)
+from unsafe_audit.ledger.upgrades import MEMBERS_SINCE, upgrade_entry
 from unsafe_audit.model import SiteId, SiteKind
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
@@ -44,7 +52,9 @@ _REQUIRED = (
     "answers",
     "justification",
 )
-_OPTIONAL = ("signature",)
+_OPTIONAL = ("members", "signature")
+_MEMBER_KEYS = ("kind", "name", "token_hash")
+_TOKEN_HASH = re.compile(r"[0-9a-f]{16}\Z")
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -98,6 +108,7 @@ def _require_utf8(entry: Entry) -> None:
         for name in (*_REQUIRED[1:], "signature")
         if name not in ("kind", "answers")
     ]
+    fields += [(f"the name of member {m.label}", m.name) for m in entry.members or ()]
     for item, answer in entry.answers:
         fields += [(f"the answer id {item!r}", item), (f"the note for {item}", answer.note)]
     for what, value in fields:
@@ -131,12 +142,19 @@ def canonical_text(entry: Entry) -> str:
             value["note"] = answer.note
         answers[item] = value
     data: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        # An entry read from an older file is written as it was read (a signature covers it).
+        "schema_version": entry.schema_version,
         "site": entry.site,
         "kind": entry.kind.value,
         "path": entry.path,
         "item": entry.item,
         "token_hash": entry.token_hash,
+    }
+    if entry.members and entry.schema_version >= MEMBERS_SINCE:
+        data["members"] = [
+            _Flow(kind=m.kind.value, name=m.name, token_hash=m.token_hash) for m in entry.members
+        ]
+    data |= {
         "release": entry.release,
         "checklist": entry.checklist,
         "tool": entry.tool,
@@ -162,36 +180,6 @@ def entry_text(entry: Entry) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-
-
-def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
-    """Schema 0 (the prototype format) named the pattern ``pattern`` and wrote answers as bare
-    strings (``ctx-owner: pass``); schema 1 writes ``{answer: pass, note: ...}`` mappings."""
-    out = {("lifetime_pattern" if key == "pattern" else key): value for key, value in data.items()}
-    answers = out.get("answers")
-    if isinstance(answers, dict):
-        out["answers"] = {
-            item: {"answer": value} if isinstance(value, str) else value
-            for item, value in answers.items()
-        }
-    out["schema_version"] = 1
-    return out
-
-
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
-"""Schema version -> function that turns such an entry into the next version."""
-
-
-def upgrade_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a loaded entry up to :data:`SCHEMA_VERSION`, one version at a time.
-
-    The caller has checked that ``data["schema_version"]`` is an int no newer than ours.
-    """
-    version = data["schema_version"]
-    while version < SCHEMA_VERSION:
-        data = _UPGRADES[version](data)
-        version = data["schema_version"]
-    return data
 
 
 class _Reader:
@@ -242,6 +230,12 @@ class _Reader:
                 f"{SCHEMA_VERSION}); upgrade unsafe-audit to read this ledger",
                 self.at("schema_version"),
             )
+        if version < MEMBERS_SINCE and "members" in data:
+            raise self.fail(
+                f"field 'members' needs schema_version {MEMBERS_SINCE} or later (this entry "
+                f"says {version})",
+                self.at("members"),
+            )
         if version < SCHEMA_VERSION:
             for old, new in (("pattern", "lifetime_pattern"),):
                 if old in self.lines:
@@ -277,6 +271,10 @@ class _Reader:
         if signature is not None and not isinstance(signature, str):
             raise self.fail("field 'signature' must be text", self.at("signature"))
         justification = self.text(data, "justification")
+        # Schema 0 entries were read as schema 1 before there was a schema 2: their canonical
+        # text is schema 1's.
+        written_as = max(version, 1)
+        members = self.members(data.get("members", [])) if version >= MEMBERS_SINCE else None
         return Entry(
             site=SiteId(site),
             kind=kind,
@@ -292,6 +290,8 @@ class _Reader:
             answers=self.answers(data["answers"]),
             justification=justification.strip(),
             signature=signature,
+            members=members,
+            schema_version=written_as,
             origin=self.name,
         )
 
@@ -311,6 +311,37 @@ class _Reader:
             stamp: str = value.strftime("%Y-%m-%dT%H:%M:%SZ")
             return stamp
         return self.text(data, "reviewed_at")
+
+    def members(self, value: object) -> tuple[MemberUse, ...]:
+        line = self.at("members")
+        if not isinstance(value, list):
+            raise self.fail("field 'members' must be a list of {kind, name, token_hash}", line)
+        out: list[MemberUse] = []
+        for member in value:
+            if not isinstance(member, dict) or sorted(map(str, member)) != sorted(_MEMBER_KEYS):
+                raise self.fail(
+                    f"each of 'members' must be {{kind, name, token_hash}}, not {_show(member)}",
+                    line,
+                )
+            try:
+                kind = SiteKind(str(member["kind"]))
+            except ValueError:
+                kind = None
+            if kind is None or not kind.is_pg_sys:
+                given = _show(member["kind"])
+                raise self.fail(
+                    f"member kind must be pg_sys_call or pg_sys_static, not {given}", line
+                )
+            name, token_hash = member["name"], member["token_hash"]
+            if not isinstance(name, str):
+                raise self.fail(f"member name must be text, not {_show(name)}", line)
+            if not isinstance(token_hash, str) or not _TOKEN_HASH.match(token_hash):
+                raise self.fail(
+                    f"member token_hash must be 16 lowercase hex digits, not {_show(token_hash)}",
+                    line,
+                )
+            out.append(MemberUse(kind, name, token_hash))
+        return tuple(out)
 
     def answers(self, value: object) -> tuple[tuple[str, Answer], ...]:
         line = self.at("answers")

@@ -1,5 +1,7 @@
-"""``check --format text``: blocking sites first, then failed sign-offs, then the files not
-searched for sites (generated ones included), then the counts."""
+"""``check --format text``: blocking units first (each with the pg_sys uses it covers), then
+failed sign-offs, then the files not searched for sites (generated ones included), then the
+counts: sites, review units, units per review state. Units an adoption exemption covers are
+only counted."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from unsafe_audit.model import EARNED_GENERATED, Site
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.review_state import FileReview, Review, SiteReview
+from unsafe_audit.units import describe_uses
 
 
 def _label(site: Site) -> str:
@@ -20,10 +23,13 @@ def _label(site: Site) -> str:
 
 def _row(r: SiteReview) -> str:
     s = r.site
-    return (
+    row = (
         f"  {s.id}  {r.review.value:7} {r.delta.status.value:9} {s.kind.value:19} "
         f"{terminal_line(s.path)}:{s.span.line}  {_label(s)}\n      {terminal_line(r.reason)}\n"
     )
+    if r.members:
+        row += f"      pg_sys: {terminal_line(describe_uses(r.member_sites))}\n"
+    return row
 
 
 def _file_row(r: FileReview) -> str:
@@ -43,7 +49,7 @@ def write(report: CheckReport, out: TextIO) -> None:
     if blocking:
         parts.append(f"\nNEEDS SIGN-OFF ({len(blocking)})\n")
         parts.extend(_row(r) for r in blocking)
-    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid and r.exempt is None]
     if waived:
         parts.append(f"\nNOT SIGNED OFF, NOT BLOCKING with --only-changed ({len(waived)})\n")
         parts.extend(_row(r) for r in waived)
@@ -57,12 +63,24 @@ def write(report: CheckReport, out: TextIO) -> None:
         parts.extend(_file_row(r) for r in state.files)
     summary = state.summary()
     counts = ", ".join(f"{summary[r.value]} {r.value}" for r in Review)
-    parts.append(f"\n{summary['sites']} sites: {counts}; {summary['orphaned']} orphaned entries\n")
+    exempt = ""
+    if report.exemptions is not None:
+        exempt = f"; {summary['exempt']} exempt since adoption ({terminal_line(report.exemptions)})"
+    covered = f"; {summary['covered']} covered by their unit" if summary["covered"] else ""
+    parts.append(
+        f"\n{summary['sites']} sites in {summary['units']} review units: {counts}{exempt}; "
+        f"{summary['orphaned']} orphaned entries{covered}\n"
+    )
+    if report.unneeded_exemptions:
+        parts.append(
+            f"{len(report.unneeded_exemptions)} exemptions no longer needed (signed off, changed "
+            "or gone): unsafe-audit prune --apply drops them\n"
+        )
     if report.ok:
         parts.append("OK: every site that needs a sign-off has one\n")
     if summary["blocking"]:
         parts.append(
-            f"FAIL: {summary['blocking']} sites need a sign-off "
+            f"FAIL: {summary['blocking']} review units need a sign-off "
             "(unsafe-audit sign-off SITE_ID --justification TEXT --answer ITEM=pass ...)\n"
         )
     if state.blocking_files:

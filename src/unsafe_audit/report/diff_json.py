@@ -1,5 +1,9 @@
 """``diff --format json``: ``schema_version`` 1, one line per site.
 
+``unit`` and ``base_unit`` (added in schema version 1, last in each site) are the ids of the
+review units the site belongs to in head and in base (null where the site is not on that
+side): see ``scan --format json`` and :mod:`unsafe_audit.units`.
+
 ``skipped`` lists the head files the scan could not read (their sites are missing from the
 diff), as in ``scan --format json``; the key is there only when there are some (added in
 schema version 1)."""
@@ -15,6 +19,7 @@ from unsafe_audit.model import Side, SiteKind
 from unsafe_audit.report.interface import DiffReport
 from unsafe_audit.report.json_document import string, write_document
 from unsafe_audit.report.scan_json import skipped_json
+from unsafe_audit.units import group_units
 
 SCHEMA_VERSION = 1
 """Version of ``diff --format json``; bumped when a field changes meaning or goes away."""
@@ -29,7 +34,25 @@ def side_json(side: Side) -> dict[str, Any]:
     return out
 
 
-def delta_json(delta: SiteDelta, report: DiffReport) -> dict[str, Any]:
+class _UnitIds:
+    """Each head and base site's review unit, grouped once per report."""
+
+    def __init__(self, report: DiffReport) -> None:
+        sites = report.delta.sites
+        self.head = group_units(d.head for d in sites if d.head is not None).unit_of
+        self.base = group_units(d.base for d in sites if d.base is not None).unit_of
+
+    def of(self, delta: SiteDelta) -> tuple[str | None, str | None]:
+        head, base = delta.head, delta.base
+        return (
+            self.head.get(head.id, head.id) if head is not None else None,
+            self.base.get(base.id, base.id) if base is not None else None,
+        )
+
+
+def delta_json(
+    delta: SiteDelta, report: DiffReport, units: _UnitIds | None = None
+) -> dict[str, Any]:
     """One site in the JSON contract. Head fields are null for removed sites, base_* fields
     for new ones; ``before``/``after`` hold the code of changed sites."""
     head, base, site = delta.head, delta.base, delta.site
@@ -60,6 +83,7 @@ def delta_json(delta: SiteDelta, report: DiffReport) -> dict[str, Any]:
     if delta.status is Status.CHANGED:
         code = report.changed_code[delta]
         out["before"], out["after"] = code.before, code.after
+    out["unit"], out["base_unit"] = (units or _UnitIds(report)).of(delta)
     if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
         out["contract"] = contract_json(site.name)
     return out
@@ -68,7 +92,7 @@ def delta_json(delta: SiteDelta, report: DiffReport) -> dict[str, Any]:
 _NEEDS_REVIEW = frozenset(s for s in Status if s.needs_review)
 
 
-def delta_line(delta: SiteDelta, report: DiffReport) -> str:
+def delta_line(delta: SiteDelta, report: DiffReport, units: _UnitIds | None = None) -> str:
     """``json.dumps(delta_json(delta, report))``, written directly: a diff of a large tree
     has thousands of unchanged sites, and building a dict for each doubled the output's cost."""
     head, base, site = delta.head, delta.base, delta.site
@@ -103,6 +127,7 @@ def delta_line(delta: SiteDelta, report: DiffReport) -> str:
         base_tail = '"base_item": null, "base_end_line": null, '
         base_hash = '"base_token_hash": null, '
     name, safety, calls = site.name, site.safety_comment, site.pg_sys_calls
+    unit, base_unit = (units or _UnitIds(report)).of(delta)
     return (
         f'{{"status": "{status}", '
         f'"needs_review": {"true" if status in _NEEDS_REVIEW else "false"}, '
@@ -113,7 +138,8 @@ def delta_line(delta: SiteDelta, report: DiffReport) -> str:
         f"{head_hash}{base_hash}"
         f'"safety_comment": {"null" if safety is None else esc(safety)}, '
         f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}], '
-        f'"before": {string(before)}, "after": {string(after)}{contract_tail(site)}}}'
+        f'"before": {string(before)}, "after": {string(after)}, '
+        f'"unit": {string(unit)}, "base_unit": {string(base_unit)}{contract_tail(site)}}}'
     )
 
 
@@ -136,11 +162,13 @@ def to_json(report: DiffReport, *, with_sites: bool = True) -> dict[str, Any]:
     if report.unread:
         document["skipped"] = [skipped_json(f) for f in report.unread]
     if with_sites:
-        document["sites"] = [delta_json(d, report) for d in report.delta.sites]
+        units = _UnitIds(report)
+        document["sites"] = [delta_json(d, report, units) for d in report.delta.sites]
     return document
 
 
 def write(report: DiffReport, out: TextIO) -> None:
     """The JSON contract (:func:`to_json`), one site per line."""
     document: dict[str, Any] = {**to_json(report, with_sites=False), "sites": report.delta.sites}
-    write_document(document, out, render=lambda d: delta_line(d, report))
+    units = _UnitIds(report)
+    write_document(document, out, render=lambda d: delta_line(d, report, units))

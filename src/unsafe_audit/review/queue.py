@@ -1,6 +1,8 @@
-"""The review queue: each head site as the reviewer sees it, its group, order and filters. Pure.
+"""The review queue: each head review unit as the reviewer sees it, its group, order and
+filters. Pure.
 
-The queue lists every head site, in groups: sites that need a review first (``new``,
+The queue lists every head review unit (see :mod:`unsafe_audit.units`), with the pg_sys uses
+inside it as evidence, in groups: sites that need a review first (``new``,
 ``changed``, ``stale``, ``missing``), then the ones already ``failed`` and ``signed``; inside a
 group by file, smallest sites first (a small block is quick to review and often explains the
 larger one around it). Review states come from :mod:`unsafe_audit.review_state`.
@@ -21,6 +23,7 @@ from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.review_state import Review, SiteReview
 from unsafe_audit.signoff import offered_justification
 from unsafe_audit.source import EMPTY, CodeView, Snapshot
+from unsafe_audit.units import describe_uses, unit_items, unit_kinds, unit_pattern_applies
 
 
 class Group(StrEnum):
@@ -78,7 +81,7 @@ class ReviewItem:
     entry: Entry | None
     """Its sign-off: the valid one, or the stale one whose justification is offered again."""
     items: tuple[Item, ...]
-    """The checklist items that apply to its kind, in checklist order."""
+    """The checklist items that apply to its kind or its members' kinds, in checklist order."""
     pattern_applies: bool
     """True when the reviewer must name a lifetime pattern (``Checklist.pattern_applies``)."""
     hints: tuple[Hint, ...] = ()
@@ -89,6 +92,24 @@ class ReviewItem:
     """The base code (whole lines), for changed and stale sites."""
     after: str | None = None
     """The head code (whole lines)."""
+    members: tuple[Site, ...] = ()
+    """The pg_sys uses inside the unit, which its sign-off covers, in source order."""
+    covered: tuple[Entry, ...] = ()
+    """Entries of its members from before review units; the first one's justification is
+    offered when nothing better is."""
+
+    @property
+    def pg_sys_uses(self) -> str:
+        """The unit's pg_sys uses for the site pane: ``AllocSetContextCreateExtended (call,
+        line 29), TopMemoryContext (static)``; a pg_sys use outside any unsafe site is its own;
+        empty when there are none."""
+        if self.site.kind.is_pg_sys:
+            return describe_uses([self.site]) + ", outside any unsafe site"
+        if self.members:
+            return describe_uses(self.members)
+        if self.site.pg_sys_calls:
+            return "none of its own; in nested unsafe sites: " + ", ".join(self.site.pg_sys_calls)
+        return ""
 
     @property
     def id(self) -> SiteId:
@@ -110,7 +131,8 @@ class ReviewItem:
     @property
     def offered_justification(self) -> str:
         """What the justification editor starts with: the stale one, else the SAFETY comment."""
-        return offered_justification(self.site, self.previous_justification)
+        fallback = self.covered[0].justification if self.covered else None
+        return offered_justification(self.site, self.previous_justification, fallback)
 
     @property
     def size(self) -> int:
@@ -162,6 +184,7 @@ def build_items(
         code = code_view(site) if code_view is not None and after is not None else None
         if delta.base is not None and (r.review is Review.STALE or delta.status is Status.CHANGED):
             before = base_files.code(delta.base, whole_lines=True)
+        kinds = unit_kinds(site, r.member_sites)
         items.append(
             ReviewItem(
                 site=site,
@@ -169,12 +192,14 @@ def build_items(
                 base=delta.base,
                 review=r.review,
                 entry=r.entry,
-                items=checklist.items_for(site.kind),
-                pattern_applies=checklist.pattern_applies(site.kind),
+                items=unit_items(checklist, kinds),
+                pattern_applies=unit_pattern_applies(checklist, kinds),
                 hints=tuple((hints or {}).get(site.id, ())),
                 code=code,
                 before=before,
                 after=after,
+                members=r.member_sites,
+                covered=r.covered,
             )
         )
     items.sort(key=queue_key)
@@ -239,5 +264,6 @@ class QueueFilter:
 def _haystack(item: ReviewItem) -> str:
     s = item.site
     words = [s.path, s.item, s.kind.value, s.id, s.name or "", *s.pg_sys_calls]
+    words += [m.id for m in item.members]
     words += [h.hint_id for h in item.hints]
     return " ".join(words).lower()

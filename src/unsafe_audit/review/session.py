@@ -330,6 +330,7 @@ class ReviewSession:
             justification=text,
             own_justification=draft.justification is not None
             and text != item.offered_justification,
+            members=item.members,
         )
 
     def problems(self, site_id: SiteId) -> list[str]:

@@ -97,9 +97,9 @@ def title_text(item: ReviewItem, session: ReviewSession) -> Text:
 def facts_renderable(item: ReviewItem) -> RenderableType:
     """The pg_sys calls, the hints with their evidence, the SAFETY comment."""
     out = Text()
-    calls = item.site.pg_sys_calls
+    uses = item.pg_sys_uses  # the unit's members, each with its kind and line
     out.append("pg_sys: ", style="bold")
-    out.append(literal_line(", ".join(calls)) if calls else "none", style="" if calls else "dim")
+    out.append(literal_line(uses) if uses else "none", style="" if uses else "dim")
     if item.hints:
         out.append(f"\nhints ({len(item.hints)}):", style="bold")
         for hint in item.hints:

@@ -1,0 +1,254 @@
+"""``unsafe-audit adopt`` and the exemptions it writes, on real git repositories: ``check``
+passes exempt sites while they are unchanged, new and changed code still blocks, ``prune``
+drops what is no longer needed, ``review --exempt`` works through them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.commands.test_check import released
+from tests.commands.test_sign_off import LIB, _isolated, sign, site, sites_of, units_of
+from tests.gitrepo import GitRepo
+from tests.report.test_check_renderers import schema_errors
+from unsafe_audit.cli import main
+from unsafe_audit.exemptions.yaml_io import HEADER
+from unsafe_audit.model import SiteKind
+from unsafe_audit.review_loader import ReviewRequest, load_review
+
+__all__ = ["_isolated"]  # the autouse fixture: isolated git config, cache and clock
+EXEMPTIONS = ".unsafe-audit/exemptions.yaml"
+NEW_FN = "pub fn e() { unsafe { pg_sys::pfree(std::ptr::null_mut()) } }\n"
+C_CHANGED = LIB.replace("unsafe { pg_sys::pfree", "unsafe { let _ = 1; pg_sys::pfree")
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main([*args, "--no-cache"])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def check(capsys: pytest.CaptureFixture[str], repo: GitRepo, *args: str) -> dict[str, Any]:
+    code, out, err = cli(capsys, "check", str(repo.path), "--format", "json", *args)
+    data: dict[str, Any] = json.loads(out)
+    assert code == (0 if data["ok"] else 1), err
+    return data
+
+
+def lines_of(repo: GitRepo, path: str = EXEMPTIONS) -> list[str]:
+    text = (repo.path / path).read_text()
+    assert text.startswith(HEADER + "schema_version: 1\n")
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+def adopted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> GitRepo:
+    """pg_sys fns a and c released as v0.1.0, a's block signed off, c's adopted. Exemptions,
+    like sign-offs, are for review units: the pg_sys call in each block is covered by it."""
+    repo = released(tmp_path / "ext")
+    assert sign(repo, site(repo, SiteKind.UNSAFE_BLOCK, "a").id, "--justification", "ok") == 0
+    code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.1.0")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        f"exempted 1 review unit at v0.1.0 in {EXEMPTIONS} (1 unsafe_block)",
+        "0 were exempt already, 1 have a sign-off; 1 exemption in all",
+    ]
+    return repo
+
+
+def test_adopt_writes_one_sorted_line_per_unsigned_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    unsigned = sorted(
+        (s for s in units_of(repo) if (s.kind, s.item) != (SiteKind.UNSAFE_BLOCK, "a")),
+        key=lambda s: s.id,
+    )
+    assert lines_of(repo) == [
+        f"- {{site: {s.id}, kind: {s.kind.value}, path: src/lib.rs, release: v0.1.0}}"
+        for s in unsigned
+    ]
+
+
+def test_check_passes_exempt_sites_and_counts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    data = check(capsys, repo)
+    assert data["ok"] is True
+    assert data["summary"] == {
+        "sites": 4,
+        "signed": 1,
+        "failed": 0,
+        "stale": 0,
+        "missing": 1,
+        "blocking": 0,
+        "exempt": 1,
+        "orphaned": 0,
+        "units": 2,
+        "covered": 0,
+    }
+    # Each pg_sys call shares the review (and the exemption) of the block around it.
+    assert [(s["kind"], s["review"], s["exempt"]) for s in data["sites"]] == [
+        ("unsafe_block", "signed", False),
+        ("pg_sys_call", "signed", False),
+        ("unsafe_block", "missing", True),
+        ("pg_sys_call", "missing", True),
+    ]
+    assert data["exemptions"] == {"file": EXEMPTIONS, "unneeded": []}
+    _, text, _ = cli(capsys, "check", str(repo.path))
+    assert "NOT SIGNED OFF" not in text
+    assert (
+        f"4 sites in 2 review units: 1 signed, 0 failed, 0 stale, 1 missing; 1 exempt since "
+        f"adoption ({EXEMPTIONS}); 0 orphaned entries\n"
+        "OK: every site that needs a sign-off has one\n"
+    ) in text
+    _, markdown, _ = cli(capsys, "check", str(repo.path), "--format", "markdown")
+    assert "| exempt since adoption (among the missing and stale; not blocking) | 1 |\n" in markdown
+    assert "| missing |" in markdown and "| missing | unchanged |" not in markdown
+    _, sarif, _ = cli(capsys, "check", str(repo.path), "--format", "sarif")
+    log = json.loads(sarif)
+    assert [r["properties"]["review"] for r in log["runs"][0]["results"]] == ["signed"]
+    assert log["runs"][0]["properties"]["summary"]["exempt"] == 1
+    assert schema_errors(log) == []
+
+
+def test_changed_and_new_code_needs_a_review_even_when_exempt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    old_c_block = site(repo, SiteKind.UNSAFE_BLOCK, "c").id
+    repo.write("src/lib.rs", C_CHANGED + NEW_FN)
+    data = check(capsys, repo)
+    found = [(s["item"], s["kind"], s["status"], s["blocking"], s["exempt"]) for s in data["sites"]]
+    assert found == [
+        ("e", "unsafe_block", "new", True, False),
+        ("e", "pg_sys_call", "new", False, False),
+        ("c", "unsafe_block", "changed", True, False),
+        ("c", "pg_sys_call", "unchanged", False, False),
+        ("a", "unsafe_block", "unchanged", False, False),
+        ("a", "pg_sys_call", "unchanged", False, False),
+    ]
+    assert data["exemptions"]["unneeded"] == [old_c_block]
+
+
+def test_a_pull_request_cannot_exempt_the_code_it_adds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    repo.write("src/lib.rs", LIB + NEW_FN)
+    new = [s for s in sites_of(repo) if s.item == "e"]
+    with (repo.path / EXEMPTIONS).open("a") as f:
+        for s in new:
+            f.write(f"- {{site: {s.id}, kind: {s.kind.value}, path: src/lib.rs, release: v1}}\n")
+    data = check(capsys, repo)
+    assert [(s["item"], s["kind"], s["blocking"], s["exempt"]) for s in data["sites"][:2]] == [
+        ("e", "unsafe_block", True, False),
+        ("e", "pg_sys_call", False, False),
+    ]
+    assert data["summary"]["exempt"] == 1
+
+
+def test_prune_drops_exemptions_of_signed_and_changed_sites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = released(tmp_path / "ext", LIB + NEW_FN)
+    assert cli(capsys, "adopt", str(repo.path), "--rev", "v0.1.0")[0] == 0
+    a_block = site(repo, SiteKind.UNSAFE_BLOCK, "a").id
+    old_c_block = site(repo, SiteKind.UNSAFE_BLOCK, "c").id
+    e_block = site(repo, SiteKind.UNSAFE_BLOCK, "e").id
+    assert sign(repo, a_block, "--justification", "palloc never returns NULL") == 0
+    repo.write("src/lib.rs", C_CHANGED + NEW_FN)
+    assert check(capsys, repo)["exemptions"]["unneeded"] == sorted([a_block, old_c_block])
+    code, out, err = cli(capsys, "prune", str(repo.path))
+    assert code == 0
+    assert out.splitlines() == [
+        f"would drop exemption {sid} (unsafe_block at src/lib.rs, exempt since v0.1.0): {why}"
+        for sid, why in sorted([(a_block, "signed off"), (old_c_block, "gone")])
+    ]
+    assert err.endswith(
+        f"2 exemptions in {EXEMPTIONS} no longer needed; run with --apply to drop them\n"
+    )
+    assert len(lines_of(repo)) == 3
+    code, out, err = cli(capsys, "prune", str(repo.path), "--apply")
+    assert code == 0 and out.startswith("dropped exemption ")
+    assert lines_of(repo) == [
+        f"- {{site: {e_block}, kind: unsafe_block, path: src/lib.rs, release: v0.1.0}}"
+    ]
+    assert err.endswith(f"1 exemptions left in {EXEMPTIONS}\n")
+
+
+def test_adopting_again_adds_only_new_sites_and_keeps_old_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    before = lines_of(repo)
+    repo.write("src/lib.rs", LIB + NEW_FN)
+    repo.commit("e")
+    repo.tag("v0.2.0")
+    code, out, _ = cli(capsys, "adopt", str(repo.path), "--dry-run")
+    assert code == 0
+    assert out.startswith(f"would exempt 1 review unit at working tree of v0.2.0 in {EXEMPTIONS}")
+    assert lines_of(repo) == before
+    code, out, _ = cli(capsys, "adopt", str(repo.path), "--rev", "v0.2.0")
+    assert out.splitlines()[1] == "1 were exempt already, 1 have a sign-off; 2 exemptions in all"
+    after = lines_of(repo)
+    assert set(before) < set(after) and after == sorted(after)
+    assert sum("release: v0.2.0" in line for line in after) == 1
+
+
+def test_the_configuration_and_the_option_name_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = released(tmp_path / "ext")
+    repo.write(".unsafe-audit/config.yaml", "exemptions: audit/baseline.yaml\n")
+    assert cli(capsys, "adopt", str(repo.path))[0] == 0
+    assert len(lines_of(repo, "audit/baseline.yaml")) == 2  # the two units
+    assert not (repo.path / EXEMPTIONS).exists()
+    assert check(capsys, repo)["summary"]["exempt"] == 2
+    data = check(capsys, repo, "--exemptions", "other.yaml")
+    assert data["summary"]["blocking"] == 2 and "exemptions" not in data
+    _, _, err = cli(capsys, "check", str(repo.path), "--exemptions", "other.yaml")
+    assert "unsafe-audit: no exemptions file other.yaml: no site is exempt\n" in err.splitlines(
+        keepends=True
+    )
+
+
+def test_a_broken_exemptions_file_is_an_error_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    path = repo.path / EXEMPTIONS
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines[:-1], "<<<<<<< ours\n", lines[-1], ">>>>>>> theirs\n"]))
+    code, out, err = cli(capsys, "check", str(repo.path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"unsafe-audit: error: {EXEMPTIONS}:{len(lines)}: merge-conflict")
+    repo.write(".unsafe-audit/config.yaml", "exemptions: ../elsewhere.yaml\n")
+    code, _, err = cli(capsys, "adopt", str(repo.path))
+    assert code == 2
+    assert err == (
+        "unsafe-audit: error: .unsafe-audit/config.yaml:1: 'exemptions' '../elsewhere.yaml' "
+        "has an empty, '.' or '..' segment\n"
+    )
+
+
+def test_review_leaves_exempt_sites_out_and_exempt_reviews_only_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = adopted(tmp_path, capsys)
+    repo.write("src/lib.rs", LIB + NEW_FN)
+    exempt_ids = {s.id for s in units_of(repo) if s.item == "c"}
+    for only_exempt, expected in ((False, {"a", "e"}), (True, {"c"})):
+        loaded = load_review(ReviewRequest(path=repo.path, exempt=only_exempt, use_cache=False))
+        try:
+            items = loaded.session.items
+            assert {i.site.item for i in items} == expected
+            if only_exempt:
+                assert {i.id for i in items} == exempt_ids
+            assert any("exempt" in n for n in loaded.notices)
+        finally:
+            loaded.close()
