@@ -13,8 +13,9 @@ from __future__ import annotations
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
+from unsafe_audit.contracts.json_view import contract_json, contract_tail
 from unsafe_audit.diff import SiteDelta, Status
-from unsafe_audit.model import Side
+from unsafe_audit.model import Side, SiteKind
 from unsafe_audit.report.interface import DiffReport
 from unsafe_audit.report.json_document import string, write_document
 from unsafe_audit.report.scan_json import skipped_json
@@ -83,6 +84,8 @@ def delta_json(
         code = report.changed_code[delta]
         out["before"], out["after"] = code.before, code.after
     out["unit"], out["base_unit"] = (units or _UnitIds(report)).of(delta)
+    if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
+        out["contract"] = contract_json(site.name)
     return out
 
 
@@ -136,7 +139,7 @@ def delta_line(delta: SiteDelta, report: DiffReport, units: _UnitIds | None = No
         f'"safety_comment": {"null" if safety is None else esc(safety)}, '
         f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}], '
         f'"before": {string(before)}, "after": {string(after)}, '
-        f'"unit": {string(unit)}, "base_unit": {string(base_unit)}}}'
+        f'"unit": {string(unit)}, "base_unit": {string(base_unit)}{contract_tail(site)}}}'
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from json.encoder import encode_basestring_ascii
 from typing import Any, TextIO
 
-from unsafe_audit.model import ScanResult, Site, SiteId, SkippedFile
+from unsafe_audit.contracts.json_view import contract_json, contract_tail
+from unsafe_audit.model import ScanResult, Site, SiteId, SiteKind, SkippedFile
 from unsafe_audit.report.json_document import write_document
 from unsafe_audit.units import group_units
 
@@ -20,8 +21,10 @@ SCHEMA_VERSION = 1
 
 def site_json(site: Site, unit: SiteId | None = None) -> dict[str, Any]:
     """One site in the JSON contract; ``unit``: its review unit's id (default: as the site
-    alone says, its parent for a pg_sys use, else its own id)."""
-    return {
+    alone says, its parent for a pg_sys use, else its own id). A ``pg_sys_call`` site also has
+    ``contract``, last: what PostgreSQL's C source says about the function called (see
+    ``unsafe_audit.contracts``)."""
+    out: dict[str, Any] = {
         "id": site.id,
         "kind": site.kind.value,
         "path": site.path,
@@ -37,6 +40,9 @@ def site_json(site: Site, unit: SiteId | None = None) -> dict[str, Any]:
         "pg_sys_calls": list(site.pg_sys_calls),
         "unit": unit if unit is not None else _own_unit(site),
     }
+    if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
+        out["contract"] = contract_json(site.name)
+    return out
 
 
 def _own_unit(site: Site) -> SiteId:
@@ -59,7 +65,7 @@ def site_line(site: Site, unit: SiteId | None = None) -> str:
         f'"safety_comment": {"null" if safety is None else esc(safety)}, '
         f'"attributes": [{", ".join(map(esc, attrs)) if attrs else ""}], '
         f'"pg_sys_calls": [{", ".join(map(esc, calls)) if calls else ""}], '
-        f'"unit": "{unit if unit is not None else _own_unit(site)}"}}'
+        f'"unit": "{unit if unit is not None else _own_unit(site)}"{contract_tail(site)}}}'
     )
 
 
