@@ -130,7 +130,7 @@ class ReviewApp(NavigationActions):
         if self.quitting or len(self.screen_stack) > 1:
             return False
         if self.session is None:
-            return action in ("quit", "help")
+            return action in ("quit_review", "help")
         if action == "pattern_key":
             return bool(parameters) and str(parameters[0]) in self.pattern_keys
         return True
@@ -326,8 +326,12 @@ class ReviewApp(NavigationActions):
     """True once ``q`` was pressed: the keys typed after it do nothing."""
 
     async def action_quit(self) -> None:
+        """``ctrl+q`` (Textual's, which works in a dialog too) and ``q``."""
         self.quitting = True
         self.exit(self.exit_code_on_quit)
+
+    async def action_quit_review(self) -> None:
+        await self.action_quit()
 
     def flush_typing(self) -> None:
         """Put the open editor's text into the draft now (the terminal may be going)."""

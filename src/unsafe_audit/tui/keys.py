@@ -22,7 +22,7 @@ def _keys(keys: str, action: str) -> Binding:
 
 
 REVIEW_KEYS: tuple[Binding, ...] = (
-    _keys("q", "quit"),
+    _keys("q", "quit_review"),
     _keys("question_mark", "help"),
     _keys("n", "next"),
     _keys("p", "previous"),
