@@ -23,6 +23,8 @@ from unsafe_audit.checklist.load import default_checklist
 from unsafe_audit.checklist.model import Checklist
 from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
+from unsafe_audit.exemptions.model import apply_exemptions
+from unsafe_audit.exemptions.yaml_io import ExemptionsFile
 from unsafe_audit.hints.registry import ScanHints, hints_for_scan
 from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.model import Skip, SkippedFile
@@ -77,6 +79,9 @@ class AuditRequest:
     """Also read what a sign-off records: the release label and the git reviewer."""
     no_base: bool = False
     """Compare with nothing: every head site is new (when no base can be read)."""
+    exemptions: str | None = None
+    """The adoption exemptions file relative to the repository root (``--exemptions``; None:
+    the configuration's ``exemptions`` key, else the default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,8 @@ class Audit:
     """Each head site's review state, and the orphaned entries."""
     hints: ScanHints
     """What the hint rules saw, for the sites in the request's scope."""
+    exemptions: ExemptionsFile | None = None
+    """The adoption exemptions file as read from the work tree (applied to :attr:`state`)."""
 
     @property
     def root(self) -> Path:
@@ -106,13 +113,15 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
             progress(stage, 0, 0)
 
     judged: list[tuple[Ledger, ReviewState]] = []
+    git_dirs: list[tuple[Path, ...]] = []
     checklist = request.checklist if request.checklist is not None else default_checklist()
 
     def judge(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
         # Inside the comparison, while the repository is open: the ledger decides which
         # files' bytes the hints need, and those are read before it closes.
         say("Reading the ledger…")
-        ledger = Ledger.load(root, request.ledger, git_dirs=history.git_directories(root))
+        git_dirs.append(history.git_directories(root))
+        ledger = Ledger.load(root, request.ledger, git_dirs=git_dirs[0])
         state = review_sites(
             delta,
             ledger.entries,
@@ -150,12 +159,22 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
     submodules = [SkippedFile(s, Skip.SUBMODULE, SUBMODULE_NOTE) for s in comparison.submodules]
     unscanned = sorted([*comparison.unscanned, *submodules], key=lambda f: f.path)
     state = dataclasses.replace(state, files=review_files(unscanned, comparison.config))
+    exemptions = _load_exemptions(request, comparison, git_dirs[0])
+    state = apply_exemptions(state, exemptions.exemptions, first_release=comparison.first_release)
     hints = ScanHints()
     if request.hints is not HintScope.NONE:
         say("Looking for hints…")
         sites = [r.site for r in state.sites if request.hints is HintScope.ALL or r.blocking]
         hints = hints_for_scan(sites, comparison.head_files)
-    return Audit(comparison, ledger, state, hints)
+    return Audit(comparison, ledger, state, hints, exemptions)
+
+
+def _load_exemptions(
+    request: AuditRequest, comparison: Comparison, git_dirs: tuple[Path, ...]
+) -> ExemptionsFile:
+    """The exemptions file: ``--exemptions``, else the configuration's, else the default."""
+    relative = request.exemptions or comparison.config.exemptions
+    return ExemptionsFile.load(comparison.root, relative, git_dirs=git_dirs)
 
 
 def scanned_prefix(path: Path, root: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -30,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "checklist": "print the FFI-safety checklist in force",
     "sign-off": "record a reviewed site in the ledger",
     "check": "fail unless every site has a valid sign-off (for CI)",
+    "adopt": "exempt every site not signed off yet, to start gating from a release",
     "prune": "list or delete ledger entries of removed sites",
     "sample": "build a bundled sample extension as a git repository",
 }
@@ -67,8 +69,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def interrupted() -> int:
-    """Ctrl-C: one line on stderr and exit 130, nothing more.
+def interrupted(what: str = "interrupted") -> int:
+    """Ctrl-C (or, with ``what``, a termination): one line on stderr and exit 130, nothing
+    more.
 
     Two things would add more. Objects freed on the way out (a git stream cut off mid-read)
     report errors nobody can act on: they are dropped. And a Ctrl-C that landed inside an
@@ -78,14 +81,36 @@ def interrupted() -> int:
     """
     sys.unraisablehook = lambda _: None
     exec("pass", {})  # clears the flag (see above); runs nothing
-    print("unsafe-audit: interrupted", file=sys.stderr)
+    print(f"unsafe-audit: {what}", file=sys.stderr)
     return 130
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a CI job cancelled, a terminal closed), raised where the command is,
+    so that it unwinds as from a Ctrl-C: worker pools stop and temporary directories go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _catch_termination() -> None:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (the review app installs its own
+    handlers while it runs, which keep what an editor holds)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _terminate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     try:
+        _catch_termination()
         # Inside the try: a Ctrl-C while the subcommand's modules load is still a quiet 130.
         parser = build_parser(command if command in COMMANDS else None)
         args = parser.parse_args(argv)
@@ -98,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Messages quote file names, ledger fields and git's own words: shown literally.
         print(f"unsafe-audit: error: {terminal_text(str(e), indent='  ')}", file=sys.stderr)
         return e.exit_code
+    except Terminated as e:
+        interrupted(f"terminated by {signal.Signals(e.signum).name}")
+        return 128 + e.signum
     except KeyboardInterrupt:
         return interrupted()
     except BrokenPipeError:

@@ -30,6 +30,7 @@ from unsafe_audit.review import (
     build_items,
 )
 from unsafe_audit.review_lock import ReviewLock
+from unsafe_audit.review_state import SiteReview
 from unsafe_audit.scan import ScanOptions
 from unsafe_audit.signoff import check_reviewer, reviewed_at, undecodable
 from unsafe_audit.source import CodeView, Snapshot
@@ -51,6 +52,11 @@ class ReviewRequest:
     clock: Callable[[], str] | None = None
     """A ``() -> str`` timestamp for entries; default now (or ``SOURCE_DATE_EPOCH``)."""
     extra_notices: list[str] = field(default_factory=list)
+    exemptions: str | None = None
+    """The adoption exemptions file (``--exemptions``; None: the configuration's or default)."""
+    exempt: bool = False
+    """Review only the sites an adoption exemption covers (``review --exempt``); otherwise
+    they are left out of the queue."""
 
 
 def make_loader(request: ReviewRequest) -> Loader:
@@ -78,6 +84,27 @@ def code_views(files: Snapshot) -> Callable[[Site], CodeView | None]:
     return view
 
 
+def _exempt_or_not(
+    reviews: Sequence[SiteReview], exempt: bool
+) -> tuple[list[SiteReview], str | None]:
+    """The sites the queue holds: without ``exempt``, all but those an adoption exemption
+    covers; with it, only those. And a notice saying what was left out."""
+    covered = [r for r in reviews if r.exempt is not None]
+    if exempt:
+        note = (
+            f"{len(covered)} exempt sites (adopted, never signed off); a sign-off here does "
+            "not edit the exemptions file: `unsafe-audit prune --apply` drops the lines after"
+        )
+        return covered, note
+    if not covered:
+        return list(reviews), None
+    note = (
+        f"{len(covered)} sites exempt since adoption are not in this queue; "
+        "`unsafe-audit review --exempt` works through them"
+    )
+    return [r for r in reviews if r.exempt is None], note
+
+
 def load_review(request: ReviewRequest, progress: ProgressCallback | None = None) -> LoadedReview:
     """The ready session for ``request``: compare, ledger, hints, queue, drafts, lock."""
 
@@ -103,13 +130,15 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
             hints=HintScope.ALL,
             base_code=True,
             identity=True,
+            exemptions=request.exemptions,
         ),
         say,
     )
     comparison = audit.comparison
     say("Preparing the queue…")
+    sites, exempt_note = _exempt_or_not(audit.state.sites, request.exempt)
     items = build_items(
-        audit.state.sites,
+        sites,
         checklist,
         hints=audit.hints.by_site,
         head_files=comparison.head_files,
@@ -119,6 +148,8 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     root = comparison.root
     title = f"{root.name}: {comparison.base.label} → {comparison.release}"
     notices = [f"warning: {w}" for w in comparison.warnings[:5]] + audit.ledger.notices
+    if exempt_note:
+        notices.append(exempt_note)
     blocking = audit.state.blocking_files
     if blocking:
         shown = ", ".join(r.file.path for r in blocking[:3]) + (", …" if len(blocking) > 3 else "")

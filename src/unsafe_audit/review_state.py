@@ -89,6 +89,9 @@ class SiteReview:
     """Why the review is what it is, for people."""
     blocking: bool
     """True when this site makes ``check`` fail."""
+    exempt: str | None = None
+    """The release named by the adoption exemption that keeps this site from blocking, if one
+    does (see :mod:`unsafe_audit.exemptions.model`)."""
 
     @property
     def site(self) -> Site:
@@ -163,7 +166,8 @@ class ReviewState:
         return tuple(f for f in self.files if f.blocking)
 
     def summary(self) -> dict[str, int]:
-        """Counts: sites, each review state, blocking sites and orphaned entries."""
+        """Counts: sites, each review state, blocking sites, exempt sites (covered by an
+        adoption exemption) and orphaned entries."""
         counts = {r.value: 0 for r in Review}
         for r in self.sites:
             counts[r.review.value] += 1
@@ -171,6 +175,7 @@ class ReviewState:
             "sites": len(self.sites),
             **counts,
             "blocking": sum(r.blocking for r in self.sites),
+            "exempt": sum(r.exempt is not None for r in self.sites),
             "orphaned": len(self.orphaned),
         }
 

@@ -30,6 +30,9 @@ CORE = (
     "unsafe_audit.report.scan_json",
     "unsafe_audit.hints.interface",
     "unsafe_audit.config.model",
+    "unsafe_audit.exemptions.model",
+    "unsafe_audit.report.markdown_budget",
+    "unsafe_audit.report.links",
 )
 
 

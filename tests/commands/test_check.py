@@ -69,6 +69,7 @@ def test_unsigned_sites_fail_and_signed_ones_pass(
         "stale": 0,
         "missing": 4,
         "blocking": 4,
+        "exempt": 0,
         "orphaned": 0,
     }
     assert rows(data) == [

@@ -67,3 +67,22 @@ def test_unclosed_brace_keeps_unsafe_sites_after_it() -> None:
         (SiteKind.UNSAFE_FN, 10),
     ]
     assert result.warnings != ()
+
+
+def test_a_named_unsafe_fn_that_error_recovery_reads_as_a_type_is_still_a_site() -> None:
+    # Tree-sitter's error recovery reads `unsafe fn f()` here as a fn-pointer type, which is
+    # no site; a fn-pointer type has no name, so the token scan lists it as the fn it is.
+    result = extract_file("src/lib.rs", b"impl [unsafe fn f() {}\n")
+    assert [(s.kind, s.span.column, s.name) for s in result.sites] == [(SiteKind.UNSAFE_FN, 7, "f")]
+
+
+def test_an_unsafe_block_in_a_matcher_outside_any_rule_is_still_a_site() -> None:
+    # A rule without its `=>`: error recovery leaves a "matcher" outside any macro_rules! rule,
+    # where an `unsafe` is no literal token a macro expects.
+    result = extract_file("src/lib.rs", b"macro_rules! m { {unsafe { f() }} }\n")
+    assert [(s.kind, s.span.column) for s in result.sites] == [(SiteKind.UNSAFE_BLOCK, 19)]
+
+
+def test_literal_unsafe_tokens_in_real_matchers_are_not_sites() -> None:
+    source = b"macro_rules! m { (unsafe) => {}; ( $( ( unsafe ) )* ) => {} }\n"
+    assert extract_file("src/lib.rs", source).sites == ()

@@ -101,11 +101,23 @@ class Scan:
     """``unsafe-audit scan --include-generated`` of the tree (or another command), in a session
     of its own (so a signal can go to its whole process group, as a terminal's Ctrl-C does)."""
 
-    def __init__(self, tree: Path, *args: str, command: tuple[str, ...] = ("scan",)) -> None:
+    def __init__(
+        self,
+        tree: Path,
+        *args: str,
+        command: tuple[str, ...] = ("scan",),
+        tmpdir: Path | None = None,
+        import_times: bool = False,
+    ) -> None:
+        """``import_times``: run with ``-X importtime`` (see :meth:`wait_for_import`)."""
         env = {**os.environ, **CONFIG_ISOLATION, "XDG_CACHE_HOME": str(tree.parent / "cache")}
+        if tmpdir is not None:
+            env["TMPDIR"] = str(tmpdir)
         self.process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "unsafe_audit", *command, str(tree)),
+                sys.executable,
+                *(("-X", "importtime") if import_times else ()),
+                *("-m", "unsafe_audit", *command, str(tree)),
                 *("--include-generated", "--no-cache", *args),
             ],
             stdout=subprocess.DEVNULL,
@@ -125,8 +137,21 @@ class Scan:
             time.sleep(0.02)
         raise AssertionError(f"no {count} workers within {STARTUP} s")
 
+    def wait_for_import(self, module: str) -> None:
+        """Read stderr until ``-X importtime`` reports ``module`` (or one inside it) loaded."""
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + STARTUP
+        while time.monotonic() < deadline:
+            line = self.process.stderr.readline().decode("utf-8", "replace")
+            assert line, "the command ended before loading " + module
+            if line.startswith("import time:") and line.rsplit("|", 1)[-1].strip().startswith(
+                module
+            ):
+                return
+        raise AssertionError(f"{module} not loaded within {STARTUP} s")
+
     def end(self, timeout: float = 30) -> tuple[int, str]:
-        """Wait for the command; its exit code and stderr."""
+        """Wait for the command; its exit code and stderr (without ``-X importtime`` lines)."""
         try:
             code = self.process.wait(timeout=timeout)
         finally:
@@ -136,7 +161,8 @@ class Scan:
         assert self.process.stderr is not None
         err = self.process.stderr.read().decode("utf-8", "replace")
         self.process.stderr.close()
-        return code, err
+        lines = err.splitlines(keepends=True)
+        return code, "".join(x for x in lines if not x.startswith("import time:"))
 
 
 @pytest.fixture
@@ -209,9 +235,12 @@ def test_workers_end_when_the_parent_is_killed(
     time.sleep(0.5)  # the workers are parsing now
 
     os.kill(scan.process.pid, how)
-    code, _ = scan.end()
+    code, err = scan.end()
 
-    assert code == -how
+    if how == signal.SIGKILL:
+        assert code == -how
+    else:  # caught: the command unwinds as from a Ctrl-C, with one line and 128 + signum
+        assert (code, err) == (128 + how, f"unsafe-audit: terminated by {how.name}\n")
     assert _wait_gone(workers, GONE_WITHIN) == []
 
 
@@ -243,14 +272,43 @@ def big_repo(big_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo.path
 
 
+def test_a_terminated_diff_leaves_no_temporary_directory(
+    big_repo: Path, scans: list[Scan], tmp_path: Path
+) -> None:
+    """``--no-cache`` parses into a temporary cache that lives as long as the command: a
+    SIGTERM (a cancelled CI job) must not leave it behind in /tmp."""
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    diff = Scan(big_repo, "--base", "HEAD", "--head", "HEAD", command=("diff",), tmpdir=private_tmp)
+    scans.append(diff)
+    deadline = time.monotonic() + STARTUP
+    while not any(private_tmp.iterdir()):
+        assert time.monotonic() < deadline, "the diff made no temporary directory"
+        assert diff.process.poll() is None, "the diff ended before making its temporary cache"
+        time.sleep(0.02)
+    diff.workers(2)  # parsing now
+
+    os.kill(diff.process.pid, signal.SIGTERM)
+    code, err = diff.end()
+
+    assert (code, err) == (143, "unsafe-audit: terminated by SIGTERM\n")
+    assert list(private_tmp.iterdir()) == []
+
+
 @pytest.mark.parametrize("after", [0.05, 0.3, 0.6, 1.0, 2.0])
 def test_ctrl_c_at_any_moment_of_a_check_exits_130_with_one_line(
     big_repo: Path, scans: list[Scan], after: float
 ) -> None:
     """Early ones land while modules load (some inside the ``exec`` that builds a dataclass,
     which once left the process killed by SIGINT), later ones in git reads or the workers."""
-    check = Scan(big_repo, "--base", "HEAD", "--head", "HEAD", command=("check",))
+    check = Scan(
+        big_repo, "--base", "HEAD", "--head", "HEAD", command=("check",), import_times=True
+    )
     scans.append(check)
+    # Counted from the first module of ours loaded, not from the fork: on a busy machine
+    # 50 ms after the fork can still be inside the interpreter's own start-up, before any
+    # line of ours, where a SIGINT is CPython's to handle.
+    check.wait_for_import("unsafe_audit")
     time.sleep(after)
 
     os.killpg(check.process.pid, signal.SIGINT)

@@ -378,7 +378,8 @@ def test_a_submodule_may_be_allowed(
     [
         (
             "generate:\n  - src/a.rs\n",
-            "1: unknown key 'generate' (expected generated, not_generated, allow_unread)",
+            "1: unknown key 'generate' (expected generated, not_generated, allow_unread, "
+            "exemptions)",
         ),
         (
             "generated: src/a.rs\n",
@@ -399,7 +400,8 @@ def test_a_submodule_may_be_allowed(
         ),
         (
             "- src/a.rs\n",
-            "1: expected a mapping with generated, not_generated, allow_unread, not a list",
+            "1: expected a mapping with generated, not_generated, allow_unread, exemptions, "
+            "not a list",
         ),
         ("generated: [a\n", "2: invalid YAML: "),
         (

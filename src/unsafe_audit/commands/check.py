@@ -19,20 +19,24 @@ from __future__ import annotations
 import argparse
 import enum
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, assert_never
 
-from unsafe_audit.audit import AuditRequest, HintScope, load_audit
+from unsafe_audit.audit import Audit, AuditRequest, HintScope, load_audit, scanned_prefix
 from unsafe_audit.commands.checklist import add_checklist_option, build_checklist
+from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.errors import UsageError
+from unsafe_audit.exemptions.model import Exemption, Unneeded, unneeded
 from unsafe_audit.ledger.entry import Entry
 from unsafe_audit.ledger.signing import signature_problem
 from unsafe_audit.report import check_json, check_markdown, check_sarif, check_text
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport, Renderer
+from unsafe_audit.report.links import links_from_environment
 from unsafe_audit.review_state import EntryProblem
 
 
@@ -73,7 +77,8 @@ def add_parser(subparsers: Any) -> None:
             "narrows the gate to new and changed sites and stale sign-offs. Sign-offs stay "
             "valid for unchanged, moved and migrated sites; a changed site's sign-off is stale. "
             "A sign-off with a fail answer counts and is listed. Entries whose site is gone are "
-            "kept as history and counted as orphaned (see `unsafe-audit prune`). The ledger is "
+            "kept as history and counted as orphaned (see `unsafe-audit prune`). Sites exempted "
+            "by `unsafe-audit adopt` pass while their code is unchanged. The ledger is "
             "read from the work tree. Exit 0: all signed off; 1: some sites need a sign-off; "
             "2: usage, git or ledger error."
         ),
@@ -90,6 +95,7 @@ def add_parser(subparsers: Any) -> None:
         help="text (default), json (schema_version 1), markdown (PR comment) or sarif (2.1.0)",
     )
     add_ledger_option(p)
+    add_exemptions_option(p)
     add_checklist_option(p)
     p.add_argument(
         "--only-changed",
@@ -133,6 +139,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
             problem=problem,
             # Evidence for the people reading the report; only where a sign-off is needed.
             hints=(HintScope.BLOCKING if CheckFormat(args.format).shows_hints else HintScope.NONE),
+            exemptions=args.exemptions,
         )
     )
     comparison = audit.comparison
@@ -140,6 +147,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         print(f"warning: {terminal_line(str(warning))}", file=sys.stderr)
     for notice in audit.ledger.notices:
         print(f"unsafe-audit: {terminal_line(notice)}", file=sys.stderr)
+    exemptions, not_needed = _exemption_fields(audit, args.path)
     return CheckReport(
         base=comparison.base,
         head=comparison.head,
@@ -148,7 +156,25 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         ledger=audit.ledger.display,
         require_signatures=args.require_signatures,
         hints=audit.hints.by_site,
+        exemptions=exemptions,
+        unneeded_exemptions=not_needed,
+        links=links_from_environment(os.environ),
     )
+
+
+def _exemption_fields(
+    audit: Audit, path: Path
+) -> tuple[str | None, tuple[tuple[Exemption, Unneeded], ...]]:
+    """The adoption exemptions file in use and the exemptions it no longer needs (None and
+    nothing without a file)."""
+    file = audit.exemptions
+    if file is None or not file.exemptions.exists:
+        if file is not None and file.exemptions.explicit:
+            shown = terminal_line(file.exemptions.display)
+            print(f"unsafe-audit: no exemptions file {shown}: no site is exempt", file=sys.stderr)
+        return None, ()
+    scope = scanned_prefix(path, audit.root)
+    return file.exemptions.display, unneeded(audit.state, file.exemptions, scope)
 
 
 def _signature_problem(signers: Path, entry: Entry) -> str | None:

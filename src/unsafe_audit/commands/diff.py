@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import enum
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, assert_never
@@ -20,6 +21,7 @@ from unsafe_audit.model import Skip
 from unsafe_audit.report import diff_json, diff_markdown, diff_table
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CodePair, DiffReport, Renderer
+from unsafe_audit.report.links import links_from_environment
 
 
 class DiffFormat(enum.StrEnum):
@@ -89,6 +91,7 @@ def diff_report(comparison: Comparison, fmt: DiffFormat) -> DiffReport:
         changed_code=changed_code,
         review_code=review_code,
         unread=tuple(f for f in comparison.unscanned if f.reason is not Skip.GENERATED),
+        links=links_from_environment(os.environ) if fmt is DiffFormat.MARKDOWN else None,
     )
 
 

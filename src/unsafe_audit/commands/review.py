@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from unsafe_audit.commands.checklist import add_checklist_option
+from unsafe_audit.commands.exemptions_option import add_exemptions_option
 from unsafe_audit.commands.ledger_option import add_ledger_option
 from unsafe_audit.errors import UsageError
 from unsafe_audit.review_loader import ReviewRequest, load_review, make_loader
@@ -31,6 +32,7 @@ def add_parser(subparsers: Any) -> None:
             "need a sign-off against the previous release (or --base REF) — new, changed, stale, "
             "then never signed off — with their code, diff, hints and the checklist. Answers are "
             "saved as drafts as you go; a sign-off writes .unsafe-audit/ledger/<site id>.yaml. "
+            "Sites exempted by `unsafe-audit adopt` are left out; --exempt reviews only them. "
             "Press ? in the review for the keys."
         ),
     )
@@ -38,6 +40,12 @@ def add_parser(subparsers: Any) -> None:
         "path", nargs="?", default=".", type=Path, help="repository or crate in it (default .)"
     )
     add_review_options(p)
+    add_exemptions_option(p)
+    p.add_argument(
+        "--exempt",
+        action="store_true",
+        help="work through the sites exempted by `unsafe-audit adopt` (only those)",
+    )
     p.set_defaults(run=run)
 
 
@@ -67,6 +75,8 @@ def request_from(args: argparse.Namespace, path: Path) -> ReviewRequest:
         ledger=args.ledger,
         use_cache=not args.no_cache,
         cache_dir=getattr(args, "cache_dir", None),
+        exemptions=getattr(args, "exemptions", None),
+        exempt=getattr(args, "exempt", False),
     )
 
 

@@ -6,14 +6,16 @@ import argparse
 import enum
 import sys
 from pathlib import Path
-from typing import Any, TextIO, assert_never
+from typing import TYPE_CHECKING, Any, TextIO, assert_never
 
 from unsafe_audit.commands.scan_options import add_scan_options, scan_options
 from unsafe_audit.model import ScanResult
 from unsafe_audit.report import scan_json, scan_table
 from unsafe_audit.report.escape import terminal_line
-from unsafe_audit.report.interface import Renderer
 from unsafe_audit.scan import scan_path
+
+if TYPE_CHECKING:  # the check and diff report types are not needed to print a scan
+    from unsafe_audit.report.interface import Renderer
 
 
 class ScanFormat(enum.StrEnum):

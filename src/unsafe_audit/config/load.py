@@ -12,6 +12,7 @@ the empty configuration. The format::
       - "src/**"
     allow_unread:       # may go unsearched without failing check (still listed)
       - "vendor/huge_table.rs"
+    exemptions: .unsafe-audit/exemptions.yaml   # the adoption baseline (unsafe-audit adopt)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ MAX_PATTERN_CHARS = 400
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
-_KEYS = ("generated", "not_generated", "allow_unread")
+_KEYS = ("generated", "not_generated", "allow_unread", "exemptions")
 
 
 def load_config(root: Path) -> RepoConfig:
@@ -75,12 +76,30 @@ def parse_config(text: str, name: str = CONFIG_PATH) -> RepoConfig:
             name, root, f"expected a mapping with {_expected()}, not {safe_yaml.describe(root)}"
         )
     lists: dict[str, PathPatterns] = {}
+    exemptions: str | None = None
     for key, value in root.value:
         if not isinstance(key, yaml.ScalarNode) or key.tag != _STR or key.value not in _KEYS:
             shown = safe_yaml.preview(str(key.value)) if isinstance(key, yaml.ScalarNode) else "?"
             raise _fail(name, key, f"unknown key {shown!r} (expected {_expected()})")
+        if key.value == "exemptions":
+            exemptions = _file_path(name, key.value, value)
+            continue
         lists[key.value] = _patterns(name, key.value, value)
-    return RepoConfig(**lists)
+    return RepoConfig(**lists, exemptions=exemptions)
+
+
+def _file_path(name: str, key: str, node: yaml.Node) -> str | None:
+    """A file's path from the repository root (``exemptions: .unsafe-audit/exemptions.yaml``)."""
+    if node.tag == _NULL:
+        return None
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+        raise _fail(name, node, f"'{key}' must be a file path, not {safe_yaml.describe(node)}")
+    problem = _pattern_problem(node.value)
+    if problem is None and any(c in node.value for c in "*?"):
+        problem = "holds '*' or '?'; name one file"
+    if problem is not None:
+        raise _fail(name, node, f"'{key}' {safe_yaml.preview(node.value)!r} {problem}")
+    return str(node.value)
 
 
 def _patterns(name: str, key: str, node: yaml.Node) -> PathPatterns:

@@ -1,6 +1,7 @@
 """What a repository's ``.unsafe-audit/config.yaml`` says, as pure values.
 
-Three lists of path patterns, each matched against a file's path from the repository root
+Three lists of path patterns (and ``exemptions``, the path of the adoption exemptions file,
+see :mod:`unsafe_audit.exemptions`), each matched against a file's path from the repository root
 (``crates/a/src/lib.rs``, forward slashes):
 
 - ``generated``: files to treat as generated code even without an earned header and shape;
@@ -78,6 +79,9 @@ class RepoConfig:
     """Files always searched, even with a generated header (wins over ``generated``)."""
     allow_unread: PathPatterns = field(default_factory=PathPatterns)
     """Files that may go unsearched without failing ``check`` (still listed)."""
+    exemptions: str | None = None
+    """The adoption exemptions file, relative to the repository root (None: the default,
+    ``.unsafe-audit/exemptions.yaml``); ``--exemptions`` overrides it."""
 
     def generated_override(self, path: str) -> bool | None:
         """False when ``path`` must be searched whatever its header, True when it is generated

@@ -27,6 +27,10 @@ from unsafe_audit.extract.context import item_name
 _FNS = frozenset({"function_item", "function_signature_item"})
 _MACRO_NODES = frozenset({"token_tree", "macro_rule", "macro_invocation"})
 _STATEMENT_HOLDERS = frozenset({"block", "declaration_list", "source_file", "token_tree"})
+_SIBLING_STEPS = 8
+"""Siblings stepped over one by one before asking tree-sitter to search the parent's children
+(sparse offsets among the thousands of items of a bindings file)."""
+_MATCHER_PARTS = frozenset({"token_tree_pattern", "token_repetition_pattern"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +51,16 @@ class Enclosing:
     or the file: the statement or item holding it."""
     use: Node | None
     """The nearest ``use`` declaration containing or being the node."""
-    outer_token_tree: Node | None
+    outer_tree: Node | None
     """For a token tree: the outermost of the token trees it is nested in (itself if its parent
-    is not one); None for any other node."""
+    is not one); for a part of a ``macro_rules!`` matcher (a token tree pattern or a repetition
+    in one): the outermost such part; None for any other node."""
 
 
 class Ancestry:
     """The parents of the nodes around chosen offsets of one tree, and what encloses them."""
 
-    __slots__ = ("_children", "_enclosing", "_leaf", "_parent", "_root", "_skip")
+    __slots__ = ("_children", "_enclosing", "_leaf", "_parent", "_root", "_skip", "_use")
 
     def __init__(self, root: Node, skip: frozenset[str] = frozenset()) -> None:
         """``skip``: item names left out of :attr:`Enclosing.item` (synthetic wrapper fns)."""
@@ -65,6 +70,7 @@ class Ancestry:
         self._leaf: dict[int, Node] = {}
         self._enclosing: dict[int, Enclosing] = {}
         self._children: dict[int, tuple[list[Node], dict[int, int]]] = {}
+        self._use: dict[int, Node | None] = {}
 
     # ------------------------------------------------------------------ the walk
     def locate(self, positions: Iterable[int]) -> None:
@@ -76,34 +82,49 @@ class Ancestry:
         root = self._root
         parent = self._parent
         leaf = self._leaf
+        # A cursor, not Node.first_child_for_byte: on some trees with errors that returns a
+        # node that crashes the process when a query runs from it (tree-sitter 0.25).
         cursor = root.walk()
         path = [root]
         for pos in todo:
-            # Up (or right along the siblings) until the path's last node ends after `pos`.
+            # Up (or right along a few siblings) until the path's last node ends after `pos`.
             # Offsets only grow, so every node on the path starts at or before `pos`, apart
             # from a last node that a gap before it left to the right of an earlier offset.
+            steps = 0
             while len(path) > 1 and path[-1].end_byte <= pos:
-                if cursor.goto_next_sibling():
+                if steps < _SIBLING_STEPS and cursor.goto_next_sibling():
+                    steps += 1
                     node = cursor.node
                     assert node is not None
                     parent[node.id] = path[-2]
                     path[-1] = node
-                else:
-                    cursor.goto_parent()
-                    path.pop()
+                    continue
+                # Far to the right: tree-sitter searches the parent's children for it.
+                cursor.goto_parent()
+                path.pop()
+                if cursor.goto_first_child_for_byte(pos) is not None:
+                    node = cursor.node
+                    assert node is not None
+                    parent[node.id] = path[-1]
+                    path.append(node)
+                    break
             # Down to the deepest node containing `pos`.
-            while True:
-                top = path[-1]
-                if top.start_byte > pos:  # in a gap between children: the parent holds it
-                    leaf[pos] = path[-2] if len(path) > 1 else top
-                    break
-                if top.end_byte <= pos or cursor.goto_first_child_for_byte(pos) is None:
-                    leaf[pos] = top
-                    break
-                node = cursor.node
-                assert node is not None
-                parent[node.id] = top
-                path.append(node)
+            top = path[-1]
+            if top.start_byte > pos:  # in a gap between children: the parent holds it
+                leaf[pos] = path[-2] if len(path) > 1 else top
+                continue
+            if top.end_byte > pos:
+                # Each child found ends after `pos` (that is the search), so it holds `pos`
+                # unless it starts after it: a gap, where `top` is the deepest holder.
+                while cursor.goto_first_child_for_byte(pos) is not None:
+                    node = cursor.node
+                    assert node is not None
+                    parent[node.id] = top
+                    path.append(node)
+                    if node.start_byte > pos:
+                        break
+                    top = node
+            leaf[pos] = top
 
     def leaf_at(self, pos: int) -> Node:
         """The deepest node containing byte ``pos`` (located first if it was not); the root
@@ -222,11 +243,13 @@ class Ancestry:
                 in_macro=kind in _MACRO_NODES,
                 statement=node,
                 use=node if kind == "use_declaration" else None,
-                outer_token_tree=node if kind == "token_tree" else None,
+                outer_tree=node if kind == "token_tree" or kind in _MATCHER_PARTS else None,
             )
-        token_tree = None
+        tree = None
         if kind == "token_tree":
-            token_tree = outer.outer_token_tree if parent.type == "token_tree" else node
+            tree = outer.outer_tree if parent.type == "token_tree" else node
+        elif kind in _MATCHER_PARTS:
+            tree = outer.outer_tree if parent.type in _MATCHER_PARTS else node
         return Enclosing(
             depth=outer.depth + 1,
             item=outer.item if name is None else (*outer.item, name),
@@ -234,20 +257,33 @@ class Ancestry:
             in_macro=outer.in_macro or kind in _MACRO_NODES,
             statement=node if parent.type in _STATEMENT_HOLDERS else outer.statement,
             use=node if kind == "use_declaration" else outer.use,
-            outer_token_tree=token_tree,
+            outer_tree=tree,
         )
 
-    def query_start(self, pos: int, levels: int = 2) -> Node:
-        """Where a query run at byte ``pos`` can start and still see every match whose pattern is
-        rooted at most ``levels`` above the node at ``pos``, or at a ``use`` declaration around
-        it: that ancestor (or the ``use`` declaration, when it is higher)."""
-        node = self.leaf_at(pos)
-        for _ in range(levels):
+    def match_roots(self, pos: int, *, with_use: bool) -> tuple[Node, Node | None]:
+        """Where to run a query whose patterns are rooted at the parent or grandparent of
+        their keyword, the node at byte ``pos``: that grandparent (or the highest of the two
+        when the tree is shallower); and (``with_use``) the ``use`` declaration around it."""
+        leaf = node = self.leaf_at(pos)
+        for _ in range(2):
             up = self.parent(node)
             if up is None:
                 break
             node = up
-        use = self.enclosing(node).use
-        if use is not None and self.enclosing(use).depth < self.enclosing(node).depth:
-            return use
-        return node
+        return node, (self.use_around(leaf) if with_use else None)
+
+    def use_around(self, node: Node) -> Node | None:
+        """The nearest ``use`` declaration containing or being ``node`` (once per node, like
+        :meth:`enclosing`, but without the rest of its facts)."""
+        memo = self._use
+        chain = []
+        cur: Node | None = node
+        while cur is not None and cur.id not in memo:
+            chain.append(cur)
+            cur = self.parent(cur)
+        found = memo[cur.id] if cur is not None else None
+        for n in reversed(chain):
+            if n.type == "use_declaration":
+                found = n
+            memo[n.id] = found
+        return found

@@ -13,6 +13,7 @@ overlap the range fall away, and so do words in comments and strings, which no p
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,22 +68,52 @@ class Candidates:
 
 
 def keyword_matches(
-    name: str, anc: Ancestry, positions: Sequence[int]
+    name: str, anc: Ancestry, positions: Sequence[int], *, use_patterns: bool = False
 ) -> Iterator[dict[str, list[Node]]]:
     """The matches of query ``name`` whose ``@keyword`` starts at one of ``positions``, plus
-    (with no ``@keyword``) the single-node captures that contain a position."""
-    cursor = QueryCursor(query(name))
+    (``use_patterns``: the query has a pattern that is a ``use`` declaration, with no
+    ``@keyword``) the single-node captures that contain a position; position by position, in
+    the order given."""
     anc.locate(positions)
+    wanted = sorted(set(positions))
+    found: dict[int, list[dict[str, list[Node]]]] = {}
+    # Every pattern is rooted at the parent or the grandparent of its @keyword, the word's own
+    # node (or is a `use` declaration around it). So the query runs only from grandparents
+    # (patterns rooted there or one level down) and use declarations (rooted there), each once:
+    # it steps over neither the items of a bindings file, nor the levels of a deeply nested
+    # one, nor (once per word) the thousands of siblings in a flat token tree or error node.
+    near, at_use = QueryCursor(query(name)), QueryCursor(query(name))
+    near.set_max_start_depth(1)
+    at_use.set_max_start_depth(0)
+    done: set[tuple[int, bool]] = set()
+    seen: set[tuple[tuple[str, int], ...]] = set()  # runs from nested roots overlap
     for pos in positions:
-        cursor.set_byte_range(pos, pos + 1)
-        # Every pattern is rooted at most two levels above its @keyword, the word's own node
-        # (or is a `use` declaration around it), so the cursor starts at that ancestor rather
-        # than at the top of the tree: it steps over neither the thousands of items a bindings
-        # file has nor the levels of a deeply nested one.
-        for _, captures in cursor.matches(anc.query_start(pos)):
-            keyword = captures.get("keyword")
-            if keyword is None or keyword[0].start_byte == pos:
-                yield captures
+        grandparent, use = anc.match_roots(pos, with_use=use_patterns)
+        for cursor, root in ((near, grandparent), (at_use, use)):
+            if root is None or (root.id, cursor is near) in done:
+                continue
+            done.add((root.id, cursor is near))
+            for _, captures in cursor.matches(root):
+                key = tuple(sorted((k, v[0].id) for k, v in captures.items()))
+                if key in seen:
+                    continue
+                seen.add(key)
+                keyword = captures.get("keyword")
+                if keyword is not None:
+                    if keyword[0].start_byte in found or _has(wanted, keyword[0].start_byte):
+                        found.setdefault(keyword[0].start_byte, []).append(captures)
+                    continue
+                node = next(iter(captures.values()))[0]
+                lo = bisect.bisect_left(wanted, node.start_byte)
+                for at in wanted[lo : bisect.bisect_left(wanted, node.end_byte, lo)]:
+                    found.setdefault(at, []).append(captures)
+    for pos in positions:
+        yield from found.get(pos, ())
+
+
+def _has(sorted_values: list[int], value: int) -> bool:
+    i = bisect.bisect_left(sorted_values, value)
+    return i < len(sorted_values) and sorted_values[i] == value
 
 
 def _role(captures: dict[str, list[Node]]) -> tuple[str, Node]:
@@ -96,7 +127,8 @@ def _leaves(anc: Ancestry, data: bytes, pattern: re.Pattern[bytes]) -> Iterator[
         yield anc.leaf_at(pos)
 
 
-def _is_word_byte(b: int) -> bool:
+def is_word_byte(b: int) -> bool:
+    """True for a byte that can be part of an identifier (any byte of a non-ASCII one)."""
     return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
 
 
@@ -108,8 +140,8 @@ def word_positions(data: bytes, word: bytes) -> list[int]:
     pos = data.find(word)
     while pos >= 0:
         end = pos + n
-        if (pos == 0 or not _is_word_byte(data[pos - 1])) and (
-            end >= len(data) or not _is_word_byte(data[end])
+        if (pos == 0 or not is_word_byte(data[pos - 1])) and (
+            end >= len(data) or not is_word_byte(data[end])
         ):
             found.append(pos)
         pos = data.find(word, end)
@@ -146,7 +178,7 @@ def locate(anc: Ancestry, data: bytes) -> Candidates:
         found.extern_blocks = _dedupe(c["extern_block"][0] for c in blocks)
     if pg_sys_positions:
         paths, uses = [], []
-        for captures in keyword_matches("module_paths", anc, pg_sys_positions):
+        for captures in keyword_matches("module_paths", anc, pg_sys_positions, use_patterns=True):
             if "path" in captures:
                 paths.append(captures["path"][0])
             elif "use" in captures:
@@ -196,7 +228,7 @@ def alias_paths(anc: Ancestry, data: bytes, aliases: Iterable[str]) -> list[Node
     if pattern is None:
         return []
     positions = [m.start() for m in pattern.finditer(data)]
-    matches = keyword_matches("module_paths", anc, positions)
+    matches = keyword_matches("module_paths", anc, positions, use_patterns=True)
     return _dedupe(c["path"][0] for c in matches if "path" in c)
 
 

@@ -221,18 +221,34 @@ class FileExtractor:
             self._add(buf, SiteKind.UNSAFE_EXTERN_BLOCK, owner, kw, context.abi_of(owner))
         elif role == "unsafe_attribute":
             self._attribute_site(buf, kw, owner)
+        elif role == "fn_pointer_type" and not _is_fn_pointer(owner):
+            # Error recovery can read a named `unsafe fn f() {` as a type: left to the token
+            # scan, which lists it as the unsafe fn it is.
+            return
+        elif role == "matcher_token" and not self._in_matcher(buf, owner):
+            return  # a "matcher" error recovery made up outside any macro_rules!: as above
         elif role in ("fn_pointer_type", "matcher_token"):
             self.accounted.add(buf.orig(kw.start_byte))  # not a site
         elif role == "token_tree":
-            outer = buf.anc.enclosing(owner).outer_token_tree or owner
+            outer = buf.anc.enclosing(owner).outer_tree or owner
             host = buf.anc.parent(outer)
             if host is not None and host.type == "attribute":
                 self._attribute_site(buf, kw, host)
-            elif host is not None and host.type == "token_tree_pattern":
+            elif host is not None and self._in_matcher(buf, host):
                 self.accounted.add(buf.orig(kw.start_byte))
         else:
             # queries/unsafe.scm and this dispatch disagree: a bug, never a silent miss.
             raise AssertionError(f"unsafe.scm capture @{role} has no handler")
+
+    @staticmethod
+    def _in_matcher(buf: _Buffer, part: Node) -> bool:
+        """True for a part of the matcher of a ``macro_rules!`` rule (where a literal ``unsafe``
+        is a token the macro expects, not a site)."""
+        if part.type not in ("token_tree_pattern", "token_repetition_pattern"):
+            return False
+        outer = buf.anc.enclosing(part).outer_tree or part
+        host = buf.anc.parent(outer)
+        return host is not None and host.type == "macro_rule"
 
     def _attribute_site(self, buf: _Buffer, kw: Node, attr: Node) -> None:
         """``#[unsafe(x)]``, or ``unsafe(x)`` inside ``cfg_attr``: the site is ``unsafe(..)``."""
@@ -305,7 +321,7 @@ class FileExtractor:
             pos
             for pos in self.unsafe_positions
             if pos not in self.accounted
-            and not (pos >= 2 and self.source[pos - 2 : pos] == b"r#")
+            and not _raw_identifier(self.source, pos)
             and not in_non_code(anc.spanning(pos, pos + 6), anc.parent)
         ]
         # Each word is read from a window of at least 4 KB after it: with many of them, lex the
@@ -349,6 +365,20 @@ class FileExtractor:
     def _statement_row(anc: Ancestry, node: Node) -> int:
         """Row where the statement or item holding ``node`` starts (for comments above it)."""
         return min(anc.enclosing(node).statement.start_point.row, node.start_point.row)
+
+
+def _raw_identifier(source: bytes, pos: int) -> bool:
+    """True when the word at ``pos`` is written ``r#unsafe``: an identifier, not the keyword
+    (``unsafer#unsafe`` is the keyword after a ``#``)."""
+    return source[max(0, pos - 2) : pos] == b"r#" and not (
+        pos >= 3 and candidates.is_word_byte(source[pos - 3])
+    )
+
+
+def _is_fn_pointer(function_type: Node) -> bool:
+    """True when ``fn`` is followed by its parameters, as in every real fn-pointer type."""
+    kinds = [c.type for c in function_type.children]
+    return "fn" in kinds and kinds[kinds.index("fn") + 1 : kinds.index("fn") + 2] == ["parameters"]
 
 
 def extract_source(

@@ -12,6 +12,11 @@ allows them — each with ``path``, ``reason`` (``generated``, ``not_utf8``, ``t
 ``unreadable``, ``submodule``), ``line``, ``message``, ``blocking`` and ``allowed_by`` (the
 ``allow_unread`` pattern, or null). The key is there only when some file was skipped (added
 in schema version 1).
+
+Sites an adoption exemption covers (see :mod:`unsafe_audit.exemptions.model`) have
+``"exempt": true`` and never block; ``summary.exempt`` counts them. ``exemptions`` is there
+only when the repository has an exemptions file: ``file`` (its path) and ``unneeded`` (the
+site ids whose exemption ``prune --apply`` would drop). All added in schema version 1.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ def site_json(r: SiteReview, hints: Sequence[Hint] = ()) -> dict[str, Any]:
         "status": r.delta.status.value,
         "review": r.review.value,
         "blocking": r.blocking,
+        "exempt": r.exempt is not None,
         "reason": r.reason,
         "item": s.item,
         "name": s.name,
@@ -95,6 +101,11 @@ def to_json(report: CheckReport) -> dict[str, Any]:
     }
     if report.state.files:
         document["skipped"] = [file_json(r) for r in report.state.files]
+    if report.exemptions is not None:
+        document["exemptions"] = {
+            "file": report.exemptions,
+            "unneeded": [e.site for e, _ in report.unneeded_exemptions],
+        }
     document["sites"] = [site_json(r, report.hints.get(r.site.id, ())) for r in report.state.sites]
     return document
 

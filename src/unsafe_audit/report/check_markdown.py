@@ -1,6 +1,13 @@
-"""``check --format markdown``: a PR comment or CI job summary. Files not searched for sites
-are listed by path: those that block in a table of their own, generated and allowed ones in a
-folded list."""
+"""``check --format markdown``: a PR comment or CI job summary, under 60,000 characters whatever
+the repository (see :mod:`unsafe_audit.report.markdown_budget`).
+
+In order: the verdict and the counts (signed, exempt and other non-blocking sites are counts,
+never rows), the files that block because they could not be searched, the sites that need a
+sign-off, the hints seen at them, the sites shipped with a fail answer, the sites waived by
+``--only-changed``, and the other files not searched, folded; then, when the report had to stop,
+a note saying what is missing and how to get it. Locations link to the code when the CI
+environment says where the repository lives (:mod:`unsafe_audit.report.links`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,13 @@ from unsafe_audit.config.model import CONFIG_PATH
 from unsafe_audit.model import Site
 from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
+from unsafe_audit.report.markdown_budget import Budget
 from unsafe_audit.review_state import FileReview, Review, SiteReview
+
+_HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
+_FILE_HEADER = "| Reason | File | Why |\n|---|---|---|\n"
+_LONGEST_REF = 100
+"""A revision name longer than this is left out of the command the truncation note suggests."""
 
 
 def _label(site: Site) -> str:
@@ -18,16 +31,23 @@ def _label(site: Site) -> str:
     return code_span(label, table=True) if label else "crate root"
 
 
-def _row(r: SiteReview) -> str:
+def _where(report: CheckReport, site: Site) -> str:
+    text = code_span(f"{site.path}#L{site.span.line}", table=True)
+    links = report.links
+    url = links.url(report.head, site.path, site.span.line) if links is not None else None
+    return text if url is None else f"[{text}]({url})"
+
+
+def _row(report: CheckReport, r: SiteReview) -> str:
     s = r.site
     return (
         f"| {r.review.value} | {r.delta.status.value} | {code_span(s.kind.value, table=True)} | "
-        f"{code_span(f'{s.path}#L{s.span.line}', table=True)} | {_label(s)} | "
+        f"{_where(report, s)} | {_label(s)} | "
         f"{code_span(s.id, table=True)} | {markdown_inline(r.reason)} |\n"
     )
 
 
-def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
+def _hint_rows(report: CheckReport, rows: list[SiteReview]) -> list[str]:
     """What the static hints saw at these sites: evidence for the reviewer, not verdicts."""
     seen: set[tuple[str, str, int]] = set()
     lines: list[str] = []
@@ -41,17 +61,7 @@ def _hint_section(report: CheckReport, rows: list[SiteReview]) -> list[str]:
                 f"- {code_span(f'{hint.path}#L{hint.line}')} {code_span(hint.hint_id)} "
                 f"({markdown_inline(', '.join(hint.items))}): {markdown_mixed(hint.message)}\n"
             )
-    if not lines:
-        return []
-    return [
-        f"\n<details><summary>What the code already shows ({len(lines)} hints)</summary>\n\n",
-        *lines,
-        "\n</details>\n",
-    ]
-
-
-_HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
-_FILE_HEADER = "| Reason | File | Why |\n|---|---|---|\n"
+    return lines
 
 
 def _file_row(r: FileReview) -> str:
@@ -63,31 +73,7 @@ def _file_row(r: FileReview) -> str:
     )
 
 
-def _file_sections(files: tuple[FileReview, ...]) -> list[str]:
-    """The files not searched: blocking ones in a table, the others folded."""
-    parts: list[str] = []
-    blocking = [r for r in files if r.blocking]
-    if blocking:
-        parts.append(f"\n### Not searched for sites ({len(blocking)})\n\n{_FILE_HEADER}")
-        parts.extend(_file_row(r) for r in blocking)
-        parts.append(
-            "\nEach blocks the gate: make it readable Rust (UTF-8, small enough to parse), or "
-            f"allow it under `allow_unread` in `{CONFIG_PATH}`.\n"
-        )
-    others = [r for r in files if not r.blocking]
-    if others:
-        parts.append(
-            f"\n<details><summary>Not searched for sites, not blocking: generated or allowed "
-            f"({len(others)})</summary>\n\n{_FILE_HEADER}"
-        )
-        parts.extend(_file_row(r) for r in others)
-        parts.append("\n</details>\n")
-    return parts
-
-
-def write(report: CheckReport, out: TextIO) -> None:
-    """A verdict line, counts, then tables of blocking and shipped-with-fail sites, and the
-    hints seen at the blocking ones."""
+def _summary(report: CheckReport) -> str:
     state = report.state
     summary = state.summary()
     mark = "✅" if report.ok else "❌"
@@ -104,27 +90,87 @@ def write(report: CheckReport, out: TextIO) -> None:
         "| Review | Sites |\n|---|---:|\n",
     ]
     parts.extend(f"| {r.value} | {summary[r.value]} |\n" for r in Review)
+    if report.exemptions is not None:
+        parts.append(
+            f"| exempt since adoption (among the missing and stale; not blocking) | "
+            f"{summary['exempt']} |\n"
+        )
     parts.append(f"| orphaned entries (kept as history) | {summary['orphaned']} |\n")
+    if report.unneeded_exemptions and report.exemptions is not None:
+        parts.append(
+            f"\n{len(report.unneeded_exemptions)} exemptions in "
+            f"{code_span(report.exemptions)} are no longer needed (signed off, changed or "
+            "gone): `unsafe-audit prune --apply` drops them.\n"
+        )
+    return "".join(parts)
+
+
+def _how_to_get_the_rest(report: CheckReport) -> str:
+    command = ["unsafe-audit", "check"]
+    base, head = report.base, report.head
+    if base.commit is not None:
+        ref = base.ref if base.ref is not None and len(base.ref) <= _LONGEST_REF else base.commit
+        command += ["--base", ref]
+    if head.commit is not None:
+        command += ["--head", head.commit]
+    if report.state.only_changed:
+        command.append("--only-changed")
+    command += ["--format", "json"]
+    return (
+        f"Every site is in the JSON report, {code_span(' '.join(command))} (or "
+        "`--format text`); in CI, keep it as a job artifact next to this summary."
+    )
+
+
+def write(report: CheckReport, out: TextIO) -> None:
+    """The report, cut to fit a PR comment (see the module doc)."""
+    state = report.state
+    budget = Budget()
+    budget.add(_summary(report))
+    blocking_files = [r for r in state.files if r.blocking]
+    budget.section(
+        f"\n### Not searched for sites ({len(blocking_files)})\n\n{_FILE_HEADER}",
+        [_file_row(r) for r in blocking_files],
+        "\nEach blocks the gate: make it readable Rust (UTF-8, small enough to parse), or "
+        f"allow it under `allow_unread` in `{CONFIG_PATH}`.\n",
+        "files that could not be searched",
+    )
     blocking = [r for r in state.sites if r.blocking]
-    if blocking:
-        parts.append(f"\n### Needs sign-off ({len(blocking)})\n\n{_HEADER}")
-        parts.extend(_row(r) for r in blocking)
-        parts.append(
-            "\nSign off with `unsafe-audit sign-off SITE_ID --justification TEXT "
-            "--answer ITEM=pass|fail|n/a ...` and commit the new ledger file.\n"
-        )
-        parts.extend(_hint_section(report, blocking))
+    budget.section(
+        f"\n### Needs sign-off ({len(blocking)})\n\n{_HEADER}",
+        [_row(report, r) for r in blocking],
+        "\nSign off with `unsafe-audit sign-off SITE_ID --justification TEXT "
+        "--answer ITEM=pass|fail|n/a ...` and commit the new ledger file.\n",
+        "sites that need a sign-off",
+    )
+    hints = _hint_rows(report, blocking)
+    budget.section(
+        f"\n<details><summary>What the code already shows ({len(hints)} hints)</summary>\n\n",
+        hints,
+        "\n</details>\n",
+        "hints",
+    )
     failed = state.with_review(Review.FAILED)
-    if failed:
-        parts.append(f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}")
-        parts.extend(_row(r) for r in failed)
-    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
-    if waived:
-        parts.append(
-            f"\n<details><summary>Not signed off, not blocking with --only-changed "
-            f"({len(waived)})</summary>\n\n{_HEADER}"
-        )
-        parts.extend(_row(r) for r in waived)
-        parts.append("\n</details>\n")
-    parts.extend(_file_sections(state.files))
-    out.write("".join(parts))
+    budget.section(
+        f"\n### Shipped with a fail answer ({len(failed)})\n\n{_HEADER}",
+        [_row(report, r) for r in failed],
+        "",
+        "sites shipped with a fail answer",
+    )
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid and r.exempt is None]
+    budget.section(
+        f"\n<details><summary>Not signed off, not blocking with --only-changed "
+        f"({len(waived)})</summary>\n\n{_HEADER}",
+        [_row(report, r) for r in waived],
+        "\n</details>\n",
+        "sites not blocking with --only-changed",
+    )
+    others = [r for r in state.files if not r.blocking]
+    budget.section(
+        f"\n<details><summary>Not searched for sites, not blocking: generated or allowed "
+        f"({len(others)})</summary>\n\n{_FILE_HEADER}",
+        [_file_row(r) for r in others],
+        "\n</details>\n",
+        "files not searched (generated or allowed)",
+    )
+    out.write(budget.text(_how_to_get_the_rest(report)))

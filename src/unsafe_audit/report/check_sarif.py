@@ -3,7 +3,10 @@
 Every head site is a result of the one rule ``unsafe-audit/sign-off``, located at the site and
 fingerprinted by its site id in ``partialFingerprints`` (line moves do not make it a new
 alert). Sites with a valid sign-off carry an accepted ``suppressions`` entry holding the
-justification, so dashboards show them as reviewed; the others are open results.
+justification, so dashboards show them as reviewed; the others are open results. Sites an
+adoption exemption covers are left out (``properties.summary.exempt`` counts them): the first
+upload after ``unsafe-audit adopt`` holds only the sites that need a review, not an alert for
+every line of old unsafe code.
 
 What the static hints saw at a blocking site goes with its result twice: as
 ``relatedLocations``, one per hint with the message ``[hint-id] message``, which viewers show
@@ -168,7 +171,9 @@ def to_sarif(report: CheckReport) -> dict[str, Any]:
                     }
                 },
                 "results": [
-                    _result(r, report.hints.get(r.site.id, ())) for r in report.state.sites
+                    _result(r, report.hints.get(r.site.id, ()))
+                    for r in report.state.sites
+                    if r.exempt is None
                 ],
                 "properties": {"summary": report.state.summary(), "ok": report.ok},
             }

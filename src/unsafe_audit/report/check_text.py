@@ -1,5 +1,6 @@
 """``check --format text``: blocking sites first, then failed sign-offs, then the files not
-searched for sites (generated ones included), then the counts."""
+searched for sites (generated ones included), then the counts. Sites an adoption exemption
+covers are only counted."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def write(report: CheckReport, out: TextIO) -> None:
     if blocking:
         parts.append(f"\nNEEDS SIGN-OFF ({len(blocking)})\n")
         parts.extend(_row(r) for r in blocking)
-    waived = [r for r in state.sites if not r.blocking and not r.review.valid]
+    waived = [r for r in state.sites if not r.blocking and not r.review.valid and r.exempt is None]
     if waived:
         parts.append(f"\nNOT SIGNED OFF, NOT BLOCKING with --only-changed ({len(waived)})\n")
         parts.extend(_row(r) for r in waived)
@@ -57,7 +58,17 @@ def write(report: CheckReport, out: TextIO) -> None:
         parts.extend(_file_row(r) for r in state.files)
     summary = state.summary()
     counts = ", ".join(f"{summary[r.value]} {r.value}" for r in Review)
-    parts.append(f"\n{summary['sites']} sites: {counts}; {summary['orphaned']} orphaned entries\n")
+    exempt = ""
+    if report.exemptions is not None:
+        exempt = f"; {summary['exempt']} exempt since adoption ({terminal_line(report.exemptions)})"
+    parts.append(
+        f"\n{summary['sites']} sites: {counts}{exempt}; {summary['orphaned']} orphaned entries\n"
+    )
+    if report.unneeded_exemptions:
+        parts.append(
+            f"{len(report.unneeded_exemptions)} exemptions no longer needed (signed off, changed "
+            "or gone): unsafe-audit prune --apply drops them\n"
+        )
     if report.ok:
         parts.append("OK: every site that needs a sign-off has one\n")
     if summary["blocking"]:

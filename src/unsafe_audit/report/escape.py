@@ -203,3 +203,16 @@ def utf8_problem(text: str, what: str) -> str | None:
         f"{what} is not valid UTF-8 ({byte} at character {match.start() + 1}); "
         "give the text in UTF-8"
     )
+
+
+# -- URLs -------------------------------------------------------------------------------------
+
+
+def url_path(path: str) -> str:
+    """A repository-relative path as the path part of a URL in a Markdown link: everything but
+    letters, digits, ``/`` and ``-._~`` percent-encoded (so no ``(``, ``)``, ``<``, space or
+    ``&`` can end or alter the link); a name that was not UTF-8 gets its original bytes back."""
+    try:
+        return quote(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no byte decodes to
+        return quote(path, safe="/", errors="backslashreplace")

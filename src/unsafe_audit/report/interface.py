@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import TextIO, TypeAlias, TypeVar
 
 from unsafe_audit.diff import Delta, SiteDelta
+from unsafe_audit.exemptions.model import Exemption, Unneeded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import ScanWarning, Side, SiteId, SkippedFile
+from unsafe_audit.report.links import SourceLinks
 from unsafe_audit.review_state import ReviewState
 
 _Value = TypeVar("_Value")
@@ -44,6 +46,13 @@ class CheckReport:
     hints: Mapping[SiteId, Sequence[Hint]] = field(default_factory=dict)
     """What the static hints saw at the sites that need a sign-off (evidence, not verdicts);
     empty for the other sites, and for formats that do not show hints."""
+    exemptions: str | None = None
+    """The adoption exemptions file in use (relative to the repository root), None when the
+    repository has none; the sites it covers are ``SiteReview.exempt``."""
+    unneeded_exemptions: tuple[tuple[Exemption, Unneeded], ...] = ()
+    """Exemptions ``prune --apply`` would drop: their site is signed off, changed or gone."""
+    links: SourceLinks | None = None
+    """Where the repository's files can be linked to (Markdown), when CI says."""
 
     @property
     def ok(self) -> bool:
@@ -86,6 +95,8 @@ class DiffReport:
     unread: tuple[SkippedFile, ...] = ()
     """The head files the scan could not read (not UTF-8, too large, unreadable): their sites
     are missing from the diff. Generated files are not listed here (``scan`` lists them)."""
+    links: SourceLinks | None = None
+    """Where the repository's files can be linked to (Markdown), when CI says."""
 
     @property
     def first_release(self) -> bool:
