@@ -175,7 +175,8 @@ class DialogActions(App[int]):
 
         await self._open(
             ConfirmSignOff(
-                f"Sign off? This will be written to {where}", [Section(where, entry_text(entry))]
+                f"Sign off? This will be written to {where}",
+                [Section(session.item(site_id).site.label, entry_text(entry))],
             ),
             done,
         )
