@@ -20,6 +20,7 @@ from unsafe_audit.review import (
     bulk,
 )
 from unsafe_audit.review_state import Review, SiteReview
+from unsafe_audit.units import group_units, member_uses
 
 CHECKLIST = default_checklist()
 IDENTITY = SignOffIdentity("R <r@example.com>", "v1", "pgrx-ffi@1", "unsafe-audit 0", lambda: "T")
@@ -213,3 +214,33 @@ def test_a_nested_site_starts_from_its_signed_parents_justification() -> None:
     session.set_answer(BLOCK.id, "minimal-unsafe", Verdict.FAIL)
     assert any("a fail answer needs" in p for p in session.problems(BLOCK.id))
     assert session.progress() == (1, 5)  # counted from the ledger: stable when reopened
+
+
+def test_a_bulk_sign_off_of_units_writes_what_a_single_sign_off_writes() -> None:
+    # Grouped as the loader groups them: the call and the static are members of the block.
+    other = _site(6, SiteKind.UNSAFE_BLOCK, 40, 45)
+    other_call = _site(7, SiteKind.PG_SYS_CALL, 41, 41, parent=6)
+    units = group_units((*SITES, other, other_call))
+    reviews = [
+        SiteReview(
+            SiteDelta(Status.NEW, site, None),
+            Review.MISSING,
+            None,
+            "",
+            True,
+            tuple(SiteDelta(Status.NEW, m, None) for m in units.members_of(site.id)),
+        )
+        for site in (*SITES, other, other_call)
+        if not units.is_member(site)
+    ]
+    session = ReviewSession(build_items(reviews, CHECKLIST), CHECKLIST, IDENTITY, Store())
+    assert [i.id for i in session.items] == [ATTR.id, FN.id, BLOCK.id, other.id]
+    for unit in (BLOCK, other):
+        _answer_all(session, unit)
+        session.set_justification(unit.id, "sound")
+    single = {u.id: session.entry_for(u.id) for u in (BLOCK, other)}
+    plan = bulk.plan(session, bulk.template_of(session, BLOCK.id), [BLOCK.id, other.id])
+    assert plan.refused == ()
+    assert {e.site: e for e in plan.entries} == single
+    assert single[BLOCK.id].members == member_uses((CALL, STATIC))
+    assert single[other.id].members == member_uses((other_call,))

@@ -2,11 +2,12 @@
 
 A bulk sign-off takes one site's answers, lifetime pattern and justification (the
 :class:`Template`) to every marked site. Each site gets exactly the sign-off a single review
-would write, under the same rules (:mod:`unsafe_audit.signoff`): an answer to an item that does
-not apply to the site's kind is left out, a pattern is recorded only where one applies, and a
-site the template does not cover (an item it never answered, a pattern it never named) is
-refused with the reason, never half-signed. :func:`plan` builds every entry before anything is
-written, so the reviewer sees them all; :func:`sign_off_all` writes them.
+would write, under the same rules (:mod:`unsafe_audit.signoff`) and from the same proposal:
+an answer to an item that does not apply to the unit is left out, a pattern is recorded only
+where one applies, the unit's pg_sys members are recorded as a single sign-off records them,
+and a site the template does not cover (an item it never answered, a pattern it never named)
+is refused with the reason, never half-signed. :func:`plan` builds every entry before anything
+is written, so the reviewer sees them all; :func:`sign_off_all` writes them.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def template_of(session: ReviewSession, site_id: SiteId) -> Template:
 def template_source(session: ReviewSession, current: SiteId, targets: Sequence[SiteId]) -> SiteId:
     """Whose answers a bulk sign-off of ``targets`` uses: the current site's if it has any,
     else those of the first marked site that has some (the range's start, typically: a reviewer
-    answers an unsafe block, then extends the range over the pg_sys uses in it)."""
+    answers one unsafe block, then extends the range over the blocks of the same shape below
+    it)."""
     for site_id in (current, *targets):
         if not session.draft(site_id).empty:
             return site_id
@@ -91,26 +93,24 @@ def plan(session: ReviewSession, template: Template, targets: Sequence[SiteId]) 
 
 
 def _proposal(session: ReviewSession, template: Template, site_id: SiteId) -> signoff.Proposal:
-    item = session.item(site_id)
+    # The site's own proposal (its unit's items, pattern rule and members, as a single sign-off
+    # reads them) with the template's words in place of its draft's.
+    own = session.proposal(site_id)
     answers: dict[str, Answer] = {}
-    for checklist_item in item.items:
+    for checklist_item in own.items:
         given = template.answers.get(checklist_item.id)
         if given is not None and given.verdict is not None:
             answers[checklist_item.id] = Answer(given.verdict, given.note or None)
-    own = (
-        session.proposal(site_id).own_justification
-        if site_id == template.source
-        else template.justification != session.offered_justification(site_id)
-    )
-    return signoff.Proposal(
-        site=item.site,
-        items=item.items,
-        pattern_applies=item.pattern_applies,
-        known_patterns=tuple(p.id for p in session.checklist.lifetime_patterns),
+    return replace(
+        own,
         answers=answers,
-        pattern=template.pattern if item.pattern_applies else None,
+        pattern=template.pattern if own.pattern_applies else None,
         justification=template.justification,
-        own_justification=own,
+        own_justification=(
+            own.own_justification
+            if site_id == template.source
+            else template.justification != session.offered_justification(site_id)
+        ),
     )
 
 
