@@ -1,26 +1,29 @@
-"""Benchmark: keys per signed site in a whole review of a bundled sample, with bulk actions.
+"""Benchmark: keys per signed review unit in a whole review of a bundled sample, with bulk actions.
 
     python benchmarks/bench_keys.py [--sample pg_cache] [--no-bulk]
 
 Builds the sample as a git repository in a temporary directory, opens ``unsafe-audit review``
 on it headless at 80x24 (Textual's Pilot, the real loader, ledger and drafts) and signs off
-every site that needs a review, pressing keys as a reviewer would. Each key goes through the
-app; nothing is set behind its back. The reviewer, site by site in queue order:
+every review unit that needs a review, pressing keys as a reviewer would. Each key goes through
+the app; nothing is set behind its back. The queue holds units (an unsafe site with the pg_sys
+uses inside it as members, or a pg_sys use outside every unsafe site: see ``units.py``). The
+reviewer, unit by unit in queue order:
 
-- answers the site: ``c`` (copy the answers and pattern of the site signed off last) when that
+- answers the unit: ``c`` (copy the answers and pattern of the unit signed off last) when that
   covers every item, else ``1`` for each item still unanswered (pass), and ``B`` (borrow) when
   a lifetime pattern applies and none is named;
 - writes a justification only where none is offered (no ``// SAFETY:`` comment, no signed
-  enclosing site): ``e``, the text, ``ctrl+s``;
-- signs off: ``s y`` for a site alone; for a site followed in the queue by the sites nested in
-  it (the pg_sys uses inside an unsafe block), ``escape v`` then ``j`` once per nested site, then
-  ``S y``: one bulk sign-off with the outer site's answers, each entry previewed.
+  enclosing site, no sign-off of a member from before units): ``e``, the text, ``ctrl+s``;
+- signs off: ``s y`` for a unit alone; for a unit followed in the queue by units of the same
+  shape (same kind and file, the same pg_sys symbols as members, a checklist its answers
+  cover), ``escape v`` then ``j`` once per such unit, then ``S y``: one bulk sign-off with the
+  first unit's answers and justification, each entry previewed.
 
-Keys pressed between two sign-offs are shared equally by the sites those sign-offs wrote. The
+Keys pressed between two sign-offs are shared equally by the units those sign-offs wrote. The
 characters typed into justifications are counted apart, as typed text (``typed``), not keys.
 ``--no-bulk`` runs the same reviewer without ``c``, ranges and ``S`` (every item answered and
-every site signed on its own), for comparison. Prints the median and total keys per signed
-site, and checks that every site that needed a review is signed off at the end.
+every unit signed on its own), for comparison. Prints the median and total keys per signed
+unit, and checks that every unit that needed a review is signed off at the end.
 """
 
 from __future__ import annotations
@@ -51,13 +54,13 @@ class Tally:
 
     keys: int = 0
     typed: int = 0
-    per_site: list[float] = field(default_factory=list)
+    per_unit: list[float] = field(default_factory=list)
     batch_keys: int = 0
 
     def signed(self, count: int) -> None:
-        """``count`` sites were just signed off with the keys pressed since the last time."""
+        """``count`` units were just signed off with the keys pressed since the last time."""
         if count:
-            self.per_site.extend([self.batch_keys / count] * count)
+            self.per_unit.extend([self.batch_keys / count] * count)
         self.batch_keys = 0
 
 
@@ -72,31 +75,30 @@ async def type_text(pilot: Pilot[int], tally: Tally, text: str) -> None:
     await pilot.press(*("space" if c == " " else c for c in text))
 
 
-def nested_after(session: ReviewSession, item: ReviewItem) -> list[ReviewItem]:
-    """The sites right after ``item`` in the queue that lie inside it and that its answers
-    cover (a bulk sign-off would refuse the others)."""
+def shape(item: ReviewItem) -> tuple[object, ...]:
+    """What makes two units look alike to a reviewer: kind, file, and the pg_sys symbols they
+    use (their members' names, in order)."""
+    return (item.site.kind, item.site.path, tuple(m.name for m in item.members))
+
+
+def same_shape_after(session: ReviewSession, item: ReviewItem) -> list[ReviewItem]:
+    """The units right after ``item`` in the queue that have its shape, still need a review,
+    and whose checklist its answers cover (a bulk sign-off would refuse the others)."""
     shown = session.visible_items()
     position = shown.index(item)
-    span = item.site.span
     out: list[ReviewItem] = []
     for other in shown[position + 1 :]:
-        o = other.site.span
-        inside = (
-            other.site.path == item.site.path
-            and o.start_byte >= span.start_byte
-            and o.end_byte <= span.end_byte
-        )
         covered = {i.id for i in other.items} <= {i.id for i in item.items} and (
             item.pattern_applies or not other.pattern_applies
         )
-        if not inside or not covered or not session.group(other).needs_review:
+        if shape(other) != shape(item) or not covered or not session.group(other).needs_review:
             break
         out.append(other)
     return out
 
 
 def copy_covers(session: ReviewSession, item: ReviewItem) -> bool:
-    """True when the site signed off last answered every item ``item`` asks."""
+    """True when the unit signed off last answered every item ``item`` asks."""
     if session.last_signed is None:
         return False
     entry = session.entry_of(session.last_signed)
@@ -143,9 +145,9 @@ async def review(path: Path, bulk: bool) -> tuple[Tally, int, int]:
                 break
             before = len(session.signed_now)
             await answer(pilot, app, tally, bulk)
-            nested = nested_after(session, item) if bulk else []
-            if nested:
-                await press(pilot, tally, "escape", "v", *["j"] * len(nested), "S", "y")
+            alike = same_shape_after(session, item) if bulk else []
+            if alike:
+                await press(pilot, tally, "escape", "v", *["j"] * len(alike), "S", "y")
             else:
                 await press(pilot, tally, "s", "y")
             signed = len(session.signed_now) - before
@@ -160,16 +162,16 @@ async def review(path: Path, bulk: bool) -> tuple[Tally, int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", default="pg_cache")
-    parser.add_argument("--no-bulk", action="store_true", help="sign every site on its own")
+    parser.add_argument("--no-bulk", action="store_true", help="sign every unit on its own")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         repo = samples.build(args.sample, Path(tmp) / args.sample)
         tally, done, total = asyncio.run(review(repo, bulk=not args.no_bulk))
-    sites = len(tally.per_site)
+    units = len(tally.per_unit)
     mode = "single sign-offs" if args.no_bulk else "bulk actions"
-    print(f"{args.sample}, {mode}: {sites} sites signed off at 80x24 ({done}/{total} signed)")
-    print(f"keys per site: median {statistics.median(tally.per_site):.1f}, ", end="")
-    print(f"mean {statistics.mean(tally.per_site):.1f}, max {max(tally.per_site):.1f}")
+    print(f"{args.sample}, {mode}: {units} units signed off at 80x24 ({done}/{total} signed)")
+    print(f"keys per unit: median {statistics.median(tally.per_unit):.1f}, ", end="")
+    print(f"mean {statistics.mean(tally.per_unit):.1f}, max {max(tally.per_unit):.1f}")
     print(f"keys in total: {tally.keys}; justification text typed: {tally.typed} characters")
     return 0 if done == total else 1
 
