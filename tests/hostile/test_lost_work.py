@@ -21,7 +21,8 @@ from tests.hostile.terminal import Terminal, terminal, until
 from unsafe_audit import samples
 
 FIRST = "4547316a557f82f9"
-"""The first site in the queue: the unsafe block in ``pg_cache_key_len``, new in v0.3.0."""
+"""The site typed into: the unsafe block in ``pg_cache_key_len``, new in v0.3.0 (found with
+``/`` and its id)."""
 OPENING = "the caller promises a NUL-terminated string."
 """Its SAFETY comment, which the justification editor opens with."""
 TYPED = " kept_after_kill"
@@ -67,11 +68,17 @@ def _review(repo: Path) -> Any:
 
 def _loaded(term: Terminal) -> None:
     """Wait until the queue is shown (the progress counter appears once the review loaded)."""
-    term.wait_for("reviewed", timeout=90)
+    term.wait_for("signed", timeout=90)
 
 
 def _type_in_the_editor(term: Terminal) -> None:
     _loaded(term)
+    mark = term.mark()
+    term.send("/")
+    term.wait_for("Search", since=mark)
+    mark = term.mark()
+    term.send(FIRST[:8] + "\r")
+    term.wait_for(f"/{FIRST[:8]} (1)", since=mark)  # the queue shows that site alone
     mark = term.mark()
     term.send("e")
     term.wait_for("say why the code is sound", since=mark)

@@ -389,8 +389,8 @@ def test_panes_queue_title_and_the_confirm_screen_paint_no_control_character(
             shown = _shown(app.screen)
             assert_inert(shown)
             # The queue is narrow: its title and file row are cut, escapes and all.
-            assert "╭─ to review · src/\\x1b[2J… ─╮" in shown
-            assert "│ src/\\x1b[2Jnew\\u2066y\\u206…│" in shown
+            assert "╭─ to review · src/\\x1b[2Jn… ─╮" in shown
+            assert "│ src/\\x1b[2Jnew\\u2066y\\u2069…│" in shown
             assert "unsafe_block  src/\\x1b[2Jnew\\u2066y\\u2069.rs:3  \\x1b[2Jnew" in shown
             assert "SAFETY: the caller passes a valid pointer \\x1b]52" in shown  # code
             # The team's item, scrolled into view in the checklist pane.

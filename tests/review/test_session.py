@@ -80,12 +80,12 @@ def _session(store: Store | None = None, sink: Sink | None = None) -> ReviewSess
     return ReviewSession(items, default_checklist(), IDENTITY, store or Store(), draft_sink=sink)
 
 
-def test_queue_order_groups_then_file_then_smallest_first() -> None:
+def test_queue_order_groups_then_file_then_line() -> None:
     session = _session()
     order = [(i.group, i.site.path, i.size) for i in session.items]
     assert order == [
-        (Group.NEW, "a.rs", 10),
         (Group.NEW, "a.rs", 90),
+        (Group.NEW, "a.rs", 10),
         (Group.CHANGED, "c.rs", 5),
         (Group.MISSING, "b.rs", 50),
         (Group.SIGNED, "a.rs", 5),
@@ -163,7 +163,7 @@ def test_sign_off_writes_drops_the_draft_and_advances() -> None:
     assert store.written == [entry]
     assert item.id not in session.drafts and sink.saved[-1] == {}
     assert session.current is not None and session.current.id != item.id
-    assert session.progress() == (1, 4)
+    assert session.progress() == (2, 5)  # signed before, and now: of all five sites
     assert session.group(item) is Group.SIGNED
 
 
@@ -179,7 +179,7 @@ def test_a_failed_write_keeps_the_draft() -> None:
     session.set_justification(item.id, "sound")
     with pytest.raises(LedgerError):
         session.sign_off(session.entry_for(item.id))
-    assert item.id in session.drafts and session.progress() == (0, 4)
+    assert item.id in session.drafts and session.progress() == (1, 5)
 
 
 def test_read_only_session_refuses_changes() -> None:

@@ -52,16 +52,15 @@ async def _open_justification(app: ReviewApp, pilot: Pilot[int]) -> None:
 
 
 async def _open_first_note(app: ReviewApp, pilot: Pilot[int]) -> None:
-    """Open the site, go down from the pattern row to its first item (ctx-owner), and
-    press enter."""
-    await pilot.press("enter", "down", "enter")
+    """Open the site (the checklist starts on its first item, ctx-owner) and press enter."""
+    await pilot.press("enter", "enter")
     await pilot.pause()
     assert isinstance(app.screen, LineEditor)
 
 
 def test_typed_justification_is_on_disk_while_the_editor_is_open(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " Checked by hand")
             await pilot.pause(PAST_DELAY)
@@ -80,7 +79,7 @@ def test_typed_justification_is_on_disk_while_the_editor_is_open(workspace: Work
 
 def test_the_draft_waits_for_a_pause_in_the_typing(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), autosave_delay=NEVER) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=NEVER) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " x")
             await pilot.pause(PAST_DELAY)
@@ -91,7 +90,7 @@ def test_the_draft_waits_for_a_pause_in_the_typing(workspace: Workspace) -> None
 
 def test_escape_puts_back_the_text_the_editor_opened_with(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " typed")
             await pilot.pause(PAST_DELAY)
@@ -120,7 +119,7 @@ def test_escape_puts_back_the_text_the_editor_opened_with(workspace: Workspace) 
 
 def test_ctrl_s_saves_and_closes_at_once(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), autosave_delay=NEVER) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=NEVER) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " saved")
             await pilot.press("ctrl+s")
@@ -133,7 +132,7 @@ def test_ctrl_s_saves_and_closes_at_once(workspace: Workspace) -> None:
 
 def test_typed_note_is_on_disk_and_escape_takes_it_back(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_first_note(app, pilot)
             await _type(pilot, "only a borrow")
             await pilot.pause(PAST_DELAY)
@@ -163,7 +162,7 @@ def test_typed_note_is_on_disk_and_escape_takes_it_back(workspace: Workspace) ->
 
 def test_the_search_line_writes_no_draft(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), autosave_delay=0) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=0) as (app, pilot):
             await pilot.press("slash", *"pg_cache")
             await pilot.pause(PAST_DELAY)
             assert isinstance(app.screen, LineEditor)
@@ -174,7 +173,7 @@ def test_the_search_line_writes_no_draft(workspace: Workspace) -> None:
 
 def test_losing_focus_writes_at_once(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), autosave_delay=NEVER) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=NEVER) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " before blur")
             assert _on_disk(workspace) == {}
@@ -188,7 +187,7 @@ def test_losing_focus_writes_at_once(workspace: Workspace) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_hang_up_writes_the_text_and_exits(workspace: Workspace, signum: int) -> None:
     async def run() -> ReviewApp:
-        async with opened(workspace.loader(), autosave_delay=NEVER) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=NEVER) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " then the terminal closed")
             assert _on_disk(workspace) == {}
@@ -211,7 +210,7 @@ def test_a_hang_up_writes_the_text_and_exits(workspace: Workspace, signum: int) 
 
 def test_a_crash_mid_typing_resumes_with_the_typed_text(workspace: Workspace) -> None:
     async def crashed() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " half a thought")
             await pilot.pause(PAST_DELAY)
@@ -235,7 +234,7 @@ def test_a_note_typed_before_a_crash_is_in_the_note_editor_next_time(
     workspace: Workspace,
 ) -> None:
     async def crashed() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_first_note(app, pilot)
             await _type(pilot, "owner is the caller")
             await pilot.pause(PAST_DELAY)

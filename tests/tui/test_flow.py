@@ -17,8 +17,8 @@ FIRST = SiteId("4547316a557f82f9")  # the unsafe block in pg_cache_key_len, new 
 
 def test_crash_mid_draft_loses_nothing(workspace: Workspace) -> None:
     async def crashed() -> None:
-        async with opened(workspace.loader()) as (_app, pilot):
-            await pilot.press("enter", "1", "1", "2")  # pattern, pass, fail
+        async with opened(workspace.loader(), at=FIRST) as (_app, pilot):
+            await pilot.press("enter", "B", "1", "2")  # pattern, pass, fail
             await pilot.press("e", *"half written", "ctrl+s")
             # No quit: the drafts file must already hold everything.
             saved = json.loads(workspace.drafts_path.read_text())["drafts"][FIRST]
@@ -57,7 +57,7 @@ def test_read_only_ledger_keeps_the_draft(
         raise PermissionError(13, "Permission denied")
 
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             _complete(FIRST, session)
@@ -77,7 +77,7 @@ def test_read_only_ledger_keeps_the_draft(
 
 def test_ledger_written_by_another_process_is_not_overwritten(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             _complete(FIRST, session)
@@ -97,7 +97,7 @@ def test_ledger_written_by_another_process_is_not_overwritten(workspace: Workspa
 
 def test_incomplete_sign_off_says_what_is_missing(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await pilot.press("s")
             assert "Not ready to sign off" in app.last_message
             assert "14 item(s) unanswered" in app.last_message
@@ -109,7 +109,7 @@ def test_incomplete_sign_off_says_what_is_missing(workspace: Workspace) -> None:
 
 def test_navigation_filter_search_and_help(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             assert app.loaded is not None
             session = app.loaded.session
             await pilot.press("n", "n")

@@ -1,10 +1,11 @@
 """Keystroke scripts: the review driven by strings of keys, then the ledger read back from disk.
 
 As detect-secrets tests its audit loop with strings like ``"yynb"``, each test types a script
-(see :func:`tests.tui.pilot.keys`: ``1``/``2``/``3`` answer pass/fail/n/a and pick a lifetime
-pattern, ``s`` signs off, ``y``/``n`` answer the confirmation, ``e`` edits the justification,
-``<enter>`` opens a site or an item's note) into the app over the prepared pg_cache review, and
-compares every entry of the reloaded ledger, field by field, with the exact entry expected.
+(see :func:`tests.tui.pilot.keys`: ``1``/``2``/``3`` answer pass/fail/n/a, ``B``/``O``/``P``/``N``
+name a lifetime pattern, ``s`` signs off, ``y``/``n`` answer the confirmation, ``e`` edits the
+justification, ``<enter>`` opens a site or an item's note) into the app over the prepared
+pg_cache review, and compares every entry of the reloaded ledger, field by field, with the
+exact entry expected.
 """
 
 from __future__ import annotations
@@ -94,10 +95,10 @@ def test_script_reads_named_keys_and_characters() -> None:
 
 def test_answers_a_note_a_declined_sign_off_then_the_next_site(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             # open the first site; pattern own; on ctx-owner a note (enter, text, enter), then
             # n/a; pass the other 13; sign off, and decline the confirmation
-            await press(pilot, "<enter>2<enter>caller's<enter>3" + "1" * 13 + "sn")
+            await press(pilot, "<enter>O<enter>caller's<enter>3" + "1" * 13 + "sn")
             assert app.last_message == "Not signed off; your answers are kept."
             assert not workspace.ledger_dir.exists()
             assert drafts_on_disk(workspace) == {
@@ -113,7 +114,10 @@ def test_answers_a_note_a_declined_sign_off_then_the_next_site(workspace: Worksp
             }
             await press(pilot, "sy")  # sign off after all
             assert app.last_message.startswith(f"Signed off → .unsafe-audit/ledger/{FIRST}.yaml")
-            # the queue moved on to the attribute: three items, no pattern; pass them all
+            # on to the attribute: three items, no pattern; pass them all
+            assert app.loaded is not None
+            app.loaded.session.select(SECOND)
+            app.refresh_site()
             await press(pilot, "<enter>111sy")
 
     asyncio.run(run())
@@ -146,9 +150,9 @@ def test_answers_a_note_a_declined_sign_off_then_the_next_site(workspace: Worksp
 
 def test_a_fail_is_signed_only_with_an_edited_justification(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader()) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             # pattern pin, pass x12, fail minimal-unsafe, n/a reread-this-release, sign off
-            await press(pilot, "<enter>3" + "1" * 12 + "23" + "s")
+            await press(pilot, "<enter>P" + "1" * 12 + "23" + "s")
             assert app.last_message.startswith("Not ready to sign off: a fail answer needs")
             assert len(app.screen_stack) == 1
             await press(pilot, "e Ships.<ctrl+s>sy")

@@ -31,13 +31,13 @@ def _screen_colours(app: ReviewApp) -> set[tuple[int, int, int]]:
 
 
 def _queue_marks(queue: QueueList) -> dict[str, str]:
-    """The mark each site row starts with, by site id."""
+    """The state mark of each site row (after the column that shows a bulk mark), by site id."""
     assert queue.session is not None
     marks: dict[str, str] = {}
     for number, row in enumerate(queue.rows):
         if row.index is not None:
             line = queue.render_line(number - queue.scroll_offset.y)
-            marks[queue.session.items[row.index].id] = line.text[0]
+            marks[queue.session.items[row.index].id] = line.text[1]
     return marks
 
 

@@ -4,8 +4,9 @@ filters. Pure.
 The queue lists every head review unit (see :mod:`unsafe_audit.units`), with the pg_sys uses
 inside it as evidence, in groups: sites that need a review first (``new``,
 ``changed``, ``stale``, ``missing``), then the ones already ``failed`` and ``signed``; inside a
-group by file, smallest sites first (a small block is quick to review and often explains the
-larger one around it). Review states come from :mod:`unsafe_audit.review_state`.
+group by file, and inside a file in the order the code reads (an enclosing site before the
+sites inside it), so the reviewer walks a file top to bottom and an unsafe block comes just
+before the pg_sys uses in it. Review states come from :mod:`unsafe_audit.review_state`.
 """
 
 from __future__ import annotations
@@ -156,9 +157,18 @@ class ReviewItem:
         )
 
 
-def queue_key(item: ReviewItem) -> tuple[int, str, int, int, str]:
-    """Queue order: group, file, smallest first, then line."""
-    return (_GROUP_ORDER[item.group], item.site.path, item.size, item.site.line, item.id)
+def queue_key(item: ReviewItem) -> tuple[int, str, int, int, int, str]:
+    """Queue order: group, file, then where the site starts in the file (line, byte); of two
+    sites starting together the larger, enclosing one first."""
+    span = item.site.span
+    return (
+        _GROUP_ORDER[item.group],
+        item.site.path,
+        span.line,
+        span.start_byte,
+        -item.size,
+        item.id,
+    )
 
 
 def build_items(

@@ -11,8 +11,8 @@ and the entry it writes, is decided once, in :mod:`unsafe_audit.signoff`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +22,8 @@ from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import SiteId
 from unsafe_audit.review.draft import ANSWER_CYCLE, Draft, ItemAnswer
+from unsafe_audit.review.marks import Marks
+from unsafe_audit.review.problems import word
 from unsafe_audit.review.queue import Group, QueueFilter, ReviewItem
 from unsafe_audit.signoff import SignOffIdentity
 
@@ -56,22 +58,6 @@ class ReviewError(UnsafeAuditError):
     """A review action that cannot be done now (read-only session, incomplete answers)."""
 
 
-_PROBLEM_TEXT: dict[signoff.Gap, str] = {
-    signoff.Gap.NO_ITEMS: "the checklist has no item for this kind of site",
-    signoff.Gap.UNANSWERED: "{count} item(s) unanswered: {items}",
-    signoff.Gap.NO_PATTERN: "no lifetime pattern chosen (borrow / own / pin / n/a)",
-    signoff.Gap.UNKNOWN_PATTERN: "the lifetime pattern is not one of the checklist's",
-    signoff.Gap.NO_JUSTIFICATION: "the justification is empty (press e to write it)",
-    signoff.Gap.FAIL_NEEDS_OWN_WORDS: (
-        "a fail answer needs a justification of why the site ships anyway (edit the prefilled text)"
-    ),
-    signoff.Gap.NO_REVIEWER: (
-        "no reviewer: set git config user.name and user.email, or pass --reviewer"
-    ),
-}
-"""How the review screen words each gap (the command line words them its own way)."""
-
-
 class ReviewSession:
     """The queue, the cursor and the answers of one review run."""
 
@@ -99,6 +85,10 @@ class ReviewSession:
         self._sink: DraftSink = draft_sink or _NoDrafts()
         self.signed_now: dict[SiteId, Entry] = {}
         """Entries written in this session, by site id."""
+        self.last_signed: SiteId | None = None
+        """The site signed off last in this session."""
+        self.marks = Marks()
+        """Sites marked for a bulk sign-off (:mod:`unsafe_audit.review.bulk`)."""
         self.filter = QueueFilter()
         self.visible: list[int] = []
         self.cursor = 0
@@ -130,11 +120,18 @@ class ReviewSession:
         return self.items[self.visible[self.cursor]]
 
     def progress(self) -> tuple[int, int]:
-        """(reviewed, to review): sites that needed a review at the start, and how many of
-        them are signed off now."""
-        needing = [i for i in self.items if i.group.needs_review]
-        done = sum(1 for i in needing if i.id in self.signed_now)
-        return done, len(needing)
+        """(signed, sites): how many sites have a valid sign-off now, of all the sites of the
+        release. Counted from the ledger, so reopening the review starts where it stopped."""
+        done = sum(1 for i in self.items if not self.group(i).needs_review)
+        return done, len(self.items)
+
+    def entry_of(self, site_id: SiteId) -> Entry | None:
+        """``site_id``'s valid sign-off: written in this session, or found in the ledger."""
+        entry = self.signed_now.get(site_id)
+        if entry is not None:
+            return entry
+        item = self._by_id.get(site_id)
+        return item.entry if item is not None and item.review.valid else None
 
     def counts(self) -> dict[Group, int]:
         """How many items are in each group now."""
@@ -245,6 +242,10 @@ class ReviewSession:
         if self.read_only is not None:
             raise ReviewError(f"read-only review: {self.read_only}")
 
+    def set_draft(self, site_id: SiteId, draft: Draft) -> Draft:
+        """Replace ``site_id``'s draft (kept, and saved, like every other change)."""
+        return self._update(site_id, draft)
+
     def _update(self, site_id: SiteId, draft: Draft) -> Draft:
         self._writable()
         if draft.empty:
@@ -308,7 +309,22 @@ class ReviewSession:
         draft = self.draft(site_id)
         if draft.justification is not None:
             return draft.justification
-        return self._by_id[site_id].offered_justification
+        return self.offered_justification(site_id)
+
+    def offered_justification(self, site_id: SiteId) -> str:
+        """The text a sign-off of ``site_id`` starts from: a stale sign-off's, the SAFETY
+        comment, else the justification of the signed unsafe site it is nested in (a block
+        inside an unsafe fn); empty when there is none."""
+        own = self._by_id[site_id].offered_justification
+        if own:
+            return own
+        parent = self.parent_entry(site_id)
+        return parent.justification.strip() if parent is not None else ""
+
+    def parent_entry(self, site_id: SiteId) -> Entry | None:
+        """The valid sign-off of the unsafe site ``site_id`` is nested in, if there is one."""
+        parent = self._by_id[site_id].site.parent
+        return self.entry_of(parent) if parent is not None else None
 
     def proposal(self, site_id: SiteId) -> signoff.Proposal:
         """What the reviewer has said about ``site_id``, as :mod:`unsafe_audit.signoff` reads it."""
@@ -329,16 +345,13 @@ class ReviewSession:
             pattern=draft.pattern if item.pattern_applies else None,
             justification=text,
             own_justification=draft.justification is not None
-            and text != item.offered_justification,
+            and text != self.offered_justification(site_id),
             members=item.members,
         )
 
     def problems(self, site_id: SiteId) -> list[str]:
         """What still stops a sign-off of ``site_id`` (empty when complete), for the screen."""
-        return [
-            _PROBLEM_TEXT[p.gap].format(count=len(p.items), items=", ".join(p.items))
-            for p in signoff.problems(self.proposal(site_id), self.identity.reviewer)
-        ]
+        return [word(p) for p in signoff.problems(self.proposal(site_id), self.identity.reviewer)]
 
     def is_complete(self, site_id: SiteId) -> bool:
         return not self.problems(site_id)
@@ -356,30 +369,10 @@ class ReviewSession:
         self._writable()
         path = self.store.write(entry)
         self.signed_now[entry.site] = entry
+        self.last_signed = entry.site
         if self.drafts.pop(entry.site, None) is not None:
             self._sink.save(self.drafts)
         current = self.current
         if current is not None and current.id == entry.site:
             self.next_to_review()
         return path
-
-
-ProgressCallback = Callable[[str, int, int], None]
-"""Called while loading with (stage, done, total); total 0 when unknown."""
-
-
-@dataclass
-class LoadedReview:
-    """A ready session and what to tell the reviewer about it."""
-
-    session: ReviewSession
-    title: str
-    """``pg_cache: v0.2.1 → working tree of v0.3.0``."""
-    notices: list[str] = field(default_factory=list)
-    """Things to show once: warnings from the scan, a damaged drafts file, a resumed draft."""
-    close: Callable[[], None] = lambda: None
-    """Release what the loader holds (the review lock)."""
-
-
-Loader = Callable[[ProgressCallback], LoadedReview]
-"""What the UI runs in a background worker to get its session."""

@@ -4,65 +4,70 @@ Thin: every decision is made by :class:`~unsafe_audit.review.ReviewSession`; thi
 keys to session calls and shows the result. The session is built by an injected loader in a
 background worker, so the screen paints at once and shows progress while the repository is
 scanned.
+
+Keys are routed here, by the pane that has focus, and every key of the review screen is a
+*priority* binding: Textual runs it the moment the key reaches the app, before the next key is
+even looked at. A plain binding runs only after the key has travelled to the focused widget and
+bubbled back, and a key typed meanwhile was delivered to whatever had focus before the first one
+acted: under steady typing the second key after opening a site answered the row the first had
+just answered, and text typed right after ``e`` went to the checklist instead of the editor.
+So every action here finishes its work — the row answered and the cursor moved, focus set
+(``Screen.set_focus``, not the deferred ``Widget.focus``), an editor mounted and focused —
+before it returns, and the next key finds the screen as the reviewer expects it. A key that no
+binding takes (a character for an editor) goes to the focused widget, and the next key waits
+until that widget has handled it (:meth:`ReviewApp.on_event`), so ``ctrl+s`` saves every
+character typed before it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from unsafe_audit.errors import UnsafeAuditError
-from unsafe_audit.ledger.entry import Verdict
-from unsafe_audit.model import SiteId
 from unsafe_audit.review import LoadedReview, Loader, ReviewSession
 from unsafe_audit.tui.autosave import DELAY
-from unsafe_audit.tui.dialogs import DialogActions
+from unsafe_audit.tui.keys import REVIEW_KEYS, ROUTED
 from unsafe_audit.tui.messages import LoadFailed, LoadProgress, ReviewReady
+from unsafe_audit.tui.navigation import NavigationActions
 from unsafe_audit.tui.signals import HANG_UP_GRACE, ReviewSignals
-from unsafe_audit.tui.widgets.checklist import ITEM_PREFIX, JUSTIFICATION, PATTERN, ChecklistPanel
+from unsafe_audit.tui.widgets.checklist import ChecklistPanel
+from unsafe_audit.tui.widgets.header import ReviewHeader
+from unsafe_audit.tui.widgets.keybar import QUEUE, KeyBar
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 from unsafe_audit.tui.widgets.queue import QueueList
 from unsafe_audit.tui.widgets.site import SiteView
 
-DIRECT = ("1", "2", "3", "4")
-DIRECT_VERDICTS = (Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE)
+KEY_WAIT = 1.0
+"""At most how long a key waits for the widget that got the key before it (a widget busy for
+longer only costs the order of keys, never a key)."""
 
 
-class ReviewApp(DialogActions):
+class ReviewApp(NavigationActions):
     """``unsafe-audit review``. The return value is the exit code."""
 
     CSS_PATH = "app.tcss"
     TITLE = "unsafe-audit review"
     ENABLE_COMMAND_PALETTE = False
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("n", "next", "Next"),
-        Binding("p", "previous", "Prev", show=False),
-        Binding("b", "step_back", "Back", show=False),
-        Binding("space", "open", "Answer", show=False),
-        Binding("e", "edit", "Edit"),
-        Binding("s", "sign_off", "Sign off"),
-        Binding("d", "toggle_diff", "Diff"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("f", "filter", "Filter"),
-        Binding("escape", "to_queue", "Queue", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(REVIEW_KEYS)
 
     SITE_DELAY = 0.04
-    """Seconds the site pane waits after a move before it renders (reset by every move): holding
-    ``j`` scrolls the queue at key-repeat speed and the pane follows when the keys stop."""
+    """Seconds the site pane waits after a move in the queue before it renders (reset by every
+    move): holding ``j`` scrolls the queue at key-repeat speed and the pane follows when the
+    keys stop. Any key that acts on the site shows it first."""
 
     def __init__(
         self, loader: Loader, *, site_delay: float = SITE_DELAY, autosave_delay: float = DELAY
@@ -80,10 +85,7 @@ class ReviewApp(DialogActions):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="top"):
-            yield Static("unsafe-audit review", id="title", markup=False)
-            yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
-            yield Static("", id="count", markup=False)
+        yield ReviewHeader(id="top")
         yield Static("", id="banner", markup=False)
         with Vertical(id="loading"):
             yield Static("Scanning the repository…", id="loading-stage", markup=False)
@@ -94,7 +96,7 @@ class ReviewApp(DialogActions):
                 yield SiteView(id="site")
                 yield ChecklistPanel(id="checklist")
         yield Static("", id="message", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.query_one("#main").display = False
@@ -103,6 +105,35 @@ class ReviewApp(DialogActions):
         self._signals.install()
         self.app_suspend_signal.subscribe(self, lambda _app: self.flush_typing())
         self.load_review()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys one at a time: a key no priority binding takes goes to the focused widget (an
+        editor's text field, say), and the next key waits until that widget has handled it.
+        Without the wait, ``ctrl+s`` (a priority binding) could save an editor's text before
+        the characters typed just before it had reached the text field."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if event.is_forwarded and not self.quitting:  # delivered to ``target``
+            handled = asyncio.Event()
+            if target.call_later(handled.set):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(handled.wait(), KEY_WAIT)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The review's keys act only on the review screen, once it is loaded (a dialog on
+        top gets its own keys); ``q`` and ``?`` work while loading too."""
+        if action not in ROUTED:
+            return True
+        if self.quitting or len(self.screen_stack) > 1:
+            return False
+        if self.session is None:
+            return action in ("quit_review", "help")
+        if action == "pattern_key":
+            return bool(parameters) and str(parameters[0]) in self.pattern_keys
+        return True
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -167,14 +198,13 @@ class ReviewApp(DialogActions):
         session = event.loaded.session
         self.query_one("#loading").display = False
         self.query_one("#main").display = True
-        self.query_one("#title", Static).update(Text(literal_line(event.loaded.title)))
+        self.query_one(ReviewHeader).show(title=event.loaded.title)
         if session.read_only:
             banner = self.query_one("#banner", Static)
             banner.display = True
             banner.update(Text(literal(f"READ-ONLY: {session.read_only}")))
-        queue = self.query_one(QueueList)
-        queue.load(session)
-        queue.focus()
+        self.query_one(QueueList).load(session)
+        self.focus_pane(QUEUE)
         self.refresh_site()
         self.refresh_progress()
         for notice in event.loaded.notices:
@@ -194,7 +224,8 @@ class ReviewApp(DialogActions):
         return self._site_timer is not None
 
     def site_moved(self) -> None:
-        """The cursor moved: show its site once the moves pause (at once with no delay)."""
+        """The cursor moved in the queue: show its site once the moves pause (at once with no
+        delay)."""
         if self.site_delay <= 0:
             self.refresh_site()
             return
@@ -218,8 +249,7 @@ class ReviewApp(DialogActions):
             return
         item = session.current
         self.query_one(SiteView).show(item, session, diff=self.show_diff)
-        panel = self.query_one(ChecklistPanel)
-        panel.show(item, session)
+        self.query_one(ChecklistPanel).show(item, session)
         self.refresh_checklist_title()
 
     def refresh_checklist_title(self) -> None:
@@ -232,7 +262,7 @@ class ReviewApp(DialogActions):
         draft = session.draft(item.id)
         answered = sum(1 for i in item.items if draft.answer(i.id).verdict is not None)
         problems = session.problems(item.id)
-        state = "ready: press s to sign off" if not problems else "not complete"
+        state = "ready: s signs off" if not problems else "not complete"
         panel.border_title = f"checklist {answered}/{len(item.items)} · {state}"
 
     def refresh_progress(self) -> None:
@@ -240,53 +270,50 @@ class ReviewApp(DialogActions):
         if session is None:
             return
         done, total = session.progress()
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=done)
-        self.query_one("#count", Static).update(f"{done}/{total} reviewed")
+        self.query_one(ReviewHeader).show(done=done, total=total)
         queue = self.query_one(QueueList)
+        marked = len(self.marked())
         # A str title is read as markup, and the filter names a file: give Text.
         queue.border_title = Text(
             f"{literal_line(session.filter.describe())} ({len(session.visible)})"
+            + (f" +{marked}" if marked else "")
         )
         queue.refresh()
 
-    # -- queue ---------------------------------------------------------------------------------
-
     @on(QueueList.Moved)
     def _moved(self, event: QueueList.Moved) -> None:
-        self.site_moved()
+        self.site_moved()  # a click in the queue
 
     @on(QueueList.Opened)
     def _opened(self, event: QueueList.Opened) -> None:
-        self.refresh_site()
-        self.query_one(ChecklistPanel).focus()
+        self.action_open()
 
-    def _go(self, step: int) -> None:
+    def _go(self, step: int, *, now: bool = False) -> None:
         session = self.session
         if session is None:
             return
         session.move(step)
-        self.query_one(QueueList).sync_cursor()
-        self.site_moved()
+        queue = self.query_one(QueueList)
+        queue.sync_cursor()
+        queue.refresh()
+        if session.marks.anchor is not None:
+            self.refresh_progress()  # the open range grew or shrank
+        if now:
+            self.refresh_site()
+        else:
+            self.site_moved()
 
     def action_next(self) -> None:
-        self._go(1)
+        self._go(1, now=True)
 
     def action_previous(self) -> None:
-        self._go(-1)
+        self._go(-1, now=True)
 
     def action_step_back(self) -> None:
         if self.session is not None:
             self.session.step_back()
             self.query_one(QueueList).sync_cursor()
             self.refresh_site()
-
-    def action_open(self) -> None:
-        self.flush_site()
-        if self.session is not None and self.session.current is not None:
-            self.query_one(ChecklistPanel).focus()
-
-    def action_to_queue(self) -> None:
-        self.query_one(QueueList).focus()
 
     def action_toggle_diff(self) -> None:
         self.show_diff = not self.show_diff
@@ -295,71 +322,16 @@ class ReviewApp(DialogActions):
             self.say("this site has no earlier version to diff against (it is new or unchanged)")
         self.refresh_site()
 
-    # -- answering -----------------------------------------------------------------------------
-
-    def _guard(self, action: str, site_id: SiteId) -> bool:
-        if self.flush_site():
-            # The key came before the pane showed the site it would act on: show it first.
-            return False
-        session = self.session
-        if session is not None and session.read_only is not None:
-            self.show_error(f"read-only review, cannot {action}: {session.read_only}")
-            return False
-        del site_id
-        return True
-
-    @on(ChecklistPanel.Activated)
-    def _activated(self, event: ChecklistPanel.Activated) -> None:
-        session = self.session
-        item = session.current if session else None
-        if session is None or item is None or not self._guard("answer", item.id):
-            return
-        try:
-            if event.key in DIRECT:
-                self._answer_directly(item.id, event.row, DIRECT.index(event.key))
-                return
-            if event.row == PATTERN:
-                session.cycle_pattern(item.id)
-            elif event.row == JUSTIFICATION:
-                self.action_edit()
-                return
-            elif event.row.startswith(ITEM_PREFIX):
-                item_id = event.row.removeprefix(ITEM_PREFIX)
-                if event.key == "enter":
-                    self._edit_note(item.id, item_id)
-                    return
-                session.cycle_answer(item.id, item_id)
-        except (UnsafeAuditError, OSError) as e:
-            self.show_error(str(e))
-        self.after_change()
-
-    def _answer_directly(self, site_id: SiteId, row: str, choice: int) -> None:
-        """1/2/3 answer pass/fail/n/a (1-4 pick a pattern) and move to the next row."""
-        session = self.session
-        assert session is not None
-        if row == PATTERN:
-            patterns = session.checklist.lifetime_patterns
-            if choice < len(patterns):
-                session.set_pattern(site_id, patterns[choice].id)
-        elif row.startswith(ITEM_PREFIX) and choice < len(DIRECT_VERDICTS):
-            session.set_answer(site_id, row.removeprefix(ITEM_PREFIX), DIRECT_VERDICTS[choice])
-        else:
-            return
-        self.after_change()
-        self.query_one(ChecklistPanel).action_cursor_down()
-
-    def after_change(self) -> None:
-        session = self.session
-        item = session.current if session else None
-        if session is None or item is None:
-            return
-        self.query_one(ChecklistPanel).show(item, session)
-        self.refresh_checklist_title()
-        self.query_one(QueueList).refresh()
-        self.say("")
+    quitting = False
+    """True once ``q`` was pressed: the keys typed after it do nothing."""
 
     async def action_quit(self) -> None:
+        """``ctrl+q`` (Textual's, which works in a dialog too) and ``q``."""
+        self.quitting = True
         self.exit(self.exit_code_on_quit)
+
+    async def action_quit_review(self) -> None:
+        await self.action_quit()
 
     def flush_typing(self) -> None:
         """Put the open editor's text into the draft now (the terminal may be going)."""

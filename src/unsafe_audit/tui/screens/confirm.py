@@ -1,66 +1,103 @@
-"""``ConfirmSignOff``: shows the exact YAML a sign-off will write; returns True to write it."""
+"""``ConfirmSignOff``: shows the exact YAML each sign-off will write; returns True to write.
+
+One section per entry (a bulk sign-off lists every entry, and first the marked sites it leaves
+unsigned, with why). The text scrolls by keyboard, since an entry is longer than an 80x24
+screen: ``j``/``k``, the arrows, PageUp/PageDown, ``space``, Home/End.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 
 
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of the preview: a heading and a body (YAML unless ``plain``)."""
+
+    heading: str
+    body: str
+    plain: bool = False
+
+
+def section_renderable(section: Section) -> RenderableType:
+    heading = Text(literal_line(section.heading), style="bold reverse" if section.plain else "bold")
+    if section.plain:
+        return Group(heading, Text(literal(section.body), style="red"), Text(""))
+    body = Syntax(
+        literal(section.body),
+        "yaml",
+        theme="ansi_dark",
+        word_wrap=True,
+        background_color="default",
+    )
+    return Group(heading, body, Text(""))
+
+
+def _key(keys: str, action: str) -> Binding:
+    # Priority: the key acts at once, so a key typed right after y finds the review screen.
+    return Binding(keys, action, show=False, priority=True)
+
+
 class ConfirmSignOff(ModalScreen[bool]):
-    """``y``/enter writes, ``n``/escape goes back."""
+    """``y`` writes, ``n``/escape goes back; the preview scrolls."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Write"),
-        Binding("n,escape", "answer(False)", "Cancel"),
+        _key("y", "answer(True)"),
+        _key("n,escape", "answer(False)"),
+        _key("j,down", "scroll(1)"),
+        _key("k,up", "scroll(-1)"),
+        _key("pagedown,space", "page(1)"),
+        _key("pageup", "page(-1)"),
+        _key("home,g", "edge(-1)"),
+        _key("end,G", "edge(1)"),
     ]
 
-    def __init__(self, path: str, yaml_text: str) -> None:
+    def __init__(self, title: str, sections: Sequence[Section]) -> None:
         super().__init__()
-        self.path = literal_line(path)
-        self.yaml_text = yaml_text
+        self.title_text = literal_line(title)
+        self.sections = list(sections)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(
-                Text.assemble(
-                    ("Sign off? ", "bold"), "This will be written to ", (self.path, "bold")
-                ),
-                id="confirm-title",
-            )
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
             with VerticalScroll(id="confirm-yaml"):
-                yield Static(
-                    Syntax(
-                        literal(self.yaml_text),
-                        "yaml",
-                        theme="ansi_dark",
-                        word_wrap=True,
-                        background_color="default",
-                    ),
-                )
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Write it (y)", id="yes", variant="success")
-                yield Button("Go back (n)", id="no")
+                yield Static(Group(*(section_renderable(s) for s in self.sections)))
+            yield Static(
+                Text("y writes it · n or escape goes back · j/k, PgUp/PgDn scroll", style="dim"),
+                id="confirm-keys",
+            )
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.set_focus(self.query_one("#confirm-yaml"))
+
+    @property
+    def _scroller(self) -> VerticalScroll:
+        return self.query_one("#confirm-yaml", VerticalScroll)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
 
-    @on(Button.Pressed, "#yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
+    def action_scroll(self, step: int) -> None:
+        self._scroller.scroll_relative(y=step, animate=False)
 
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.dismiss(False)
+    def action_page(self, step: int) -> None:
+        scroller = self._scroller
+        height = max(1, scroller.scrollable_content_region.height - 1)
+        scroller.scroll_relative(y=step * height, animate=False)
+
+    def action_edge(self, step: int) -> None:
+        scroller = self._scroller
+        scroller.scroll_end(animate=False) if step > 0 else scroller.scroll_home(animate=False)

@@ -3,6 +3,10 @@
 Given an :class:`~unsafe_audit.tui.autosave.Autosave`, an editor hands it every change and
 flushes it when its text field loses focus, so what is typed is in the draft while the editor
 is open; the caller finishes it with what the editor returns.
+
+Each editor focuses its field while it mounts (``Screen.set_focus``, at once), and its keys
+that close it are priority bindings, so the keys typed right before and after it opens or
+closes go where the reviewer meant them (see :mod:`unsafe_audit.tui.app`).
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ class JustificationEditor(ModalScreen[str | None]):
             yield Static(Text(self.title_text, style="bold"), id="editor-title")
             yield TextArea(self.text, id="editor-text", soft_wrap=True, tab_behavior="indent")
             yield Static(
-                Text("ctrl+s saves · escape cancels · say why the code is sound", style="dim")
+                Text(
+                    "ctrl+s saves · escape puts back the text it opened with · "
+                    "say why the code is sound",
+                    style="dim",
+                )
             )
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        area.focus()
+        self.set_focus(area)
         area.move_cursor(area.document.end)
 
     @on(TextArea.Changed)
@@ -72,7 +80,10 @@ class LineEditor(ModalScreen[str | None]):
     """One line of text (a note, a search): enter returns it, escape returns None. The title
     and the starting value are made literal, as in :class:`JustificationEditor`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("enter", "submit", "Keep", priority=True),
+    ]
 
     def __init__(
         self, title: str, value: str = "", placeholder: str = "", autosave: Autosave | None = None
@@ -89,7 +100,7 @@ class LineEditor(ModalScreen[str | None]):
             yield Input(self.value, placeholder=self.placeholder, id="line-input")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -100,9 +111,8 @@ class LineEditor(ModalScreen[str | None]):
         if self.autosave is not None:
             self.autosave.flush()
 
-    @on(Input.Submitted)
-    def _submit(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+    def action_submit(self) -> None:
+        self.dismiss(self.query_one(Input).value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

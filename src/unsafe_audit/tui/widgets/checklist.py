@@ -1,19 +1,19 @@
 """The checklist panel: the lifetime pattern, the items that apply to the site's kind with their
-answers, and the justification. ``space`` cycles an answer, ``enter`` edits a note or the text.
+answers, and the justification. Its keys are routed by the app (``1``/``2``/``3`` answer the
+highlighted item, ``space`` cycles it, ``enter`` edits a note or the text, the pattern keys
+name the pattern from any row); a mouse click posts :class:`ChecklistPanel.Activated`.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from unsafe_audit.ledger.entry import Verdict
 from unsafe_audit.review import ReviewItem, ReviewSession
+from unsafe_audit.tui.keys import PATTERN_LETTERS
 from unsafe_audit.tui.widgets.literal import literal, literal_line
 
 PATTERN = "pattern"
@@ -29,6 +29,17 @@ ANSWER_LABEL: dict[Verdict | None, tuple[str, str]] = {
 """How each answer is marked: words, so the state reads without colour."""
 
 
+def pattern_keys(session: ReviewSession) -> dict[str, str]:
+    """The key that names each lifetime pattern: its first letter, upper case (``B`` borrow,
+    ``O`` own, ``P`` pin, ``N`` n/a), unless another pattern or a review key has it."""
+    keys: dict[str, str] = {}
+    for pattern in session.checklist.lifetime_patterns:
+        letters = [c.upper() for c in pattern.id if c.isalpha()]
+        if letters and letters[0] not in keys and letters[0] in PATTERN_LETTERS:
+            keys[letters[0]] = pattern.id
+    return keys
+
+
 def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, Text]]:
     """(option id, prompt) for the pattern, every applicable item, and the justification."""
     draft = session.draft(item.id)
@@ -42,12 +53,10 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
             "bold magenta" if pattern else "bold",
         )
         text.append(" lifetime pattern: ")
-        text.append(
-            literal_line(titles.get(pattern, ""))
-            if pattern
-            else "borrow / own / pin / n/a (space)",
-            "" if pattern else "dim",
-        )
+        if pattern:
+            text.append(literal_line(titles.get(pattern, "")))
+        keys = " · ".join(f"{k} {literal_line(v)}" for k, v in pattern_keys(session).items())
+        text.append(("\n" if pattern else "") + (keys or "space cycles"), "dim")
         out.append((PATTERN, text))
     for checklist_item in item.items:
         answer = draft.answer(checklist_item.id)
@@ -72,6 +81,8 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
         if item.previous_justification
         else "from // SAFETY:"
         if item.site.safety_comment
+        else "from the enclosing site's sign-off"
+        if justification.strip()
         else "empty"
     )
     text.append(f" justification ({source}; e to edit)", "bold")
@@ -83,17 +94,6 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
 
 class ChecklistPanel(OptionList):
     """Answers for the current site. Posts :class:`ChecklistPanel.Activated`."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("space", "activate('space')", "Cycle answer", show=True),
-        Binding("enter", "activate('enter')", "Note/edit", show=True),
-        Binding("1", "activate('1')", "Pass/1st", show=False),
-        Binding("2", "activate('2')", "Fail/2nd", show=False),
-        Binding("3", "activate('3')", "n/a/3rd", show=False),
-        Binding("4", "activate('4')", "4th pattern", show=False),
-    ]
 
     class Activated(Message):
         """space or enter on a row: ``row`` is an option id, ``key`` what was pressed."""
@@ -107,7 +107,8 @@ class ChecklistPanel(OptionList):
 
     def show(self, item: ReviewItem | None, session: ReviewSession) -> None:
         """Show ``item``'s rows: the same site keeps its highlighted row, another site starts
-        on its first unanswered row."""
+        on its first unanswered item (the pattern has its own keys), else the pattern row if
+        it is unanswered, else the justification."""
         if item is None:
             self.clear_options()
             self.site_id = None
@@ -128,23 +129,40 @@ class ChecklistPanel(OptionList):
             self.set_options(Option(prompt, id=option_id) for option_id, prompt in prompts)
         self.site_id = item.id
         draft = session.draft(item.id)
-        first = 0
-        for n, (option_id, _) in enumerate(prompts):
-            if option_id == PATTERN and draft.pattern is None:
-                first = n
-                break
-            item_id = option_id.removeprefix(ITEM_PREFIX)
-            if option_id.startswith(ITEM_PREFIX) and draft.answer(item_id).verdict is None:
-                first = n
-                break
-            if option_id == JUSTIFICATION:
-                first = n
-        self.highlighted = first
+        ids = [option_id for option_id, _ in prompts]
+        unanswered = [
+            n
+            for n, option_id in enumerate(ids)
+            if option_id.startswith(ITEM_PREFIX)
+            and draft.answer(option_id.removeprefix(ITEM_PREFIX)).verdict is None
+        ]
+        if unanswered:
+            self.highlighted = unanswered[0]
+        elif PATTERN in ids and draft.pattern is None:
+            self.highlighted = ids.index(PATTERN)
+        else:
+            self.highlighted = len(ids) - 1
 
-    def action_activate(self, key: str) -> None:
+    def advance(self, item: ReviewItem, session: ReviewSession) -> None:
+        """Highlight the next item below that is still unanswered (the next row when none
+        is): after copied answers, ``1`` after ``1`` fills the gaps."""
+        draft = session.draft(item.id)
+        start = (self.highlighted or 0) + 1
+        for n in range(start, self.option_count):
+            option_id = self.get_option_at_index(n).id or ""
+            if (
+                option_id.startswith(ITEM_PREFIX)
+                and draft.answer(option_id.removeprefix(ITEM_PREFIX)).verdict is None
+            ):
+                self.highlighted = n
+                return
+        self.action_cursor_down()
+
+    @property
+    def row(self) -> str | None:
+        """The highlighted row's id."""
         option = self.highlighted_option
-        if option is not None and option.id is not None:
-            self.post_message(self.Activated(option.id, key))
+        return option.id if option is not None else None
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         # A mouse click selects: cycle the answer as space would.

@@ -2,7 +2,8 @@
 
 A line-API widget (``ScrollView``): only the rows on screen are rendered, each row is one
 line, so 10,000 sites scroll as fast as ten. Rows are group/file headers and sites; the cursor
-only lands on sites.
+only lands on sites. Its keys are routed by the app (see :mod:`unsafe_audit.tui.app`), which
+calls :meth:`QueueList.action_cursor` and :meth:`QueueList.action_open`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -39,6 +39,8 @@ KIND_LABEL: dict[SiteKind, str] = {
 
 MARK: dict[str, str] = {"todo": "○", "draft": "◐", "signed": "✓", "failed": "✗"}
 """State marks: readable without colour (NO_COLOR)."""
+MARKED = "+"
+"""Before a site marked for a bulk sign-off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,22 +89,13 @@ def site_label(item: ReviewItem) -> str:
 class QueueList(ScrollView, can_focus=True):
     """The site queue. Posts :class:`QueueList.Moved` and :class:`QueueList.Opened`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor(1)", "Down", show=False),
-        Binding("k,up", "cursor(-1)", "Up", show=False),
-        Binding("pagedown", "cursor(10)", "Page down", show=False),
-        Binding("pageup", "cursor(-10)", "Page up", show=False),
-        Binding("home,g", "cursor(-1000000000)", "First", show=False),
-        Binding("end,G", "cursor(1000000000)", "Last", show=False),
-        Binding("enter", "open", "Open", show=True),
-    ]
-
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue--header",
         "queue--file",
         "queue--cursor",
         "queue--signed",
         "queue--draft",
+        "queue--marked",
     }
 
     DEFAULT_CSS = """
@@ -116,6 +109,7 @@ class QueueList(ScrollView, can_focus=True):
     }
     QueueList > .queue--signed { color: $success; }
     QueueList > .queue--draft { color: $warning; }
+    QueueList > .queue--marked { text-style: bold; background: $accent 30%; }
     """
 
     cursor_row: reactive[int] = reactive(0, always_update=True, repaint=True)
@@ -139,12 +133,14 @@ class QueueList(ScrollView, can_focus=True):
         self.session: ReviewSession | None = None
         self.rows: list[Row] = []
         self._row_of: dict[int, int] = {}
+        self._position_of: dict[int, int] = {}
 
     def load(self, session: ReviewSession) -> None:
         """(Re)build the rows from the session's visible items; keep the session's cursor."""
         self.session = session
         self.rows = build_rows(session)
         self._row_of = {r.index: n for n, r in enumerate(self.rows) if r.index is not None}
+        self._position_of = {index: n for n, index in enumerate(session.visible)}
         self.virtual_size = Size(self.size.width, len(self.rows))
         self.sync_cursor(scroll=True)
         self.refresh()
@@ -198,6 +194,21 @@ class QueueList(ScrollView, can_focus=True):
                 if event.chain >= 2:
                     self.post_message(self.Opened(self.session.items[index].id))
 
+    @property
+    def _bounds(self) -> tuple[int, int] | None:
+        session = self.session
+        if session is None or session.marks.anchor is None:
+            return None
+        shown = [session.items[i].id for i in session.visible]
+        return session.marks.bounds(shown, session.cursor)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # One range lookup per repaint, not one per row.
+        self._bounds_now = self._bounds
+        return super().render_lines(crop)
+
+    _bounds_now: tuple[int, int] | None = None
+
     def render_line(self, y: int) -> Strip:
         row_number = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
@@ -205,25 +216,31 @@ class QueueList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self.rows[row_number]
         base = self.rich_style
+        session = self.session
         if row.index is None:
             cls = "queue--header" if row.group is not None else "queue--file"
             style = base + self.get_component_rich_style(cls)
             text = row.text
         else:
-            item = self.session.items[row.index]
-            group = self.session.group(item)
+            item = session.items[row.index]
+            group = session.group(item)
             if group is Group.SIGNED:
                 mark, cls = MARK["signed"], "queue--signed"
             elif group is Group.FAILED:
                 mark, cls = MARK["failed"], "queue--signed"
-            elif item.id in self.session.drafts:
+            elif item.id in session.drafts:
                 mark, cls = MARK["draft"], "queue--draft"
             else:
                 mark, cls = MARK["todo"], ""
+            marked = session.marks.is_marked(
+                item.id, self._position_of.get(row.index, -1), self._bounds_now
+            )
+            if marked:
+                cls = "queue--marked"
             style = base + (self.get_component_rich_style(cls) if cls else Style())
             if row_number == self.cursor_row:
                 style = base + self.get_component_rich_style("queue--cursor")
-            text = f"{mark} {row.text}"
+            text = f"{MARKED if marked else ' '}{mark} {row.text}"
         return Strip([Segment(_fit(text, width), style)], width)
 
     def on_resize(self, event: events.Resize) -> None:

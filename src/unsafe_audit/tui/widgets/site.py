@@ -2,7 +2,9 @@
 the hints with their evidence, and the previous justification of a stale sign-off.
 
 All repository text is rendered through Rich ``Syntax``/``Text`` (see :mod:`.literal`), so it is
-shown literally.
+shown literally. The pane takes focus (``tab``) and scrolls by keyboard; at 80 columns it is
+about 46 cells wide, so code is wrapped rather than cut: every character of a line is on
+screen without a key, with the line number only on its first row.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def code_renderable(item: ReviewItem) -> RenderableType:
             line_numbers=True,
             start_line=view.start_line,
             highlight_lines=set(range(first, last + 1)),
-            word_wrap=False,
+            word_wrap=True,
             background_color="default",
         )
     )
@@ -128,8 +130,27 @@ def previous_renderable(item: ReviewItem) -> RenderableType | None:
     return out
 
 
-class SiteView(VerticalScroll, can_focus=False):
+class SiteView(VerticalScroll, can_focus=True):
     """The top half of the site pane."""
+
+    def scroll_lines(self, lines: int) -> None:
+        """Scroll by ``lines`` (negative: up); the reviewer's scroll wins over the scroll to
+        the site that a newly shown site waits for."""
+        self._pending_scroll = None
+        self.scroll_relative(y=lines, animate=False)
+
+    def scroll_page(self, pages: float) -> None:
+        """Scroll by ``pages`` of the pane's height (negative: up)."""
+        step = max(1, int(self.scrollable_content_region.height * abs(pages)))
+        self.scroll_lines(step if pages > 0 else -step)
+
+    def scroll_edge(self, step: int) -> None:
+        """To the end (``step`` > 0) or the top."""
+        self._pending_scroll = None
+        if step > 0:
+            self.scroll_end(animate=False)
+        else:
+            self.scroll_home(animate=False)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="site-title", markup=False)
