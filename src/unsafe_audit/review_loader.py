@@ -21,6 +21,7 @@ from unsafe_audit.extract.code_view import code_view
 from unsafe_audit.extract.parsed import syntax_of
 from unsafe_audit.ledger.store import GuardedLedger
 from unsafe_audit.model import Site
+from unsafe_audit.report.style import plural
 from unsafe_audit.review import (
     LoadedReview,
     Loader,
@@ -157,8 +158,8 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
     if blocking:
         shown = ", ".join(r.file.path for r in blocking[:3]) + (", …" if len(blocking) > 3 else "")
         notices.append(
-            f"{len(blocking)} files could not be searched for sites ({shown}): check fails on "
-            f"them until they are fixed or allowed (allow_unread in {CONFIG_PATH})"
+            f"{plural(len(blocking), 'file')} could not be searched for sites ({shown}): check "
+            f"fails on them until they are fixed or allowed (allow_unread in {CONFIG_PATH})"
         )
     reviewer = check_reviewer(request.reviewer) if request.reviewer else comparison.reviewer or ""
     if undecodable(reviewer) is not None:

@@ -114,7 +114,7 @@ def test_a_huge_file_with_unsafe_padded_by_a_comment_fails_check_naming_it(
     assert "  blocks too_large  src/huge.rs:2\n" in out
     assert f"too large to parse ({len(huge())} bytes, over 16 MiB) and holds 1 unsafe " in out
     assert out.endswith(
-        "FAIL: 1 files could not be searched for sites (fix them, or allow them with "
+        "FAIL: 1 file could not be searched for sites (fix them, or allow them with "
         "allow_unread in .unsafe-audit/config.yaml)\n"
     )
     assert "OK:" not in out
@@ -274,7 +274,7 @@ def test_a_file_that_is_not_utf8_is_listed_and_blocks_in_every_format(
     assert expected in out
     if fmt == "markdown":
         assert out.startswith("## unsafe-audit check ❌\n")
-        assert ": 1 files could not be searched for sites.\n" in out
+        assert ": 1 file could not be searched for sites.\n" in out
     if fmt == "sarif":
         assert schema_errors(json.loads(out)) == []
 
@@ -285,7 +285,7 @@ def test_the_review_opens_with_a_notice_naming_what_blocks(repo: GitRepo) -> Non
     loaded = load_review(ReviewRequest(path=repo.path, use_cache=False))
     try:
         assert (
-            "1 files could not be searched for sites (src/legacy.rs): check fails on them "
+            "1 file could not be searched for sites (src/legacy.rs): check fails on them "
             "until they are fixed or allowed (allow_unread in .unsafe-audit/config.yaml)"
         ) in loaded.notices
     finally:

@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     blocking_files = audit.state.blocking_files
     if blocking_files:
         print(
-            f"unsafe-audit: {len(blocking_files)} files could not be searched for sites; no "
-            "exemption covers them (`unsafe-audit check` lists them)",
+            f"unsafe-audit: {plural(len(blocking_files), 'file')} could not be searched for "
+            "sites; no exemption covers them (`unsafe-audit check` lists them)",
             file=sys.stderr,
         )
     file = audit.exemptions

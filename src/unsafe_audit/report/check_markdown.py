@@ -18,6 +18,7 @@ from unsafe_audit.model import Site
 from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
 from unsafe_audit.report.markdown_budget import Budget
+from unsafe_audit.report.style import plural
 from unsafe_audit.review_state import FileReview, Review, SiteReview
 
 _HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
@@ -79,9 +80,13 @@ def _summary(report: CheckReport) -> str:
     mark = "✅" if report.ok else "❌"
     failures = []
     if summary["blocking"]:
-        failures.append(f"{summary['blocking']} review units need a sign-off")
+        blocking = summary["blocking"]
+        verb = "needs" if blocking == 1 else "need"
+        failures.append(f"{plural(blocking, 'review unit')} {verb} a sign-off")
     if state.blocking_files:
-        failures.append(f"{len(state.blocking_files)} files could not be searched for sites")
+        failures.append(
+            f"{plural(len(state.blocking_files), 'file')} could not be searched for sites"
+        )
     verdict = " and ".join(failures) if failures else "every site that needs a sign-off has one"
     parts = [
         f"## unsafe-audit check {mark}\n\n",

@@ -11,6 +11,7 @@ from unsafe_audit.config.model import CONFIG_PATH
 from unsafe_audit.model import EARNED_GENERATED, Site
 from unsafe_audit.report.escape import terminal_line
 from unsafe_audit.report.interface import CheckReport
+from unsafe_audit.report.style import plural
 from unsafe_audit.review_state import FileReview, Review, SiteReview
 from unsafe_audit.units import describe_uses
 
@@ -68,24 +69,27 @@ def write(report: CheckReport, out: TextIO) -> None:
         exempt = f"; {summary['exempt']} exempt since adoption ({terminal_line(report.exemptions)})"
     covered = f"; {summary['covered']} covered by their unit" if summary["covered"] else ""
     parts.append(
-        f"\n{summary['sites']} sites in {summary['units']} review units: {counts}{exempt}; "
-        f"{summary['orphaned']} orphaned entries{covered}\n"
+        f"\n{plural(summary['sites'], 'site')} in {plural(summary['units'], 'review unit')}: "
+        f"{counts}{exempt}; "
+        f"{plural(summary['orphaned'], 'orphaned entry', 'orphaned entries')}{covered}\n"
     )
     if report.unneeded_exemptions:
         parts.append(
-            f"{len(report.unneeded_exemptions)} exemptions no longer needed (signed off, changed "
+            f"{plural(len(report.unneeded_exemptions), 'exemption')} no longer needed (signed off, "
+            "changed "
             "or gone): unsafe-audit prune --apply drops them\n"
         )
     if report.ok:
         parts.append("OK: every site that needs a sign-off has one\n")
     if summary["blocking"]:
         parts.append(
-            f"FAIL: {summary['blocking']} review units need a sign-off "
+            f"FAIL: {plural(summary['blocking'], 'review unit')} "
+            f"need{'s' if summary['blocking'] == 1 else ''} a sign-off "
             "(unsafe-audit sign-off SITE_ID --justification TEXT --answer ITEM=pass ...)\n"
         )
     if state.blocking_files:
         parts.append(
-            f"FAIL: {len(state.blocking_files)} files could not be searched for sites "
+            f"FAIL: {plural(len(state.blocking_files), 'file')} could not be searched for sites "
             f"(fix them, or allow them with allow_unread in {CONFIG_PATH})\n"
         )
     out.write("".join(parts))
