@@ -154,10 +154,13 @@ def test_table_lists_sites_and_ends_with_the_summary(
         ["unsafe_fn", "src/memory.rs:5"],
         ["pg_sys_call", "src/memory.rs:6"],
     ]
+    # A pg_sys use inside an unsafe site is marked: that site's sign-off covers it.
+    assert [line[56:58] != "↳ " for line in lines[2:6]] == [True, False, True, False]
     assert lines[6:] == [
         "",
         "4 sites (2 review units) in 2 files, 0 skipped",
         "  pg_sys_call 1, pg_sys_static 1, unsafe_block 1, unsafe_fn 1",
+        "  ↳ a pg_sys use inside an unsafe site, whose sign-off covers it",
     ]
     for line in lines[1:]:
         assert len(line) <= 80, line

@@ -198,6 +198,7 @@ def test_generated_file_is_skipped_and_counted_unless_included(
         "2 sites (1 review unit) in 1 file, 1 skipped "
         "(1 generated; --include-generated scans them)\n"
         "  pg_sys_static 1, unsafe_block 1\n"
+        "  ↳ a pg_sys use inside an unsafe site, whose sign-off covers it\n"
         "\nNOT SEARCHED FOR SITES (1)\n"
         "  generated  src/bindings.rs\n"
     )

@@ -30,11 +30,14 @@ def write(result: ScanResult, out: TextIO, *, palette: Palette = PLAIN) -> None:
     if result.sites:
         heading = f"{'ID':8} {'KIND':19} {'LOCATION':26} ITEM / NAME"
         out.write(f"{palette.paint(heading, Tone.HEADING)}\n")
+    units = group_units(result.sites)
     for s in result.sites:
         loc = fit_left(f"{terminal_line(s.path)}:{s.span.line}", 26)
         label = terminal_line(s.name if s.kind.is_pg_sys and s.name else s.item or "(crate root)")
         if s.in_macro:
             label += " [macro]"
+        if units.is_member(s):  # reviewed with the unsafe site around it, listed before it
+            label = "↳ " + label
         # An item path is shortened from the left (its last segment says most), a name from
         # the right.
         fitted = fit(label, 24) if s.kind.is_pg_sys else fit_left(label, 24)
@@ -45,13 +48,14 @@ def write(result: ScanResult, out: TextIO, *, palette: Palette = PLAIN) -> None:
     skipped = f"{result.files_skipped} skipped"
     if result.generated_skipped:
         skipped += f" ({result.generated_skipped} generated; --include-generated scans them)"
-    units = group_units(result.sites).count
-    found = f"{plural(len(result.sites), 'site')} ({plural(units, 'review unit')})"
+    found = f"{plural(len(result.sites), 'site')} ({plural(units.count, 'review unit')})"
     out.write(f"\n{found} in {plural(result.files_scanned, 'file')}, {skipped}\n")
     if counts:
         listing = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         for line in textwrap.wrap(listing, width=78):
             out.write(f"  {line}\n")
+    if any(units.is_member(s) for s in result.sites):
+        out.write("  ↳ a pg_sys use inside an unsafe site, whose sign-off covers it\n")
     write_skipped(result.skipped, out)
 
 
