@@ -54,7 +54,7 @@ def test_a_range_over_units_of_one_shape_is_signed_off_with_one_set_of_answers(
             assert len(app.screen.sections) == 1 + len(rest)
             assert all(s.heading.endswith(".yaml") for s in app.screen.sections)
             await pilot.press("y")
-            assert app.last_message.startswith(f"Signed off {1 + len(rest)} sites")
+            assert app.last_message.startswith(f"Signed off {1 + len(rest)} review units")
             assert app.marked() == []
             written.update([first.id, *(r.id for r in rest)])
 

@@ -49,8 +49,13 @@ def test_the_site_pane_lists_the_units_pg_sys_uses(tmp_path: Path) -> None:
                     break
                 await pilot.press("j")
             assert session.current is not None and session.current.id == block.id
-            await pilot.pause()
-            shown = app.export_screenshot().replace("&#160;", " ")
+            # The site pane renders once the keys stop (a short timer): wait for it, boundedly.
+            shown = ""
+            for _ in range(40):
+                await pilot.pause(0.05)
+                shown = app.export_screenshot().replace("&#160;", " ")
+                if "AllocSetContextCreateExtended (call" in shown:
+                    break
             assert "AllocSetContextCreateExtended (call, line 5)" in shown
             assert "pg_sys: none" not in shown
 

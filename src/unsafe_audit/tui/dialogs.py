@@ -22,6 +22,7 @@ from textual.screen import Screen
 from unsafe_audit.errors import UnsafeAuditError
 from unsafe_audit.ledger.yaml_io import entry_text
 from unsafe_audit.model import SiteId
+from unsafe_audit.report.style import plural
 from unsafe_audit.review import QueueFilter, ReviewSession, TextEdit, bulk
 from unsafe_audit.tui.autosave import DELAY, Autosave
 from unsafe_audit.tui.screens.confirm import ConfirmSignOff, Section
@@ -217,11 +218,14 @@ class DialogActions(App[int]):
             for e in plan.entries
         ]
         title = (
-            f"Sign off {len(plan.entries)} sites with the answers of "
+            f"Sign off {plural(len(plan.entries), 'review unit')} with the answers of "
             f"{session.item(source).site.label}?"
         )
         if refused:
-            title += f" {len(refused)} marked sites do not fit and stay unsigned (listed first)."
+            title += (
+                f" {plural(len(refused), 'marked unit')} do not fit and stay unsigned "
+                "(listed first)."
+            )
 
         def done(confirmed: bool | None) -> None:
             if not confirmed:
@@ -233,7 +237,7 @@ class DialogActions(App[int]):
                 self.show_error(str(e))
                 self.refresh_progress()
                 return
-            self._signed(f"Signed off {len(plan.entries)} sites")
+            self._signed(f"Signed off {plural(len(plan.entries), 'review unit')}")
 
         await self._open(ConfirmSignOff(title, refused + sections), done)
 
