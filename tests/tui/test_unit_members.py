@@ -39,6 +39,9 @@ def test_the_site_pane_lists_the_units_pg_sys_uses(tmp_path: Path) -> None:
             block = by_kind[SiteKind.UNSAFE_BLOCK]
             assert _plain(facts_renderable(block)).startswith(
                 "pg_sys: AllocSetContextCreateExtended (call, line 5), TopMemoryContext (static)\n"
+                # What PostgreSQL's source says about each function called, as evidence.
+                "  · AllocSetContextCreateExtended: may raise ERROR (aset.c:449); never returns "
+                "NULL; release with MemoryContextDelete\n"
             )
             outside = by_kind[SiteKind.PG_SYS_STATIC]
             assert _plain(facts_renderable(outside)).startswith(

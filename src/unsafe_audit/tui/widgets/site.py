@@ -102,6 +102,8 @@ def facts_renderable(item: ReviewItem) -> RenderableType:
     uses = item.pg_sys_uses  # the unit's members, each with its kind and line
     out.append("pg_sys: ", style="bold")
     out.append(literal_line(uses) if uses else "none", style="" if uses else "dim")
+    for line in item.contracts:  # PostgreSQL's side of each call, as evidence
+        out.append(f"\n  · {literal_line(line)}", style="dim")
     if item.hints:
         out.append(f"\nhints ({len(item.hints)}):", style="bold")
         for hint in item.hints:
