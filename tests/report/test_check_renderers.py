@@ -289,3 +289,33 @@ def test_invalid_sarif_is_caught_by_the_schema() -> None:
         "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"ruleId": "r"}]}],
     }
     assert schema_errors(bad) == ["'message' is a required property"]
+
+
+def test_markdown_and_sarif_carry_the_contracts_of_what_blocking_units_call(
+    pg_cache: Checked,
+) -> None:
+    """Evidence from PostgreSQL's source beside the units that need a sign-off: once per
+    function in Markdown (folded), per unit in SARIF's properties; never for a unit that does
+    not block."""
+    markdown = pg_cache.outputs[CheckFormat.MARKDOWN]
+    section = markdown.split("What PostgreSQL's source says about the functions these units")[1]
+    assert (
+        "- AllocSetContextCreateExtended: may raise ERROR (aset.c:449); never returns NULL; "
+        "release with MemoryContextDelete\n"
+    ) in section
+    assert "- MemoryContextSwitchTo: never raises ERROR; never returns NULL\n" in section
+    assert section.count("- palloc:") == 1  # once, however many units call it
+
+    results = json.loads(pg_cache.outputs[CheckFormat.SARIF])["runs"][0]["results"]
+    with_contracts = [r for r in results if "contracts" in r["properties"]]
+    assert with_contracts
+    assert all(r["properties"]["review"] != "signed" for r in with_contracts)
+    (context,) = [
+        r
+        for r in with_contracts
+        if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 28
+    ]
+    assert context["properties"]["contracts"] == [
+        "AllocSetContextCreateExtended: may raise ERROR (aset.c:449); never returns NULL; "
+        "release with MemoryContextDelete"
+    ]

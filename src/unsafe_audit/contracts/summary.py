@@ -8,10 +8,12 @@ palloc'd in the caller's memory context``. Evidence, not proof: a static reading
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from unsafe_audit.contracts.table import Contract, MajorFacts, load
+from unsafe_audit.model import Site, SiteKind
 
-__all__ = ["contract_line"]
+__all__ = ["called_functions", "contract_line"]
 
 _MEMORY = {
     "palloc": "result palloc'd in the caller's memory context",
@@ -65,3 +67,9 @@ def contract_line(name: str) -> str:
         reason = table.missing_reason(name) if contract is None else "no facts"
         return f"{name}: no contract ({reason})"
     return _line(contract)
+
+
+def called_functions(sites: Iterable[Site]) -> tuple[str, ...]:
+    """The distinct pg_sys functions called by ``sites`` (a unit and its members), in order."""
+    names = (s.name for s in sites if s.kind is SiteKind.PG_SYS_CALL and s.name is not None)
+    return tuple(dict.fromkeys(names))

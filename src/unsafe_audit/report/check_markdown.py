@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from unsafe_audit.config.model import CONFIG_PATH
+from unsafe_audit.contracts.summary import called_functions, contract_line
 from unsafe_audit.model import Site
 from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
@@ -156,6 +157,15 @@ def write(report: CheckReport, out: TextIO) -> None:
         hints,
         "\n</details>\n",
         "hints",
+    )
+    called = called_functions(s for r in blocking for s in (r.site, *r.member_sites))
+    budget.section(
+        "\n<details><summary>What PostgreSQL's source says about the functions these units "
+        f"call ({len(called)})</summary>\n\n",
+        [f"- {markdown_inline(contract_line(name))}\n" for name in called],
+        "\nA static reading of PostgreSQL's C: evidence for the checklist, not proof.\n"
+        "</details>\n",
+        "pg_sys contracts",
     )
     failed = state.with_review(Review.FAILED)
     budget.section(

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from unsafe_audit import __version__
+from unsafe_audit.contracts.summary import called_functions, contract_line
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.report.check_json import hint_json
 from unsafe_audit.report.escape import encodable_json, sarif_uri
@@ -102,6 +103,11 @@ def _result(r: SiteReview, hints: Sequence[Hint]) -> dict[str, Any]:
     if hints:
         result["relatedLocations"] = _related(hints)
         result["properties"]["hints"] = [hint_json(h) for h in hints]
+    if r.blocking:
+        # What PostgreSQL's source says about each function the unit calls: evidence.
+        called = called_functions((s, *r.member_sites))
+        if called:
+            result["properties"]["contracts"] = [contract_line(name) for name in called]
     if r.review.valid and r.entry is not None:
         result["suppressions"] = [
             {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Checklist, Item
-from unsafe_audit.contracts.summary import contract_line
+from unsafe_audit.contracts.summary import called_functions, contract_line
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.ledger.entry import Entry
@@ -105,10 +105,7 @@ class ReviewItem:
         """What PostgreSQL's source says about each pg_sys function the unit calls, one line
         per distinct function (see :mod:`unsafe_audit.contracts.summary`)."""
         calls = [self.site] if self.site.kind.is_pg_sys else list(self.members)
-        names = dict.fromkeys(
-            s.name for s in calls if s.kind is SiteKind.PG_SYS_CALL and s.name is not None
-        )
-        return tuple(contract_line(n) for n in names)
+        return tuple(contract_line(n) for n in called_functions(calls))
 
     @property
     def pg_sys_uses(self) -> str:
