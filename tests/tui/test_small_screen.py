@@ -45,6 +45,10 @@ def test_tab_cycles_the_three_panes_and_the_site_pane_scrolls_by_keyboard(
             assert order == [QueueList, SiteView, ChecklistPanel]
             assert isinstance(app.focused, QueueList)
             site = app.query_one(SiteView)
+            for _ in range(40):  # the pane lays out after a short timer; on a busy machine later
+                if site.max_scroll_y > 0:
+                    break
+                await pilot.pause(0.05)
             assert site.max_scroll_y > 0  # more than fits: it must scroll
             await pilot.press("J")  # from the queue
             top = site.scroll_y
@@ -55,6 +59,7 @@ def test_tab_cycles_the_three_panes_and_the_site_pane_scrolls_by_keyboard(
             await pilot.press("home", "pagedown")
             assert site.scroll_y > 0
             await pilot.press("end")
+            await pilot.pause()
             assert site.scroll_y == site.max_scroll_y
             await pilot.press("escape")
             assert isinstance(app.focused, QueueList)

@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.tui.pilot import opened
 from tests.tui.prepared import SiteKind, Workspace, prepare
 from tests.tui.test_literal_and_stale import _plain
+from unsafe_audit.tui.widgets.checklist import option_prompts
 from unsafe_audit.tui.widgets.site import facts_renderable
 
 LIB = """\
@@ -43,6 +44,13 @@ def test_the_site_pane_lists_the_units_pg_sys_uses(tmp_path: Path) -> None:
                 "  · AllocSetContextCreateExtended: may raise ERROR (aset.c:449); never returns "
                 "NULL; release with MemoryContextDelete\n"
             )
+            # The contracts suggest (never answer) what they settle, with their evidence.
+            prompts = dict(option_prompts(block, session))
+            assert "suggested: pass: no function called here returns NULL" in (
+                prompts["item:null-check"].plain
+            )
+            assert "suggested" not in prompts["item:no-use-after-throw"].plain  # it may raise
+            assert session.draft(block.id).answer("null-check").verdict is None
             outside = by_kind[SiteKind.PG_SYS_STATIC]
             assert _plain(facts_renderable(outside)).startswith(
                 "pg_sys: MyDatabaseId (static, line 9), outside any unsafe site\n"

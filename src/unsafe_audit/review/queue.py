@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Checklist, Item
+from unsafe_audit.contracts.suggest import Suggestion, suggestions
 from unsafe_audit.contracts.summary import called_functions, contract_line
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.hints.interface import Hint
@@ -106,6 +107,13 @@ class ReviewItem:
         per distinct function (see :mod:`unsafe_audit.contracts.summary`)."""
         calls = [self.site] if self.site.kind.is_pg_sys else list(self.members)
         return tuple(contract_line(n) for n in called_functions(calls))
+
+    @property
+    def suggestions(self) -> dict[str, Suggestion]:
+        """Checklist answers the contracts of the functions the unit calls suggest, with their
+        evidence, for the reviewer to confirm (see :mod:`unsafe_audit.contracts.suggest`)."""
+        calls = [self.site] if self.site.kind.is_pg_sys else list(self.members)
+        return suggestions(called_functions(calls))
 
     @property
     def pg_sys_uses(self) -> str:

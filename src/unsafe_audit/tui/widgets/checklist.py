@@ -67,6 +67,13 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
             f" {literal_line(checklist_item.section)} {literal_line(checklist_item.id)}", "bold"
         )
         text.append(f"\n{literal(checklist_item.question)}")
+        suggested = item.suggestions.get(checklist_item.id)
+        if suggested is not None and answer.verdict is None:
+            text.append(
+                f"\nsuggested: {literal_line(suggested.verdict)}: {literal_line(suggested.why)}"
+                "; 1 confirms",
+                "dim",
+            )
         if answer.note:
             text.append(f"\nnote: {literal_line(answer.note)}", "italic")
         out.append((ITEM_PREFIX + checklist_item.id, text))
