@@ -1,4 +1,4 @@
-"""Generate ``src/unsafe_audit/data/pg_contracts.tsv``: what PostgreSQL's C source says about
+"""Generate ``src/unsafe_audit/data/pg_contracts.tsv.gz``: what PostgreSQL's C source says about
 each function ``pg_sys`` exposes.
 
 Input: unpacked PostgreSQL source trees (``postgresql-MAJOR.MINOR/``) under ``--source``, as
@@ -31,6 +31,7 @@ sources always give the same bytes.
 Usage::
 
     python scripts/pg_contracts.py [--source /work/pgsrc] [--output FILE] [--check]
+    zcat src/unsafe_audit/data/pg_contracts.tsv.gz    # the checked-in table as text
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from pg_contracts_c import (
     CACHE_ROOTS,
     CURRENT_CONTEXT_ALLOCATORS,
@@ -60,9 +62,11 @@ from pg_contracts_c import (
     read_tree,
 )
 
+from unsafe_audit.contracts import table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/work/pgsrc")
-DEFAULT_OUTPUT = ROOT / "src/unsafe_audit/data/pg_contracts.tsv"
+DEFAULT_OUTPUT = ROOT / "src/unsafe_audit/data/pg_contracts.tsv.gz"
 NAMES = ROOT / "src/unsafe_audit/data/pg_sys_names.tsv"
 MAJORS = (13, 14, 15, 16, 17, 18)
 DEPTH = 3
@@ -775,10 +779,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
+        current = table.read_text(args.output) if args.output.is_file() else ""
         return 0 if current == text else 1
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} ({len(text.encode())} bytes)", file=sys.stderr)
+    table.write_text(args.output, text)
+    print(
+        f"wrote {args.output} ({len(text.encode())} bytes of text, "
+        f"{args.output.stat().st_size} compressed)",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The checked-in ``data/pg_contracts.tsv`` is exactly what ``scripts/pg_contracts.py`` makes
+"""The checked-in ``data/pg_contracts.tsv.gz`` is exactly what ``scripts/pg_contracts.py`` makes
 from PostgreSQL's sources.  The sources are not in the repository (``apt-get source
 postgresql-NN`` into a folder; see the README): without them, or without tree-sitter-c (the
 ``[contracts]`` extra), the test is skipped and says why."""
@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from unsafe_audit.contracts.table import read_text
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = Path(os.environ.get("PG_CONTRACTS_SOURCE", "/work/pgsrc"))
-TABLE = ROOT / "src/unsafe_audit/data/pg_contracts.tsv"
+TABLE = ROOT / "src/unsafe_audit/data/pg_contracts.tsv.gz"
 
 
 def _source_versions() -> list[str]:
-    lines = TABLE.read_text(encoding="utf-8").splitlines()
+    lines = read_text(TABLE).splitlines()
     return [
         line.split("PostgreSQL ", 1)[1].split(" ", 1)[0]
         for line in lines
@@ -42,4 +44,4 @@ def test_the_table_is_what_the_script_generates_from_the_sources() -> None:
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     text, _figures = pg_contracts.generate(SOURCE, pg_contracts.NAMES)
-    assert text == TABLE.read_text(encoding="utf-8")
+    assert text == read_text(TABLE)

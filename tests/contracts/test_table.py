@@ -3,9 +3,19 @@ why a name has no contract."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from unsafe_audit.contracts.table import ContractTableError, MajorFacts, Pair, parse
+from unsafe_audit.contracts.table import (
+    TABLE_PATH,
+    ContractTableError,
+    MajorFacts,
+    Pair,
+    parse,
+    read_text,
+    write_text,
+)
 
 TEXT = (
     "# source 18: PostgreSQL 18.6\n"
@@ -74,3 +84,14 @@ def test_function_rows_are_parsed_once_on_demand() -> None:
     assert first is not None
     assert table.get("get_rel_name") is first
     assert table.get("nothing") is None
+
+
+def test_the_compressed_table_round_trips_to_the_same_bytes(tmp_path: Path) -> None:
+    """Written without a time stamp: the same text gives the same file, so the checked-in
+    table changes only when its facts do."""
+    text = read_text()
+    first, second = tmp_path / "a.tsv.gz", tmp_path / "b.tsv.gz"
+    write_text(first, text)
+    write_text(second, text)
+    assert first.read_bytes() == second.read_bytes() == TABLE_PATH.read_bytes()
+    assert read_text(first) == text
