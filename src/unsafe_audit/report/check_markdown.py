@@ -18,14 +18,12 @@ from unsafe_audit.contracts.summary import called_functions, contract_line
 from unsafe_audit.model import Site
 from unsafe_audit.report.escape import code_span, markdown_inline, markdown_mixed
 from unsafe_audit.report.interface import CheckReport
-from unsafe_audit.report.markdown_budget import Budget
+from unsafe_audit.report.markdown_budget import Budget, json_command
 from unsafe_audit.report.style import plural
 from unsafe_audit.review_state import FileReview, Review, SiteReview
 
 _HEADER = "| Review | Diff | Kind | Where | Item | Site id | Why |\n|---|---|---|---|---|---|---|\n"
 _FILE_HEADER = "| Reason | File | Why |\n|---|---|---|\n"
-_LONGEST_REF = 100
-"""A revision name longer than this is left out of the command the truncation note suggests."""
 
 
 def _label(site: Site) -> str:
@@ -114,16 +112,8 @@ def _summary(report: CheckReport) -> str:
 
 
 def _how_to_get_the_rest(report: CheckReport) -> str:
-    command = ["unsafe-audit", "check"]
-    base, head = report.base, report.head
-    if base.commit is not None:
-        ref = base.ref if base.ref is not None and len(base.ref) <= _LONGEST_REF else base.commit
-        command += ["--base", ref]
-    if head.commit is not None:
-        command += ["--head", head.commit]
-    if report.state.only_changed:
-        command.append("--only-changed")
-    command += ["--format", "json"]
+    only = ["--only-changed"] if report.state.only_changed else []
+    command = json_command("check", report.base, report.head, *only)
     return (
         f"Every site is in the JSON report, {code_span(' '.join(command))} (or "
         "`--format text`); in CI, keep it as a job artifact next to this summary."

@@ -17,13 +17,11 @@ from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.model import Side, Site, SiteKind
 from unsafe_audit.report.escape import code_span, fence, markdown_inline
 from unsafe_audit.report.interface import DiffReport
-from unsafe_audit.report.markdown_budget import Budget
+from unsafe_audit.report.markdown_budget import Budget, json_command
 
 # Longest code shown per site; a PR comment has a size limit and a reviewer has the link for
 # the rest.
 MAX_LINES = 60
-_LONGEST_REF = 100
-"""A revision name longer than this is left out of the command the truncation note suggests."""
 
 
 def _label(site: Site) -> str:
@@ -86,14 +84,7 @@ def _line(report: DiffReport, d: SiteDelta) -> str:
 
 
 def _how_to_get_the_rest(report: DiffReport) -> str:
-    command = ["unsafe-audit", "diff"]
-    base = report.base
-    if base.commit is not None:
-        short = base.ref is not None and len(base.ref) <= _LONGEST_REF
-        command += ["--base", base.ref if short and base.ref is not None else base.commit]
-    if report.head.commit is not None:
-        command += ["--head", report.head.commit]
-    command += ["--format", "json"]
+    command = json_command("diff", report.base, report.head)
     return (
         f"Every site, with the code of each changed one, is in {code_span(' '.join(command))} "
         "(or the table, without `--format`); in CI, keep it as a job artifact."

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from unsafe_audit.model import Side
+
 MAX_MARKDOWN_CHARS = 60_000
 """The most characters a Markdown report holds, its truncation note included."""
 NOTE_RESERVE = 1_500
@@ -73,3 +75,20 @@ class Budget:
             f"fit a pull-request comment. Left out: {missing}. {how_to_get_the_rest}\n"
         )
         return "".join(self.parts) + note
+
+
+LONGEST_REF = 100
+"""A revision name longer than this is left out of a command a truncation note suggests (the
+commit id stands in for it)."""
+
+
+def json_command(command: str, base: Side, head: Side, *extra: str) -> list[str]:
+    """``unsafe-audit COMMAND --base REF --head SHA ... --format json``: the command that gives
+    the whole report a truncated Markdown one stands for."""
+    words = ["unsafe-audit", command]
+    if base.commit is not None:
+        short = base.ref is not None and len(base.ref) <= LONGEST_REF
+        words += ["--base", base.ref if short and base.ref is not None else base.commit]
+    if head.commit is not None:
+        words += ["--head", head.commit]
+    return [*words, *extra, "--format", "json"]
