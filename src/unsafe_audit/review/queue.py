@@ -102,18 +102,21 @@ class ReviewItem:
     offered when nothing better is."""
 
     @property
+    def called(self) -> tuple[str, ...]:
+        """The distinct pg_sys functions the unit calls (its own call, for a pg_sys unit)."""
+        return called_functions([self.site] if self.site.kind.is_pg_sys else self.members)
+
+    @property
     def contracts(self) -> tuple[str, ...]:
         """What PostgreSQL's source says about each pg_sys function the unit calls, one line
-        per distinct function (see :mod:`unsafe_audit.contracts.summary`)."""
-        calls = [self.site] if self.site.kind.is_pg_sys else list(self.members)
-        return tuple(contract_line(n) for n in called_functions(calls))
+        per function (see :mod:`unsafe_audit.contracts.summary`)."""
+        return tuple(contract_line(n) for n in self.called)
 
     @property
     def suggestions(self) -> dict[str, Suggestion]:
         """Checklist answers the contracts of the functions the unit calls suggest, with their
         evidence, for the reviewer to confirm (see :mod:`unsafe_audit.contracts.suggest`)."""
-        calls = [self.site] if self.site.kind.is_pg_sys else list(self.members)
-        return suggestions(called_functions(calls))
+        return suggestions(self.called)
 
     @property
     def pg_sys_uses(self) -> str:

@@ -58,6 +58,7 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
         keys = " · ".join(f"{k} {literal_line(v)}" for k, v in pattern_keys(session).items())
         text.append(("\n" if pattern else "") + (keys or "space cycles"), "dim")
         out.append((PATTERN, text))
+    suggestions = item.suggestions  # worked out once per render, not once per row
     for checklist_item in item.items:
         answer = draft.answer(checklist_item.id)
         label, style = ANSWER_LABEL[answer.verdict]
@@ -67,7 +68,7 @@ def option_prompts(item: ReviewItem, session: ReviewSession) -> list[tuple[str, 
             f" {literal_line(checklist_item.section)} {literal_line(checklist_item.id)}", "bold"
         )
         text.append(f"\n{literal(checklist_item.question)}")
-        suggested = item.suggestions.get(checklist_item.id)
+        suggested = suggestions.get(checklist_item.id)
         if suggested is not None and answer.verdict is None:
             text.append(
                 f"\nsuggested: {literal_line(suggested.verdict)}: {literal_line(suggested.why)}"
