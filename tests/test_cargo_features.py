@@ -98,6 +98,18 @@ def test_a_crate_inside_a_workspace_is_read_at_its_prefix_and_lists_nothing() ->
     assert crate_majors(read, "crates/b/", listing) == ()
 
 
+def test_with_no_manifest_at_the_scanned_directory_every_manifest_under_it_counts() -> None:
+    files = {
+        "ext/Cargo.toml": b"[features]\npg15 = []\npg16 = []\n",
+        "ext/deep/er/Cargo.toml": b"[features]\npg18 = []\n",
+        "other/Cargo.toml": b"[features]\npg13 = []\n",
+    }
+    read, _ = _side(files)
+    assert crate_majors(read, "", _listing(files)) == (13, 15, 16, 18)
+    assert crate_majors(read, "ext/deep/", _listing(files)) == (18,)
+    assert crate_majors(read, "none/", _listing(files)) == ()
+
+
 def test_at_most_max_manifests_members_are_read() -> None:
     files = {"Cargo.toml": b'[workspace]\nmembers = ["m*"]\n'}
     for i in range(MAX_MANIFESTS + 5):

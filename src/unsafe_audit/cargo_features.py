@@ -76,14 +76,16 @@ def crate_majors(
 ) -> tuple[int, ...]:
     """The majors the crate or workspace at ``prefix`` (``""`` or ``crates/a/``) builds for.
 
-    Its own manifest's features, and those of the workspace members it lists whose manifest
-    ``manifests()`` (every manifest path of the side, asked only for a workspace) holds, less
-    its ``exclude``. Ascending; empty when no manifest names a major.
+    Its own manifest's features, and those of the workspace members it lists (less its
+    ``exclude``) among the manifest paths ``manifests()`` gives (every one of the side, asked
+    only when needed). With no manifest at ``prefix`` (crates kept in subdirectories without a
+    workspace), every manifest under it. Ascending; empty when no manifest names a major.
     """
-    root = _table(read(prefix + MANIFEST))
+    text = read(prefix + MANIFEST)
+    root = _table(text)
     found = _majors(root)
     members, excluded = _patterns(root, "members"), _patterns(root, "exclude")
-    if not members:
+    if text is not None and not members:
         return tuple(sorted(found))
     read_count = 0
     for path in sorted(manifests()):
@@ -92,9 +94,8 @@ def crate_majors(
         if not path.startswith(prefix) or not path.endswith("/" + MANIFEST):
             continue
         directory = path[len(prefix) : -len(MANIFEST) - 1]
-        if any(_matches(directory, p) for p in members) and not any(
-            _matches(directory, p) for p in excluded
-        ):
+        member = any(_matches(directory, p) for p in members)
+        if text is None or (member and not any(_matches(directory, p) for p in excluded)):
             read_count += 1
             found |= _majors(_table(read(path)))
     return tuple(sorted(found))
