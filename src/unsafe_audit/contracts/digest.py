@@ -22,6 +22,7 @@ from unsafe_audit.model import Site
 __all__ = [
     "DIGEST_HEX",
     "RECIPE",
+    "digested",
     "facts_in",
     "major_digest",
     "table_majors",
@@ -58,10 +59,16 @@ def table_majors(table: ContractTable | None = None) -> frozenset[int]:
     return frozenset(int(m.group(1)) for line in header if (m := _SOURCE.match(line)))
 
 
-def _line(name: str, facts: MajorFacts | None) -> str:
+def digested(facts: MajorFacts | None) -> tuple[str, str, str, str] | None:
+    """The facts a digest covers: signature, ``raises``, ``returns_null`` and ``memory``."""
     if facts is None:
-        return f"{name}\t{_NO_CONTRACT}"
-    return "\t".join((name, facts.signature, facts.raises, facts.returns_null, facts.memory))
+        return None
+    return (facts.signature, facts.raises, facts.returns_null, facts.memory)
+
+
+def _line(name: str, facts: MajorFacts | None) -> str:
+    fields = digested(facts)
+    return "\t".join((name, *fields) if fields is not None else (name, _NO_CONTRACT))
 
 
 def major_digest(called: Iterable[str], major: int, table: ContractTable | None = None) -> str:

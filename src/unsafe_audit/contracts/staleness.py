@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from unsafe_audit.contracts.digest import facts_in, unit_contracts
+from unsafe_audit.contracts.digest import digested, facts_in, unit_contracts
 from unsafe_audit.contracts.table import ContractTable, MajorFacts, load
 
 __all__ = ["contract_changes"]
@@ -60,13 +60,7 @@ def _added(major: int, recorded: Iterable[int], called: Sequence[str], table: Co
     for name in sorted(set(called)):
         contract = table.get(name)
         a, b = facts_in(contract, old), facts_in(contract, major)
-        same = (a is None and b is None) or (
-            a is not None
-            and b is not None
-            and (a.signature, a.raises, a.returns_null, a.memory)
-            == (b.signature, b.raises, b.returns_null, b.memory)
-        )
-        if not same:
+        if digested(a) != digested(b):
             differences.append(_difference(name, major, old, a, b))
     if not differences:  # the table changed for the recorded majors too: say that much
         return f"pg{major} added: the contracts of its calls in {major} match none signed off"
@@ -77,9 +71,8 @@ def _changed(major: int, called: Sequence[str]) -> str:
     names = sorted(set(called))
     if len(names) == 1:
         return f"{names[0]}'s contract changed in pg{major} (the contracts table was updated)"
-    shown = ", ".join(names[:_SHOWN]) + (
-        f" and {len(names) - _SHOWN} more" if len(names) > 3 else ""
-    )
+    more = len(names) - _SHOWN
+    shown = ", ".join(names[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
     return f"the contract of one of {shown} changed in pg{major} (the contracts table was updated)"
 
 
