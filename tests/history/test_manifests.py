@@ -67,3 +67,16 @@ def test_the_work_tree_never_follows_a_symlink_or_reads_an_oversized_manifest(
     repo.commit("link and big manifest")
     with Repository.open(repo.path) as r:
         assert side_majors(r, r.resolve("HEAD"), "") == ()  # a symlink blob is no manifest
+
+
+def test_a_fifo_or_a_directory_named_cargo_toml_names_no_major_and_never_hangs(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepo.init(tmp_path / "ext")
+    repo.write("src/lib.rs", "pub fn f() {}\n")
+    repo.commit("no manifest")
+    os.mkfifo(repo.path / "Cargo.toml")
+    (repo.path / "sub/Cargo.toml").mkdir(parents=True)
+    with Repository.open(repo.path) as r:
+        assert side_majors(r, None, "") == ()
+        assert side_majors(r, None, "sub/") == ()
