@@ -20,6 +20,10 @@ class SiteKind(StrEnum):
     UNSAFE_TRAIT = "unsafe_trait"
     UNSAFE_EXTERN_BLOCK = "unsafe_extern_block"
     EXTERN_BLOCK = "extern_block"
+    EXTERN_FN = "extern_fn"
+    """A fn defined with a foreign ABI (``extern "C"``, ``extern "C-unwind"``) and no
+    ``unsafe``: an entry point PostgreSQL calls, where a panic or an ERROR crosses the FFI
+    boundary. An ``unsafe extern "C" fn`` is an ``unsafe_fn`` site instead, never both."""
     UNSAFE_ATTRIBUTE = "unsafe_attribute"
     PG_SYS_CALL = "pg_sys_call"
     PG_SYS_STATIC = "pg_sys_static"
@@ -32,7 +36,12 @@ class SiteKind(StrEnum):
     @property
     def has_unsafe_keyword(self) -> bool:
         """True for the kinds anchored on an `unsafe` token (one site per such token)."""
-        return self not in (SiteKind.PG_SYS_CALL, SiteKind.PG_SYS_STATIC, SiteKind.EXTERN_BLOCK)
+        return self not in _WITHOUT_UNSAFE
+
+
+_WITHOUT_UNSAFE = frozenset(
+    {SiteKind.PG_SYS_CALL, SiteKind.PG_SYS_STATIC, SiteKind.EXTERN_BLOCK, SiteKind.EXTERN_FN}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,8 @@ class Site:
     in_macro: bool = False
     """True when found inside a macro invocation's arguments or a ``macro_rules!`` body."""
     parent: SiteId | None = None
-    """Id of the innermost enclosing unsafe site (an unsafe fn around a block, say)."""
+    """Id of the innermost enclosing unsafe site or extern fn (an unsafe fn around a block,
+    say)."""
     name: str | None = None
     """The pg_sys symbol for pg_sys kinds; the fn, trait or attribute name for the others."""
     safety_comment: str | None = None
