@@ -16,6 +16,7 @@ from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
+from unsafe_audit.hints.pg_sys_in_drop import PgSysInDrop
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
 from unsafe_audit.hints.raw_error_calls import RawErrorCalls
 from unsafe_audit.hints.rule import HintContext, HintRule
@@ -32,6 +33,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     RawDerefNoNullCheck(),
     SafetyCommentMissing(),
     RawErrorCalls(),
+    PgSysInDrop(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
