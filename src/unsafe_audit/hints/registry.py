@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from unsafe_audit.extract.parsed import syntax_of
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
+from unsafe_audit.hints.current_context_deleted import CurrentContextDeleted
 from unsafe_audit.hints.discarded_result import DiscardedResult
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
@@ -36,6 +37,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     RawErrorCalls(),
     PgSysInDrop(),
     DiscardedResult(),
+    CurrentContextDeleted(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
