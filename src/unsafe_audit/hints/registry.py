@@ -13,6 +13,7 @@ from unsafe_audit.extract.parsed import syntax_of
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
 from unsafe_audit.hints.current_context_deleted import CurrentContextDeleted
+from unsafe_audit.hints.datum_null_ignored import DatumNullIgnored
 from unsafe_audit.hints.discarded_result import DiscardedResult
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
@@ -38,6 +39,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     PgSysInDrop(),
     DiscardedResult(),
     CurrentContextDeleted(),
+    DatumNullIgnored(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
