@@ -15,6 +15,7 @@ from unsafe_audit.hints.context_switch_back import ContextSwitchBack
 from unsafe_audit.hints.current_context_deleted import CurrentContextDeleted
 from unsafe_audit.hints.datum_null_ignored import DatumNullIgnored
 from unsafe_audit.hints.discarded_result import DiscardedResult
+from unsafe_audit.hints.fn_pointer_unguarded import FnPointerUnguarded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
@@ -40,6 +41,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     DiscardedResult(),
     CurrentContextDeleted(),
     DatumNullIgnored(),
+    FnPointerUnguarded(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
