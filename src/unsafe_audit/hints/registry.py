@@ -23,6 +23,7 @@ from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
 from unsafe_audit.hints.pg_sys_in_drop import PgSysInDrop
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
 from unsafe_audit.hints.raw_error_calls import RawErrorCalls
+from unsafe_audit.hints.raw_pointer_outlives_owner import RawPointerOutlivesOwner
 from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.hints.safety_comment_missing import SafetyCommentMissing
 from unsafe_audit.model import Site, SiteId
@@ -42,6 +43,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     CurrentContextDeleted(),
     DatumNullIgnored(),
     FnPointerUnguarded(),
+    RawPointerOutlivesOwner(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
