@@ -55,7 +55,8 @@ class RawPointerOutlivesOwner(HintRule):
         """
         fn push(list: *mut pg_sys::List, value: &str) -> *mut pg_sys::List {
             unsafe {
-                pg_sys::lappend(list, pg_sys::makeString(CString::new(value).unwrap().into_raw()).cast()) // <- hint
+                let s = pg_sys::makeString(CString::new(value).unwrap().into_raw()); // <- hint
+                pg_sys::lappend(list, s.cast())
             }
         }
         """,
