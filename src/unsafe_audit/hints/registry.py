@@ -18,6 +18,7 @@ from unsafe_audit.hints.discarded_result import DiscardedResult
 from unsafe_audit.hints.fn_pointer_unguarded import FnPointerUnguarded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
+from unsafe_audit.hints.method_table_not_static import MethodTableNotStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
 from unsafe_audit.hints.pg_sys_in_drop import PgSysInDrop
@@ -44,6 +45,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     DatumNullIgnored(),
     FnPointerUnguarded(),
     RawPointerOutlivesOwner(),
+    MethodTableNotStatic(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
