@@ -1,6 +1,9 @@
 """Resetting or deleting the memory context that is current (``MemoryContextDelete(
-CurrentMemoryContext)``), directly, through a name bound to it, or through the context a pgrx
-``switch_to`` closure is handed (the PL/Rust crash of pgcentralfoundation/plrust#169).
+CurrentMemoryContext)``), directly or through a name bound to it.
+
+The context a pgrx ``switch_to(|cx| ..)`` closure is handed is current too, but resetting it at
+the end of the closure is the usual per-row cleanup (ParadeDB's insert path does it), so that
+form is not flagged.
 
 The other half of the class, a ``MemoryContextSwitchTo`` whose switch-back is skipped when a
 call between raises, is not flagged: PostgreSQL's error recovery switches the context itself
@@ -54,13 +57,6 @@ class CurrentContextDeleted(HintRule):
             unsafe { PgMemoryContexts::CurrentMemoryContext.reset() }; // <- hint
         }
         """,
-        """
-        fn reset_top() {
-            PgMemoryContexts::TopMemoryContext.switch_to(|context| {
-                context.reset(); // <- hint
-            });
-        }
-        """,
     )
     VALID = (
         """
@@ -91,7 +87,6 @@ class CurrentContextDeleted(HintRule):
             return
         bound = [(b.start_byte, b.name) for b in syntax.lets() if _is_current(b.init)]
         bound_at = [at for at, _name in bound]
-        current_params = _switch_to_params(syntax.calls({"switch_to"}), syntax.code)
         for call in calls:
             if call.name == "reset":
                 target = syntax.text(call.start_byte, call.end_byte).rsplit(".", 1)[0].strip()
@@ -99,8 +94,6 @@ class CurrentContextDeleted(HintRule):
                 target = call.args[0].strip() if call.args else ""
             if last_segment(target) == _CURRENT:
                 how = "`CurrentMemoryContext`"
-            elif call.name == "reset" and _is_switched_to(current_params, target, call):
-                how = f"`{target}`, the context `switch_to` made current,"
             elif (
                 call.name != "reset"
                 and target.isidentifier()
@@ -118,27 +111,6 @@ class CurrentContextDeleted(HintRule):
                 "included) is freed under it."
             )
             yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
-
-
-def _switch_to_params(switches: list[Call], code: bytes) -> list[tuple[int, int, str]]:
-    """``(start, end, name)`` of each ``.switch_to(|name| ..)`` closure: inside it, ``name`` is
-    the current context."""
-    found = []
-    for sw in switches:
-        if sw.in_macro:
-            continue
-        m = _CLOSURE_PARAM.search(code, sw.start_byte, sw.end_byte)
-        if m is not None:
-            found.append((m.end(), sw.end_byte, m.group(1).decode()))
-    return found
-
-
-_CLOSURE_PARAM = re.compile(rb"\bswitch_to\s*\(\s*(?:move\s*)?\|\s*(?:mut\s+)?(\w+)")
-
-
-def _is_switched_to(params: list[tuple[int, int, str]], target: str, call: Call) -> bool:
-    """True when ``target`` is the closure parameter of a ``switch_to`` holding ``call``."""
-    return any(lo <= call.start_byte < hi and name == target for lo, hi, name in params)
 
 
 def _is_current(init: str) -> bool:

@@ -27,6 +27,7 @@ _C_POINTER = re.compile(
 )
 # What marks a declared type as a C function pointer type.
 _C_TYPE = re.compile(r"extern\s*\"C|pg_sys\s*::\s*\w+_type\b|\bPGFunction\b")
+_CLOSURE = re.compile(r"\s*(?:move\s*)?\|")
 # ``if let Some(f) = EXPR {`` and ``match EXPR { Some(f) =>``: ``f`` is what EXPR holds.
 _SOME_PATTERN = re.compile(
     rb"\bif\s+let\s+Some\s*\(\s*(?P<let_name>\w+)\s*\)\s*=\s*(?P<let_expr>[^{};]{1,200})\{"
@@ -112,6 +113,17 @@ class FnPointerUnguarded(HintRule):
         }
         """,
         """
+        unsafe fn closures(te: *mut pg_sys::TargetEntry, node: *mut pg_sys::Node) {
+            let name_of = |te: &pg_sys::TargetEntry| (*te.expr).type_;
+            name_of(&*te);
+            let paths = (|| (*node).type_)();
+            unsafe extern "C-unwind" fn walker(n: *mut pg_sys::Node, c: *mut c_void) -> bool {
+                false
+            }
+            walker(node, std::ptr::null_mut());
+        }
+        """,
+        """
         fn apply(f: Option<Box<dyn Fn(i32) -> i32>>, g: fn(i32) -> i32) -> i32 {
             let h = |x| x + 1;
             f.unwrap()(1) + g(2) + h(3) + (self.callback)(4)
@@ -133,8 +145,10 @@ class FnPointerUnguarded(HintRule):
         c_lets = [
             (b.start_byte, b.name)
             for b in syntax.lets()
-            if _C_TYPE.search(b.type_text) or _points_to_c(b.init, c_names)
+            if _C_TYPE.search(b.type_text)
+            or (not _CLOSURE.match(b.init) and _points_to_c(b.init, c_names))
         ]
+        fn_items = {f.name for f in syntax.fns}
         for m in _SOME_PATTERN.finditer(syntax.code):
             scrutinee = (m.group("let_expr") or m.group("match_expr") or b"").decode(
                 "utf-8", "replace"
@@ -147,9 +161,13 @@ class FnPointerUnguarded(HintRule):
         for call in calls:
             callee = call.callee.strip()
             if callee.endswith(")"):
-                if not _points_to_c(callee, c_names):
-                    continue
-            elif callee.isidentifier() and _called_by_name(syntax.code, call, callee):
+                if "|" in callee or not _points_to_c(callee, c_names):
+                    continue  # a closure's body may read raw pointers; it is no pointer itself
+            elif (
+                callee.isidentifier()
+                and callee not in fn_items
+                and _called_by_name(syntax.code, call, callee)
+            ):
                 fn = syntax.enclosing_fn(call.start_byte)
                 if fn is None or not _bound_to_c(fn, callee, c_lets, c_let_at, call, c_names):
                     continue
