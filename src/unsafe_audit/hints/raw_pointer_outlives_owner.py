@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from unsafe_audit.extract.facts import Call
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import SiteKind
@@ -28,6 +29,22 @@ _OWNED_START = re.compile(
 )
 _OWNED_END = re.compile(r"\.\s*(?:to_string|to_owned|to_vec|into_bytes|collect)\s*\(\s*\)\Z")
 _STORED_BEFORE = re.compile(rb"(?:[{,]\s*\w+\s*:|\breturn)\s*\Z")
+KEEPS: dict[str, tuple[int, ...] | None] = {
+    # The String node holds the very pointer.
+    "makeString": None,
+    # The list cell holds the pointer.
+    "lappend": (1,),
+    "lcons": (0,),
+    # The GUC keeps short_desc and long_desc as given (only the name is copied).
+    "DefineCustomBoolVariable": (1, 2),
+    "DefineCustomIntVariable": (1, 2),
+    "DefineCustomRealVariable": (1, 2),
+    "DefineCustomEnumVariable": (1, 2),
+    "DefineCustomStringVariable": (1, 2, 4),
+    # The tranche name is kept in a lookup array.
+    "LWLockRegisterTranche": (1,),
+}
+"""pg_sys functions that keep a pointer argument past the call, by argument index (None: all)."""
 _HANDED_OVER = re.compile(r"\binto_raw\s*\(|\bBox\s*::\s*leak\s*\(|\.\s*leak\s*\(\s*\)")
 
 
@@ -42,6 +59,19 @@ class RawPointerOutlivesOwner(HintRule):
         fn name_ptr(name: &str) -> *const c_char {
             let p = CString::new(name).unwrap().as_ptr(); // <- hint
             p
+        }
+        """,
+        """
+        fn define(v: &'static PgSetting) {
+            unsafe {
+                pg_sys::DefineCustomIntVariable(
+                    c"ext.limit".as_ptr(),
+                    CString::new(v.short).unwrap().as_ptr(), // <- hint
+                    c"".as_ptr(),
+                    v.ptr(),
+                    0, 0, 100, pg_sys::GucContext::PGC_USERSET, 0, None, None, None,
+                );
+            }
         }
         """,
         """
@@ -65,6 +95,8 @@ class RawPointerOutlivesOwner(HintRule):
         """
         fn log_it(msg: &str) {
             unsafe { pg_sys::elog_plain(CString::new(msg).unwrap().as_ptr()) };
+            let copy = unsafe { pg_sys::pstrdup(CString::new(msg).unwrap().as_ptr()) };
+            unsafe { pg_sys::lappend(list, pg_sys::pstrdup(CString::new(msg).unwrap().as_ptr())) };
             let owned = CString::new(msg).unwrap();
             let p = owned.as_ptr();
             use_ptr(p);
@@ -88,6 +120,7 @@ class RawPointerOutlivesOwner(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
+        keepers = [c for c in syntax.calls(KEEPS.keys()) if not c.in_macro and c.args]
         for call in syntax.calls({"as_ptr", "as_mut_ptr"}):
             if call.in_macro:
                 continue
@@ -101,11 +134,13 @@ class RawPointerOutlivesOwner(HintRule):
             stored = call.bound_to is not None or _STORED_BEFORE.search(
                 code, max(0, call.start_byte - 80), call.start_byte
             )
-            if stored:
+            keeper = None if stored else _kept_by(keepers, call, chain)
+            if stored or keeper is not None:
+                where = "kept here" if keeper is None else f"`pg_sys::{keeper}` keeps"
                 message = (
                     f"`.{call.name}()` points into a temporary that is dropped at the end of this "
-                    "statement, so the pointer kept here dangles; bind the owner to a variable "
-                    "that lives as long as the pointer is used."
+                    f"statement, so the pointer {where} dangles; bind the owner to a variable "
+                    "that lives as long as the pointer is used, or pstrdup it."
                 )
                 yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
         if b"from_raw" in code:
@@ -124,6 +159,33 @@ class RawPointerOutlivesOwner(HintRule):
                     )
                     yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
                     break
+
+
+def _kept_by(keepers: list[Call], call: Call, chain: str) -> str | None:
+    """The function among ``keepers`` that stores the pointer ``call`` makes, if it is one of
+    their kept arguments."""
+    for keeper in keepers:
+        if keeper.start_byte < call.start_byte < keeper.end_byte:
+            kept = KEEPS[keeper.name]
+            args = (
+                keeper.args
+                if kept is None
+                else [keeper.args[i] for i in kept if i < len(keeper.args)]
+            )
+            if any(_is_pointer_of(arg, chain) for arg in args):
+                return keeper.name
+    return None
+
+
+def _is_pointer_of(arg: str, chain: str) -> bool:
+    """True when ``arg`` is ``chain`` itself, cast at most (not a call that copies it)."""
+    arg = arg.strip()
+    return arg.startswith(chain) and _CASTS.fullmatch(arg[len(chain) :]) is not None
+
+
+_CASTS = re.compile(
+    r"(?:\s*\.\s*cast(?:_mut)?\s*(?:::\s*<[^()]*>)?\s*\(\s*\)|\s*as\s+\*\s*(?:const|mut)\s+[\w:<>\s]+?)*\s*"
+)
 
 
 def _closes_at_end(expr: str) -> bool:
