@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import Call, last_segment
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _CURRENT = "CurrentMemoryContext"
 _FREES = {
@@ -85,6 +86,7 @@ class CurrentContextDeleted(HintRule):
         calls = [c for c in syntax.calls(_FREES.keys()) if not c.in_macro]
         if not calls:
             return
+        sites = SiteIndex(ctx.sites)
         bound = [(b.start_byte, b.name) for b in syntax.lets() if _is_current(b.init)]
         bound_at = [at for at, _name in bound]
         for call in calls:
@@ -110,7 +112,7 @@ class CurrentContextDeleted(HintRule):
                 else "everything the caller allocated there (its arguments and results "
                 "included) is freed under it."
             )
-            yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+            yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
 
 
 def _is_current(init: str) -> bool:

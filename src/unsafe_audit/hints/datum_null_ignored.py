@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import FnInfo, LetBinding
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _FLAG_NAME = re.compile(r"_?(?:is_?null|\w+_is_?null|\w+_isnull)")
 # A NULL-flag variable (not the ``.is_null()`` method, not a field, not a fn).
@@ -115,6 +116,7 @@ class DatumNullIgnored(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
+        sites = SiteIndex(ctx.sites)
         flags = [(m.start(), m.group().decode()) for m in _FLAG_WORD.finditer(code)]
         flag_at = [at for at, _name in flags]
         pointer_at = [m.start() for m in _AS_POINTER.finditer(code)]
@@ -136,13 +138,15 @@ class DatumNullIgnored(HintRule):
                     "has a NULL flag that nothing before reads; a NULL Datum converted as a "
                     "value dereferences address 0 for pass-by-reference types."
                 )
-                yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+                yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
         for fn in syntax.fns:
             if not _between(pointer_at, fn.body_start_byte, fn.end_byte) and not _between(
                 sk_args, fn.body_start_byte, fn.end_byte
             ):
                 continue
-            yield from self._unread_flags(ctx, fn, flags, flag_at, pointer_at, flag_lets)
+            yield from self._unread_flags(
+                ctx, sites, code, fn, flags, flag_at, pointer_at, flag_lets
+            )
             first_arg = _first(sk_args, fn.body_start_byte, fn.end_byte)
             if first_arg is not None and not _between(sk_isnull, fn.start_byte, fn.end_byte):
                 line = syntax.line_of(first_arg)
@@ -150,11 +154,13 @@ class DatumNullIgnored(HintRule):
                     f"`{fn.name}` reads `sk_argument` but never tests `SK_ISNULL` in `sk_flags`; "
                     "a scan key on NULL carries a zero Datum that is no pointer."
                 )
-                yield self.hint(ctx, ctx.innermost_site(first_arg), line, message)
+                yield self.hint(ctx, sites.innermost(first_arg), line, message)
 
     def _unread_flags(
         self,
         ctx: HintContext,
+        sites: SiteIndex,
+        code: bytes,
         fn: FnInfo,
         flags: list[tuple[int, str]],
         flag_at: list[int],
@@ -165,7 +171,6 @@ class DatumNullIgnored(HintRule):
             return
         lo = bisect.bisect_left(flag_at, fn.body_start_byte)
         hi = bisect.bisect_left(flag_at, fn.end_byte)
-        code = ctx.syntax.code
         read = {name for at, name in flags[lo:hi] if _is_read(code, at)}
         for name, type_text in fn.params:
             if _FLAG_NAME.fullmatch(name) and type_text.strip() == "bool" and name not in read:
@@ -174,7 +179,7 @@ class DatumNullIgnored(HintRule):
                     f"`{fn.name}` never reads its NULL flag `{name}` but uses a Datum as a "
                     "pointer; a NULL Datum is 0 and dereferencing it crashes the backend."
                 )
-                yield self.hint(ctx, ctx.innermost_site(at), ctx.syntax.line_of(at), message)
+                yield self.hint(ctx, sites.innermost(at), ctx.syntax.line_of(at), message)
         for b in flag_lets:
             if fn.body_start_byte <= b.start_byte < fn.end_byte and b.name not in read:
                 if ctx.syntax.enclosing_fn(b.start_byte) != fn:
@@ -183,7 +188,7 @@ class DatumNullIgnored(HintRule):
                     f"`{b.name}` is set but never read in `{fn.name}`, which uses a Datum as a "
                     "pointer; a NULL Datum is 0 and dereferencing it crashes the backend."
                 )
-                yield self.hint(ctx, ctx.innermost_site(b.start_byte), b.line, message)
+                yield self.hint(ctx, sites.innermost(b.start_byte), b.line, message)
 
 
 def _between(positions: list[int], start: int, end: int) -> bool:

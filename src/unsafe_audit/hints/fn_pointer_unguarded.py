@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator
 from unsafe_audit.extract.facts import Call, FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _GUARD = "pg_guard_ffi_boundary"
 # What marks an expression as a C function pointer: a field read through a raw pointer to a
@@ -139,6 +140,8 @@ class FnPointerUnguarded(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
+        code = syntax.code
+        sites = SiteIndex(ctx.sites)
         calls = [c for c in syntax.calls(_AnyName()) if not c.in_macro]
         guards = _merged([(c.start_byte, c.end_byte) for c in calls if c.name == _GUARD])
         c_names = {s.name for s in syntax.statics if _C_TYPE.search(s.type_text)}
@@ -149,7 +152,7 @@ class FnPointerUnguarded(HintRule):
             or (not _CLOSURE.match(b.init) and _points_to_c(b.init, c_names))
         ]
         fn_items = {f.name for f in syntax.fns}
-        for m in _SOME_PATTERN.finditer(syntax.code):
+        for m in _SOME_PATTERN.finditer(code):
             scrutinee = (m.group("let_expr") or m.group("match_expr") or b"").decode(
                 "utf-8", "replace"
             )
@@ -166,7 +169,7 @@ class FnPointerUnguarded(HintRule):
             elif (
                 callee.isidentifier()
                 and callee not in fn_items
-                and _called_by_name(syntax.code, call, callee)
+                and _called_by_name(code, call, callee)
             ):
                 fn = syntax.enclosing_fn(call.start_byte)
                 if fn is None or not _bound_to_c(fn, callee, c_lets, c_let_at, call, c_names):
@@ -180,7 +183,7 @@ class FnPointerUnguarded(HintRule):
                 "`pg_guard_ffi_boundary`; pgrx guards `pg_sys::` functions, not pointers, so an "
                 "ERROR raised behind it longjmps over Rust frames without running their drops."
             )
-            yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+            yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
 
 
 def _points_to_c(expr: str, c_names: set[str]) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _TABLES = (
     r"(?:CustomPathMethods|CustomScanMethods|CustomExecMethods|ExtensibleNodeMethods|"
@@ -121,6 +122,7 @@ class MethodTableNotStatic(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
+        sites = SiteIndex(ctx.sites)
         statics = sorted((s.start_byte, s.end_byte) for s in syntax.statics)
         static_starts = [start for start, _end in statics]
         for m in _BUILT.finditer(code):
@@ -146,7 +148,7 @@ class MethodTableNotStatic(HintRule):
                 "(in plans, states or the relcache) for longer; make it a `static` or allocate "
                 "it in TopMemoryContext."
             )
-            yield self.hint(ctx, ctx.innermost_site(at), syntax.line_of(at), message)
+            yield self.hint(ctx, sites.innermost(at), syntax.line_of(at), message)
 
 
 def _in_static(statics: list[tuple[int, int]], starts: list[int], at: int) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import Call
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 from unsafe_audit.model import SiteKind
 
 # An owned value built in the expression itself, so a temporary (before `.as_ptr()`, with any
@@ -120,7 +121,10 @@ class RawPointerOutlivesOwner(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
-        keepers = [c for c in syntax.calls(KEEPS.keys()) if not c.in_macro and c.args]
+        sites = SiteIndex(ctx.sites)
+        kept = _kept_arguments(
+            syntax.source, [c for c in syntax.calls(KEEPS.keys()) if not c.in_macro and c.args]
+        )
         for call in syntax.calls({"as_ptr", "as_mut_ptr"}):
             if call.in_macro:
                 continue
@@ -134,7 +138,8 @@ class RawPointerOutlivesOwner(HintRule):
             stored = call.bound_to is not None or _STORED_BEFORE.search(
                 code, max(0, call.start_byte - 80), call.start_byte
             )
-            keeper = None if stored else _kept_by(keepers, call, chain)
+            held = None if stored else kept.get(call.start_byte)
+            keeper = held[0] if held is not None and _is_pointer_of(held[1], chain) else None
             if stored or keeper is not None:
                 where = "kept here" if keeper is None else f"`pg_sys::{keeper}` keeps"
                 message = (
@@ -142,7 +147,7 @@ class RawPointerOutlivesOwner(HintRule):
                     f"statement, so the pointer {where} dangles; bind the owner to a variable "
                     "that lives as long as the pointer is used, or pstrdup it."
                 )
-                yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+                yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
         if b"from_raw" in code:
             return  # memory handed over is taken back somewhere: a reviewer pairs them
         pg_sys = {(s.name, s.line) for s in ctx.sites if s.kind is SiteKind.PG_SYS_CALL}
@@ -157,24 +162,26 @@ class RawPointerOutlivesOwner(HintRule):
                         "and no `from_raw` in this file takes it back; PostgreSQL may keep it, "
                         "or pfree it as if it were palloc'd."
                     )
-                    yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+                    yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
                     break
 
 
-def _kept_by(keepers: list[Call], call: Call, chain: str) -> str | None:
-    """The function among ``keepers`` that stores the pointer ``call`` makes, if it is one of
-    their kept arguments."""
+def _kept_arguments(source: bytes, keepers: list[Call]) -> dict[int, tuple[str, str]]:
+    """Where each kept argument of ``keepers`` starts -> (the keeper, the argument's text).
+    Each keeper's arguments are found left to right in its own text, so the work is the
+    keepers' length (times their nesting depth), never keepers times pointers."""
+    found: dict[int, tuple[str, str]] = {}
     for keeper in keepers:
-        if keeper.start_byte < call.start_byte < keeper.end_byte:
-            kept = KEEPS[keeper.name]
-            args = (
-                keeper.args
-                if kept is None
-                else [keeper.args[i] for i in kept if i < len(keeper.args)]
-            )
-            if any(_is_pointer_of(arg, chain) for arg in args):
-                return keeper.name
-    return None
+        indexes = KEEPS[keeper.name]
+        cursor = keeper.start_byte
+        for i, arg in enumerate(keeper.args):
+            at = source.find(arg.encode(), cursor, keeper.end_byte)
+            if at < 0:
+                break
+            cursor = at + len(arg.encode())
+            if indexes is None or i in indexes:
+                found[at] = (keeper.name, arg)
+    return found
 
 
 def _is_pointer_of(arg: str, chain: str) -> bool:
