@@ -46,7 +46,7 @@ KEEPS: dict[str, tuple[int, ...] | None] = {
     "LWLockRegisterTranche": (1,),
 }
 """pg_sys functions that keep a pointer argument past the call, by argument index (None: all)."""
-_HANDED_OVER = re.compile(r"\binto_raw\s*\(|\bBox\s*::\s*leak\s*\(|\.\s*leak\s*\(\s*\)")
+_HANDED_OVER = re.compile(rb"\binto_raw\s*\(|\bBox\s*::\s*leak\s*\(|\.\s*leak\s*\(\s*\)")
 
 
 class RawPointerOutlivesOwner(HintRule):
@@ -122,12 +122,11 @@ class RawPointerOutlivesOwner(HintRule):
         syntax = ctx.syntax
         code = syntax.code
         sites = SiteIndex(ctx.sites)
-        kept = _kept_arguments(
-            syntax.source, [c for c in syntax.calls(KEEPS.keys()) if not c.in_macro and c.args]
-        )
         for call in syntax.calls({"as_ptr", "as_mut_ptr"}):
             if call.in_macro:
                 continue
+            if call.end_byte - call.start_byte > _LONGEST_CHAIN:
+                continue  # no temporary's constructor is this long; the regexes stay cheap
             chain = syntax.text(call.start_byte, call.end_byte)
             receiver = chain[: chain.rfind(".")].rstrip()
             owner = _STEPS.sub("", receiver, count=1)
@@ -138,8 +137,7 @@ class RawPointerOutlivesOwner(HintRule):
             stored = call.bound_to is not None or _STORED_BEFORE.search(
                 code, max(0, call.start_byte - 80), call.start_byte
             )
-            held = None if stored else kept.get(call.start_byte)
-            keeper = held[0] if held is not None and _is_pointer_of(held[1], chain) else None
+            keeper = None if stored else _keeper(code, call)
             if stored or keeper is not None:
                 where = "kept here" if keeper is None else f"`pg_sys::{keeper}` keeps"
                 message = (
@@ -151,47 +149,70 @@ class RawPointerOutlivesOwner(HintRule):
         if b"from_raw" in code:
             return  # memory handed over is taken back somewhere: a reviewer pairs them
         pg_sys = {(s.name, s.line) for s in ctx.sites if s.kind is SiteKind.PG_SYS_CALL}
-        names = {name for name, _line in pg_sys if name}
-        for call in syntax.calls(names):
-            if call.in_macro or (call.name, call.line) not in pg_sys:
+        seen: set[int] = set()
+        for m in _HANDED_OVER.finditer(code):
+            found = _enclosing_call(code, m.start())
+            if found is None or found[1] in seen:
                 continue
-            for arg in call.args:
-                if _HANDED_OVER.search(arg) and not _inner_pg_sys_call(arg, names):
-                    message = (
-                        f"Rust heap memory (`into_raw`/`leak`) is handed to `pg_sys::{call.name}` "
-                        "and no `from_raw` in this file takes it back; PostgreSQL may keep it, "
-                        "or pfree it as if it were palloc'd."
-                    )
-                    yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
-                    break
+            name, at, _index = found
+            line = syntax.line_of(at)
+            if (name, line) not in pg_sys:
+                continue
+            seen.add(at)
+            message = (
+                f"Rust heap memory (`into_raw`/`leak`) is handed to `pg_sys::{name}` and no "
+                "`from_raw` in this file takes it back; PostgreSQL may keep it, or pfree it as "
+                "if it were palloc'd."
+            )
+            yield self.hint(ctx, sites.innermost(at), line, message)
 
 
-def _kept_arguments(source: bytes, keepers: list[Call]) -> dict[int, tuple[str, str]]:
-    """Where each kept argument of ``keepers`` starts -> (the keeper, the argument's text).
-    Each keeper's arguments are found left to right in its own text, so the work is the
-    keepers' length (times their nesting depth), never keepers times pointers."""
-    found: dict[int, tuple[str, str]] = {}
-    for keeper in keepers:
-        indexes = KEEPS[keeper.name]
-        cursor = keeper.start_byte
-        for i, arg in enumerate(keeper.args):
-            at = source.find(arg.encode(), cursor, keeper.end_byte)
-            if at < 0:
-                break
-            cursor = at + len(arg.encode())
-            if indexes is None or i in indexes:
-                found[at] = (keeper.name, arg)
-    return found
+def _keeper(code: bytes, call: Call) -> str | None:
+    """The pg_sys function in :data:`KEEPS` that ``call``'s pointer is a kept argument of:
+    the call must be that whole argument (casts aside)."""
+    if _CAST_THEN_END.match(code, call.end_byte) is None:
+        return None
+    found = _enclosing_call(code, call.start_byte)
+    if found is None or found[0] not in KEEPS:
+        return None
+    name, _at, index = found
+    kept = KEEPS[name]
+    return name if kept is None or index in kept else None
 
 
-def _is_pointer_of(arg: str, chain: str) -> bool:
-    """True when ``arg`` is ``chain`` itself, cast at most (not a call that copies it)."""
-    arg = arg.strip()
-    return arg.startswith(chain) and _CASTS.fullmatch(arg[len(chain) :]) is not None
+def _enclosing_call(code: bytes, pos: int) -> tuple[str, int, int] | None:
+    """``(callee, where the callee's name starts, argument index)`` of the call whose
+    argument list holds ``pos``: a scan back to the unmatched ``(`` (at most
+    :data:`_SCAN_BACK` bytes, so each question costs a bounded amount whatever the nesting),
+    counting the top-level commas on the way."""
+    depth = commas = 0
+    for i in range(pos - 1, max(-1, pos - _SCAN_BACK), -1):
+        ch = code[i]
+        if ch in _CLOSERS:
+            depth += 1
+        elif ch in _OPENERS:
+            if depth:
+                depth -= 1
+                continue
+            callee = _CALLEE_BEFORE.search(code, max(0, i - 200), i) if ch == _PAREN else None
+            if callee is None:
+                return None
+            return callee.group(1).decode(), callee.start(1), commas
+        elif ch == _COMMA and depth == 0:
+            commas += 1
+    return None
 
 
-_CASTS = re.compile(
-    r"(?:\s*\.\s*cast(?:_mut)?\s*(?:::\s*<[^()]*>)?\s*\(\s*\)|\s*as\s+\*\s*(?:const|mut)\s+[\w:<>\s]+?)*\s*"
+_SCAN_BACK = 4096
+_LONGEST_CHAIN = 1000
+_CLOSERS = frozenset(b")]}")
+_OPENERS = frozenset(b"([{")
+_PAREN = ord("(")
+_COMMA = ord(",")
+_CALLEE_BEFORE = re.compile(rb"\b(\w+)\s*(?:::\s*<[^<>()]*>\s*)?\Z")
+_CAST_THEN_END = re.compile(
+    rb"(?:\s*\.\s*cast(?:_mut)?\s*(?:::\s*<[^()]*>)?\s*\(\s*\)"
+    rb"|\s*as\s+\*\s*(?:const|mut)\s+[\w:<>\s]+?)*\s*[,)]"
 )
 
 
@@ -209,9 +230,3 @@ def _closes_at_end(expr: str) -> bool:
             if opened and depth == 0:
                 return expr[i + 1 :].strip() == ""
     return False
-
-
-def _inner_pg_sys_call(arg: str, names: set[str]) -> bool:
-    """True when the handed-over memory goes to a pg_sys call nested in ``arg`` (reported
-    there, on the inner call)."""
-    return any(re.search(rf"\b{re.escape(n)}\s*\(", arg) for n in names)
