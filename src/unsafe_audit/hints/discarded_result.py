@@ -187,4 +187,5 @@ def _ends_statement(code: bytes, end: int) -> bool:
     return _AFTER.match(code, end) is not None
 
 
-_AFTER = re.compile(rb"[\s}]*;")
+_AFTER = re.compile(rb"[\s}]{0,400};")
+"""Bounded, so a call followed by thousands of closing braces costs no more than any other."""

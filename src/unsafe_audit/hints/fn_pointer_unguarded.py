@@ -28,6 +28,7 @@ _C_POINTER = re.compile(
 )
 # What marks a declared type as a C function pointer type.
 _C_TYPE = re.compile(r"extern\s*\"C|pg_sys\s*::\s*\w+_type\b|\bPGFunction\b")
+_LONGEST_CALLEE = 1000
 _CLOSURE = re.compile(r"\s*(?:move\s*)?\|")
 # ``if let Some(f) = EXPR {`` and ``match EXPR { Some(f) =>``: ``f`` is what EXPR holds.
 _SOME_PATTERN = re.compile(
@@ -163,6 +164,8 @@ class FnPointerUnguarded(HintRule):
         c_let_at = [at for at, _name in c_lets]
         for call in calls:
             callee = call.callee.strip()
+            if len(callee) > _LONGEST_CALLEE:
+                continue  # a chain this long is no function pointer read; the regexes stay cheap
             if callee.endswith(")"):
                 if "|" in callee or not _points_to_c(callee, c_names):
                     continue  # a closure's body may read raw pointers; it is no pointer itself

@@ -159,4 +159,9 @@ def _in_static(statics: list[tuple[int, int]], starts: list[int], at: int) -> bo
 def _address_taken(code: bytes, name: bytes, start: int, fn: FnInfo) -> bool:
     """True when ``&name``, ``&mut name`` or ``addr_of!(name)`` follows in ``fn``."""
     pattern = rb"&\s*(?:mut\s+)?" + re.escape(name) + rb"\b|addr_of(?:_mut)?!\s*\(\s*" + name
-    return re.search(pattern, code[start : fn.end_byte]) is not None
+    return re.search(pattern, code[start : min(fn.end_byte, start + _ADDRESS_WINDOW)]) is not None
+
+
+_ADDRESS_WINDOW = 20_000
+"""How far after the table its address is looked for (a bound, so many tables in one long fn
+cost no more than one each)."""
