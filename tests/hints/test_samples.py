@@ -99,6 +99,10 @@ def test_pg_hooks_0_2_0_unguarded_hook_and_unchecked_tuptable() -> None:
         ("pg-guard-missing", "src/executor.rs", 41),
         # `table = pg_sys::SPI_tuptable` is dereferenced with no is_null() test.
         ("raw-deref-no-null-check", "src/bgworker.rs", 43),
+        # The previous hooks are C function pointers, called outside pg_guard_ffi_boundary.
+        ("fn-pointer-unguarded", "src/executor.rs", 35),
+        ("fn-pointer-unguarded", "src/executor.rs", 44),
+        ("fn-pointer-unguarded", "src/planner.rs", 19),
     }
 
 
