@@ -14,6 +14,7 @@ from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
+from unsafe_audit.hints.null_result_unchecked import NullResultUnchecked
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
@@ -32,6 +33,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     RawDerefNoNullCheck(),
     SafetyCommentMissing(),
     RawErrorCalls(),
+    NullResultUnchecked(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
