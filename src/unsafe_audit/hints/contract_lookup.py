@@ -10,7 +10,7 @@ majors the fact holds for, so a reviewer who supports only newer majors can disc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from unsafe_audit.contracts.table import MajorFacts, load
@@ -78,12 +78,8 @@ def pg_sys_calls(ctx: HintContext, fact: Fact) -> list[ContractCall]:
     wanted = {name for name, majors in holds.items() if majors}
     found: list[ContractCall] = []
     for call in ctx.syntax.calls(wanted):
-        site = sites.get((call.name, call.line))
-        if site is not None:
-            found.append(ContractCall(call, site, holds[call.name]))
+        made = sites.get((call.name, call.line))
+        if made is not None:
+            found.append(ContractCall(call, made, holds[call.name]))
     return found
 
-
-def names_called(calls: Iterable[Call]) -> set[str]:
-    """The callee names of ``calls``."""
-    return {c.name for c in calls}
