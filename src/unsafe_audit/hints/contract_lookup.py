@@ -10,7 +10,7 @@ majors the fact holds for, so a reviewer who supports only newer majors can disc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from unsafe_audit.contracts.table import MajorFacts, load
@@ -68,18 +68,26 @@ def pg_sys_calls(ctx: HintContext, fact: Fact) -> list[ContractCall]:
     """The file's pg_sys calls (those the extractor made a ``pg_sys_call`` site of, so a local
     fn that shares a PostgreSQL name is left out) whose contract says ``fact``, in source
     order."""
-    sites: dict[tuple[str, int], Site] = {}
     holds: dict[str, str] = {}
     for site in ctx.sites:
-        if site.kind is SiteKind.PG_SYS_CALL and site.name is not None:
-            sites.setdefault((site.name, site.line), site)
-            if site.name not in holds:
-                holds[site.name] = majors_where(site.name, fact) or ""
+        if site.kind is SiteKind.PG_SYS_CALL and site.name is not None and site.name not in holds:
+            holds[site.name] = majors_where(site.name, fact) or ""
     wanted = {name for name, majors in holds.items() if majors}
-    found: list[ContractCall] = []
-    for call in ctx.syntax.calls(wanted):
+    return [
+        ContractCall(call, site, holds[call.name]) for call, site in pg_sys_calls_named(ctx, wanted)
+    ]
+
+
+def pg_sys_calls_named(ctx: HintContext, names: Collection[str]) -> list[tuple[Call, Site]]:
+    """The file's pg_sys calls of the functions in ``names``, each with its site, in source
+    order."""
+    sites: dict[tuple[str, int], Site] = {}
+    for site in ctx.sites:
+        if site.kind is SiteKind.PG_SYS_CALL and site.name is not None and site.name in names:
+            sites.setdefault((site.name, site.line), site)
+    found: list[tuple[Call, Site]] = []
+    for call in ctx.syntax.calls({name for name, _ in sites}):
         made = sites.get((call.name, call.line))
         if made is not None:
-            found.append(ContractCall(call, made, holds[call.name]))
+            found.append((call, made))
     return found
-

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from unsafe_audit.extract.parsed import syntax_of
+from unsafe_audit.hints.acquire_without_release import AcquireWithoutRelease
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
 from unsafe_audit.hints.interface import Hint
@@ -34,6 +35,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     SafetyCommentMissing(),
     RawErrorCalls(),
     NullResultUnchecked(),
+    AcquireWithoutRelease(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
