@@ -105,7 +105,8 @@ class AcquireWithoutRelease(HintRule):
     guard's ``Drop`` does."""
 
     id = "acquire-without-release"
-    items = ("ctx-owner", "no-use-after-throw")
+    # no-drop-on-reset asks that locks and handles be released by an explicit call.
+    items = ("no-drop-on-reset",)
     title = "pg_sys acquire with no release in the same fn (or an early exit before it)"
     INVALID = (
         """

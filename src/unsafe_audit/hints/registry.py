@@ -13,6 +13,7 @@ from unsafe_audit.extract.parsed import syntax_of
 from unsafe_audit.hints.acquire_without_release import AcquireWithoutRelease
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
+from unsafe_audit.hints.drop_across_error import DropAcrossError
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
 from unsafe_audit.hints.null_result_unchecked import NullResultUnchecked
@@ -36,6 +37,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     RawErrorCalls(),
     NullResultUnchecked(),
     AcquireWithoutRelease(),
+    DropAcrossError(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
