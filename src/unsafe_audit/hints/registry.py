@@ -17,6 +17,7 @@ from unsafe_audit.hints.drop_across_error import DropAcrossError
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
 from unsafe_audit.hints.null_result_unchecked import NullResultUnchecked
+from unsafe_audit.hints.palloc_into_static import PallocIntoStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
@@ -38,6 +39,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     NullResultUnchecked(),
     AcquireWithoutRelease(),
     DropAcrossError(),
+    PallocIntoStatic(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
