@@ -20,6 +20,7 @@ from unsafe_audit.hints.null_result_unchecked import NullResultUnchecked
 from unsafe_audit.hints.palloc_into_static import PallocIntoStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
+from unsafe_audit.hints.pointer_across_reset import PointerAcrossReset
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
 from unsafe_audit.hints.raw_error_calls import RawErrorCalls
 from unsafe_audit.hints.rule import HintContext, HintRule
@@ -40,6 +41,7 @@ ALL_RULES: tuple[HintRule, ...] = (
     AcquireWithoutRelease(),
     DropAcrossError(),
     PallocIntoStatic(),
+    PointerAcrossReset(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
