@@ -34,7 +34,8 @@ _HANDED_ON_BEFORE = re.compile(
 _HANDED_ON_AFTER = re.compile(rb"\s*(?:[,)}?;]|$)")
 _SHORTHAND_BEFORE = re.compile(rb"(?:\{\s*|,\s*)$")
 _SHORTHAND_AFTER = re.compile(rb"\s*(?:\}|,\s*(?:\w+\s*[:,}]|\.\.))")
-_NULL_TEST = re.compile(rb"\s*(?:\.\s*is_null\s*\(\s*\)|==\s*(?:\w+\s*::\s*)*null(?:_mut)?\s*\()")
+_IF = re.compile(rb"\bif\b")
+_RESULT_TEST = re.compile(rb"\s*(?:\.\s*is_null\s*\(\s*\)|[!=]=|[<>]=?)")
 _BRANCH_CAP = 4096
 """Bytes searched for the end of a NULL branch (a branch longer than this is not excused)."""
 
@@ -159,6 +160,19 @@ class AcquireWithoutRelease(HintRule):
         }
         """,
         """
+        fn count(query: &CStr) -> u64 {
+            unsafe {
+                if pg_sys::SPI_connect() < 0 {
+                    return 0;
+                }
+                pg_sys::SPI_execute(query.as_ptr(), true, 0);
+                let rows = pg_sys::SPI_processed;
+                pg_sys::SPI_finish();
+                rows
+            }
+        }
+        """,
+        """
         // A guard: connecting in one fn, finishing in its Drop.
         impl SpiGuard {
             fn connect() -> Self {
@@ -234,7 +248,7 @@ class AcquireWithoutRelease(HintRule):
                 continue
             if not after:
                 continue
-            excused = _null_branches(call, fn.start_byte, uses)
+            excused = _failure_branches(call, fn.start_byte, uses)
             fn_exits = exits.get(fn.start_byte, [])
             early = _first_exit(fn_exits, call.end_byte, after[0], excused)
             if early is not None:
@@ -280,25 +294,34 @@ def _first_exit(
     return None
 
 
-def _null_branches(call: Call, fn_start: int, uses: NameUses) -> list[tuple[int, int]]:
-    """The blocks run when the acquired handle is NULL (``if h.is_null() { .. }``): nothing
-    was acquired, so leaving there owes no release."""
+def _failure_branches(call: Call, fn_start: int, uses: NameUses) -> list[tuple[int, int]]:
+    """The blocks of the ``if``s that test the acquire's result (``if h.is_null() { .. }``,
+    ``if SPI_connect() < 0 { .. }``, ``if rc != OK { .. }``): there the acquire failed, so
+    leaving owes no release."""
+    tests: list[int] = []
+    if _IF.search(uses.line_before(call.start_byte)):
+        tests.append(call.end_byte)
     name = call.bound_to
-    if name is None or not name.isidentifier():
-        return []
-    spans: list[tuple[int, int]] = []
-    code = uses.code
-    for at in uses.after(fn_start, name, call.end_byte):
-        rest = uses.rest_of_line(at)
-        if not _NULL_TEST.match(rest, len(name.encode())):
-            continue
-        opening = code.find(b"{", at, at + len(rest))
-        if opening < 0:
-            continue
-        depth = 0
-        for k in range(opening, min(len(code), opening + _BRANCH_CAP)):
-            depth += {123: 1, 125: -1}.get(code[k], 0)
-            if depth == 0:
-                spans.append((opening, k))
-                break
-    return spans
+    if name is not None and name.isidentifier():
+        width = len(name.encode())
+        for at in uses.after(fn_start, name, call.end_byte):
+            if _RESULT_TEST.match(uses.rest_of_line(at + width)) and _IF.search(
+                uses.line_before(at)
+            ):
+                tests.append(at + width)
+    return [span for at in tests if (span := _block_after(uses.code, at)) is not None]
+
+
+def _block_after(code: bytes, at: int) -> tuple[int, int] | None:
+    """The span of the ``{ .. }`` block opening on the line of ``at``, after it (a block longer
+    than ``_BRANCH_CAP`` is not followed)."""
+    end_of_line = code.find(b"\n", at)
+    opening = code.find(b"{", at, end_of_line if end_of_line >= 0 else len(code))
+    if opening < 0:
+        return None
+    depth = 0
+    for k in range(opening, min(len(code), opening + _BRANCH_CAP)):
+        depth += {123: 1, 125: -1}.get(code[k], 0)
+        if depth == 0:
+            return opening, k
+    return None
