@@ -143,6 +143,21 @@ class DropAcrossError(HintRule):
         }
         """,
         """
+        // A block inside a fn declares its fns for that fn only.
+        fn run_raw(q: &CStr) {
+            extern "C" {
+                fn SPI_execute(src: *const c_char, read_only: bool, tcount: c_long) -> c_int;
+            }
+            unsafe { SPI_execute(q.as_ptr(), true, 0) };
+        }
+        fn run(q: &str) -> usize {
+            use pgrx::pg_sys::*;
+            let text = CString::new(q).unwrap();
+            unsafe { SPI_execute(text.as_ptr(), true, 0) };
+            text.as_bytes().len()
+        }
+        """,
+        """
         unsafe fn call_prev(qd: *mut pg_sys::QueryDesc) {
             let label = format!("{:p}", qd);
             pg_guard_ffi_boundary(|| PREV_EXECUTOR_END.unwrap()(qd));
