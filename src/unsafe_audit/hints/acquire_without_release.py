@@ -13,7 +13,7 @@ from unsafe_audit.contracts.table import Pair, load
 from unsafe_audit.extract.facts import Call
 from unsafe_audit.hints.contract_lookup import pg_sys_calls_named
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.hints.name_uses import NameUses, find_uses
+from unsafe_audit.hints.name_uses import NameUses, find_uses, reach_ends
 from unsafe_audit.hints.rule import HintContext, HintRule
 
 # Pairs whose release is not owed by the fn that acquires: the note says the release is
@@ -36,8 +36,10 @@ _SHORTHAND_BEFORE = re.compile(rb"(?:\{\s*|,\s*)$")
 _SHORTHAND_AFTER = re.compile(rb"\s*(?:\}|,\s*(?:\w+\s*[:,}]|\.\.))")
 _IF = re.compile(rb"\bif\b")
 _RESULT_TEST = re.compile(rb"\s*(?:\.\s*is_null\s*\(\s*\)|[!=]=|[<>]=?)")
-_BRANCH_CAP = 4096
-"""Bytes searched for the end of a NULL branch (a branch longer than this is not excused)."""
+_EXITS_READ = 64
+"""Exits read between an acquire and its release before the rule gives up (stays silent)."""
+_TESTS_READ = 16
+"""Tests of an acquire's result whose branches are excused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,28 +218,23 @@ class AcquireWithoutRelease(HintRule):
         for ex in syntax.exits():
             if ex.kind in ("return", "?"):
                 exits.setdefault(ex.owner_byte, []).append((ex.start_byte, ex.line, ex.kind))
-        handles = {c.bound_to for c, _ in acquires if c.bound_to and c.bound_to.isidentifier()}
-        uses = find_uses(syntax, handles)
+        handles = [(c.start_byte, c.bound_to) for c, _ in acquires if c.bound_to]
+        uses = find_uses(syntax, {name for _, name in handles})
+        reach = reach_ends(syntax, handles)
         for call, site in acquires:
             fn = syntax.enclosing_fn(call.start_byte)
             if fn is None:
                 continue
             protocol = protocols[call.name]
-            if protocol.handle and _handed_on(call, fn.start_byte, uses):
+            end = reach.get(call.start_byte, fn.end_byte)
+            if protocol.handle and _handed_on(call, fn.start_byte, end, uses):
                 continue
-            after = sorted(
-                at
-                for name in protocol.releases
-                for at in releases.get((fn.start_byte, name), ())
-                if at >= call.end_byte
-            )
-            before = any(
-                at < call.start_byte
-                for name in protocol.releases
-                for at in releases.get((fn.start_byte, name), ())
-            )
+            mine = [releases.get((fn.start_byte, name), []) for name in sorted(protocol.releases)]
+            before = any(offsets and offsets[0] < call.start_byte for offsets in mine)
+            later = [_first_at_or_after(offsets, call.end_byte) for offsets in mine]
+            after = min((at for at in later if at is not None), default=None)
             release = " or ".join(f"`{r}`" for r in sorted(protocol.releases))
-            if not after and not before:
+            if after is None and not before:
                 if not protocol.handle and protocol.releases & released_anywhere:
                     continue  # no handle, released elsewhere in the file (a guard's Drop)
                 message = (
@@ -246,22 +243,26 @@ class AcquireWithoutRelease(HintRule):
                 )
                 yield self.hint(ctx, site, call.line, message)
                 continue
-            if not after:
+            if after is None:
                 continue
-            excused = _failure_branches(call, fn.start_byte, uses)
-            fn_exits = exits.get(fn.start_byte, [])
-            early = _first_exit(fn_exits, call.end_byte, after[0], excused)
+            excused = _failure_branches(call, fn.start_byte, min(end, after), uses)
+            early = _first_exit(exits.get(fn.start_byte, []), call.end_byte, after, excused)
             if early is not None:
                 line, kind = early
                 message = (
                     f"`{call.name}` is released by {release} at line "
-                    f"{syntax.line_of(after[0])}, but the `{kind}` at line {line} can leave "
+                    f"{syntax.line_of(after)}, but the `{kind}` at line {line} can leave "
                     f"`{fn.name}` before that ({protocol.note})."
                 )
                 yield self.hint(ctx, site, call.line, message)
 
 
-def _handed_on(call: Call, fn_start: int, uses: NameUses) -> bool:
+def _first_at_or_after(offsets: list[int], byte: int) -> int | None:
+    k = bisect.bisect_left(offsets, byte)
+    return offsets[k] if k < len(offsets) else None
+
+
+def _handed_on(call: Call, fn_start: int, end: int, uses: NameUses) -> bool:
     """True when the acquired handle leaves the fn's hands: stored straight into a field or a
     static, used in an expression rather than bound or thrown away, or (bound to a name)
     returned, wrapped or put in a struct later."""
@@ -271,7 +272,7 @@ def _handed_on(call: Call, fn_start: int, uses: NameUses) -> bool:
     if name is None or not name.isidentifier():
         return True
     width = len(name.encode())
-    for at in uses.after(fn_start, name, call.end_byte):
+    for at in uses.between(fn_start, name, call.end_byte, end):
         before, after = uses.line_before(at), uses.rest_of_line(at + width)
         if (_HANDED_ON_BEFORE.search(before) and _HANDED_ON_AFTER.match(after)) or (
             _SHORTHAND_BEFORE.search(before) and _SHORTHAND_AFTER.match(after)
@@ -286,15 +287,15 @@ def _first_exit(
     """The first ``return``/``?`` of the fn in ``[start, end)`` outside ``excused`` spans: its
     line and kind."""
     k = bisect.bisect_left(exits, (start, 0, ""))
-    while k < len(exits) and exits[k][0] < end:
-        at, line, kind = exits[k]
+    for at, line, kind in exits[k : k + _EXITS_READ]:
+        if at >= end:
+            return None
         if not any(s <= at < e for s, e in excused):
             return line, kind
-        k += 1
     return None
 
 
-def _failure_branches(call: Call, fn_start: int, uses: NameUses) -> list[tuple[int, int]]:
+def _failure_branches(call: Call, fn_start: int, end: int, uses: NameUses) -> list[tuple[int, int]]:
     """The blocks of the ``if``s that test the acquire's result (``if h.is_null() { .. }``,
     ``if SPI_connect() < 0 { .. }``, ``if rc != OK { .. }``): there the acquire failed, so
     leaving owes no release."""
@@ -304,24 +305,9 @@ def _failure_branches(call: Call, fn_start: int, uses: NameUses) -> list[tuple[i
     name = call.bound_to
     if name is not None and name.isidentifier():
         width = len(name.encode())
-        for at in uses.after(fn_start, name, call.end_byte):
+        for at in uses.between(fn_start, name, call.end_byte, end)[:_TESTS_READ]:
             if _RESULT_TEST.match(uses.rest_of_line(at + width)) and _IF.search(
                 uses.line_before(at)
             ):
                 tests.append(at + width)
-    return [span for at in tests if (span := _block_after(uses.code, at)) is not None]
-
-
-def _block_after(code: bytes, at: int) -> tuple[int, int] | None:
-    """The span of the ``{ .. }`` block opening on the line of ``at``, after it (a block longer
-    than ``_BRANCH_CAP`` is not followed)."""
-    end_of_line = code.find(b"\n", at)
-    opening = code.find(b"{", at, end_of_line if end_of_line >= 0 else len(code))
-    if opening < 0:
-        return None
-    depth = 0
-    for k in range(opening, min(len(code), opening + _BRANCH_CAP)):
-        depth += {123: 1, 125: -1}.get(code[k], 0)
-        if depth == 0:
-            return opening, k
-    return None
+    return [span for at in tests if (span := uses.block_after(at)) is not None]

@@ -19,16 +19,18 @@ really skipped only where that guard is absent:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from unsafe_audit.extract.facts import Call, FnInfo
+from unsafe_audit.extract.facts import Call
 from unsafe_audit.extract.syntax import RustSyntax
 from unsafe_audit.hints.contract_lookup import majors_where, raises
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import find_uses
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _OWNING_INIT = re.compile(
     r"^\s*(?:vec!|format!|(?:Vec|String|Box|CString|HashMap|HashSet|BTreeMap|BTreeSet|VecDeque|"
@@ -47,6 +49,8 @@ _FN_POINTER_CALLEE = re.compile(
     r"\.\s*(?:unwrap|unwrap_unchecked|expect)\s*\((?:[^()]|\([^()]*\))*\)\s*\)?\s*$"
 )
 _BOUNDARY = frozenset({"pg_guard_ffi_boundary"})
+_LETS_READ = 32
+"""Owning locals looked at before each unguarded call, nearest first."""
 _ATTRIBUTE_WINDOW = 1000
 """Bytes looked back from an ``extern`` block for its attributes."""
 
@@ -168,30 +172,33 @@ class DropAcrossError(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
+        sites = SiteIndex(ctx.sites)
         unguarded = _unguarded_calls(syntax)
         if not unguarded:
             return
         owning = [b for b in syntax.lets() if _owns(b.init, b.type_text)]
         if not owning:
             return
-        by_fn: dict[int, list[tuple[int, str, int]]] = {}
+        by_fn: dict[int, list[tuple[int, str]]] = {}
         for let in owning:
             fn = syntax.enclosing_fn(let.start_byte)
             if fn is not None:
-                by_fn.setdefault(fn.start_byte, []).append((let.start_byte, let.name, let.line))
-        uses = find_uses(syntax, {name for lets in by_fn.values() for _, name, _ in lets})
+                by_fn.setdefault(fn.start_byte, []).append((let.start_byte, let.name))
+        uses = find_uses(syntax, {name for lets in by_fn.values() for _, name in lets})
         for item in unguarded:
             call = item.call
             fn = syntax.enclosing_fn(call.start_byte)
             if fn is None:
                 continue
-            alive = [
-                name
-                for start, name, _ in by_fn.get(fn.start_byte, ())
-                if start < call.start_byte
-                and (item.boundary_start is None or start > item.boundary_start)
-                and uses.after(fn.start_byte, name, call.end_byte)
-            ]
+            lets = by_fn.get(fn.start_byte, [])
+            k = bisect.bisect_left(lets, (call.start_byte, ""))
+            alive: list[str] = []
+            # The nearest owning locals declared before the call (a bounded number of them).
+            for start, name in reversed(lets[max(0, k - _LETS_READ) : k]):
+                if item.boundary_start is not None and start <= item.boundary_start:
+                    break
+                if uses.first_after(fn.start_byte, name, call.end_byte) is not None:
+                    alive.insert(0, name)
             if not alive:
                 continue
             names = ", ".join(f"`{n}`" for n in dict.fromkeys(alive))
@@ -199,7 +206,7 @@ class DropAcrossError(HintRule):
                 f"{names} still {'needs' if len(alive) == 1 else 'need'} dropping when "
                 f"{item.why}, which longjmps past `{fn.name}` so the destructor never runs."
             )
-            yield self.hint(ctx, ctx.innermost_site(call.start_byte), call.line, message)
+            yield self.hint(ctx, sites.innermost(call.start_byte), call.line, message)
 
 
 def _owns(init: str, type_text: str) -> bool:
@@ -214,17 +221,19 @@ def _unguarded_calls(syntax: RustSyntax) -> list[_Unguarded]:
         for call in syntax.calls(declared):
             if call.callee != call.name:
                 continue  # a path (`pg_sys::errfinish`) names another, guarded, function
-            for scope, majors in declared[call.name]:
-                if scope is None or scope.start_byte <= call.start_byte < scope.end_byte:
-                    why = (
-                        f"`{call.name}` (declared without `#[pg_guard]`) may raise an ERROR "
-                        f"(PostgreSQL {majors})"
-                    )
-                    found.append(_Unguarded(call, why, None))
-                    break
+            fn = syntax.enclosing_fn(call.start_byte)
+            scopes = declared[call.name]
+            majors = scopes.get(fn.start_byte if fn is not None else None) or scopes.get(None)
+            if majors is not None:
+                why = (
+                    f"`{call.name}` (declared without `#[pg_guard]`) may raise an ERROR "
+                    f"(PostgreSQL {majors})"
+                )
+                found.append(_Unguarded(call, why, None))
     boundaries = [(c.start_byte, c.end_byte) for c in syntax.calls(_BOUNDARY)]
     for call in syntax.calls(_FnPointerCallees()):
-        inside = [s for s, e in boundaries if s <= call.start_byte < e]
+        k = bisect.bisect_right(boundaries, (call.start_byte, len(syntax.source))) - 1
+        inside = [boundaries[k][0]] if k >= 0 and call.start_byte < boundaries[k][1] else []
         pointer = " ".join(_FN_POINTER_CALLEE.sub("", call.callee).split()).lstrip("(")
         why = (
             f"the function pointer `{pointer}` may raise an ERROR (pgrx guards declared "
@@ -234,23 +243,27 @@ def _unguarded_calls(syntax: RustSyntax) -> list[_Unguarded]:
     return found
 
 
-def _unguarded_foreign_fns(syntax: RustSyntax) -> dict[str, list[tuple[FnInfo | None, str]]]:
-    """Name -> (the fn whose body declares it, or None at module level; the majors in which
-    PostgreSQL's function of that name may raise) for each fn of an ``extern`` block without
-    ``#[pg_guard]``."""
+def _unguarded_foreign_fns(syntax: RustSyntax) -> dict[str, dict[int | None, str]]:
+    """Name -> {start of the fn whose body declares it (None at module level) -> the majors in
+    which PostgreSQL's function of that name may raise}, for each fn of an ``extern`` block
+    without ``#[pg_guard]``."""
     code = syntax.code
-    found: dict[str, list[tuple[FnInfo | None, str]]] = {}
+    found: dict[str, dict[int | None, str]] = {}
+    closings = [m.start() for m in re.finditer(rb"\}", code)]
+    read_to = 0  # blocks are read once each: a block opening inside the last one is skipped
     for block in _FOREIGN_BLOCK.finditer(code):
+        if block.start() < read_to:
+            continue
         window = code[max(0, block.start() - _ATTRIBUTE_WINDOW) : block.start()]
         attributes = _ATTRIBUTES_BEFORE.search(window)
         if attributes is not None and b"pg_guard" in attributes.group():
             continue
-        end = code.find(b"}", block.end())
-        body = code[block.end() : end if end >= 0 else len(code)]
+        k = bisect.bisect_left(closings, block.end())
+        read_to = closings[k] if k < len(closings) else len(code)
         scope = syntax.enclosing_fn(block.start())
-        for fn in _FOREIGN_FN.finditer(body):
+        for fn in _FOREIGN_FN.finditer(code, block.end(), read_to):
             name = fn.group(1).decode()
             majors = majors_where(name, raises)
             if majors is not None:
-                found.setdefault(name, []).append((scope, majors))
+                found.setdefault(name, {})[scope.start_byte if scope is not None else None] = majors
     return found

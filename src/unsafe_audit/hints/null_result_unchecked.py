@@ -9,6 +9,7 @@ from unsafe_audit.hints.contract_lookup import pg_sys_calls, returns_null
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import NameUses, find_uses
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 # What may follow or precede the name's first use for it to be a NULL test.
 _CHECK_AFTER = re.compile(rb"\s*(?:\.\s*is_null\s*\(|[!=]=)")
@@ -132,23 +133,23 @@ class NullResultUnchecked(HintRule):
         if not bound:
             return
         syntax = ctx.syntax
+        sites = SiteIndex(ctx.sites)
         uses = find_uses(syntax, {cc.call.bound_to or "" for cc in bound})
         for cc in bound:
             call, name = cc.call, cc.call.bound_to or ""
             fn = syntax.enclosing_fn(call.start_byte)
             if fn is None:
                 continue
-            later = uses.after(fn.start_byte, name, call.end_byte)
-            if not later or not _reads_through(uses, later[0], name):
+            at = uses.first_after(fn.start_byte, name, call.end_byte)
+            if at is None or not _reads_through(uses, at, name):
                 continue
-            at = later[0]
             line = syntax.line_of(at)
             message = (
                 f"`{name}` holds the result of `{call.name}`, which may return NULL "
                 f"(PostgreSQL {cc.majors}), and is dereferenced here with no NULL check since "
                 f"line {call.line}."
             )
-            yield self.hint(ctx, ctx.innermost_site(at), line, message)
+            yield self.hint(ctx, sites.innermost(at), line, message)
 
 
 def _reads_through(uses: NameUses, at: int, name: str) -> bool:

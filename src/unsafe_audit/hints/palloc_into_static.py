@@ -4,15 +4,20 @@ through ``self`` or a ``&mut`` parameter."""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from unsafe_audit.extract.facts import Call, FnInfo, StaticDecl
 from unsafe_audit.extract.syntax import RustSyntax
 from unsafe_audit.hints.contract_lookup import pallocs, pg_sys_calls
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.hints.name_uses import NameUses, find_uses
+from unsafe_audit.hints.name_uses import NameUses, find_uses, reach_ends
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _CELL_METHODS = frozenset({"set", "get_or_init", "get_or_try_init", "replace", "insert", "push"})
 _RECEIVER = re.compile(r"^\s*(?P<recv>[A-Za-z_][\w:]*)\s*\.\s*(?P<method>\w+)\s*\(")
@@ -23,6 +28,7 @@ _ASSIGNED_AFTER = re.compile(rb"\s*(?:as\s+[^;=]+)?;")
 _SET_BEFORE = re.compile(
     rb"\b(?P<recv>[A-Za-z_][\w:]*)\s*\.\s*(?:set|replace)\s*\(\s*(?:Some\s*\(\s*)?$"
 )
+_FAR = sys.maxsize
 _MUT_REF = re.compile(r"^\s*&\s*(?:'\w+\s+)?mut\b")
 
 
@@ -93,19 +99,27 @@ class PallocIntoStatic(HintRule):
         if not found:
             return
         syntax = ctx.syntax
+        sites = SiteIndex(ctx.sites)
         statics = {s.name: s for s in syntax.statics}
+        holders = _Holders(
+            _cell_stores(syntax, set(statics)),
+            [
+                (s.start_byte, s.end_byte, f"the initialiser of static `{s.name}`")
+                for s in syntax.statics
+            ],
+        )
         switched = _switch_points(syntax)
-        cells = _cell_stores(syntax, set(statics))
-        lets = [cc for cc in found if cc.call.bound_to and cc.call.bound_to.isidentifier()]
-        uses = find_uses(syntax, {cc.call.bound_to or "" for cc in lets})
+        bound = [(cc.call.start_byte, cc.call.bound_to or "") for cc in found]
+        uses = find_uses(syntax, {name for _, name in bound})
+        reach = reach_ends(syntax, bound)
         for cc in found:
             call = cc.call
             fn = syntax.enclosing_fn(call.start_byte)
-            if fn is not None and any(
-                fn.start_byte <= at < call.start_byte for at in switched.get(fn.start_byte, ())
-            ):
+            first_switch = switched.get(fn.start_byte) if fn is not None else None
+            if first_switch is not None and first_switch < call.start_byte:
                 continue
-            place = _destination(call, fn, statics, cells, uses)
+            end = reach.get(call.start_byte, fn.end_byte if fn is not None else 0)
+            place = _destination(call, fn, end, statics, holders, uses)
             if place is None:
                 continue
             at, where = place
@@ -114,24 +128,40 @@ class PallocIntoStatic(HintRule):
                 f"(PostgreSQL {cc.majors}), stored in {where}, which outlives that context: "
                 "copy it into Rust-owned memory or allocate it in a long-lived context."
             )
-            site = cc.site if at == call.start_byte else ctx.innermost_site(at)
+            site = cc.site if at == call.start_byte else sites.innermost(at)
             yield self.hint(ctx, site, syntax.line_of(at), message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Holders:
+    """Spans whose value is kept in a static, each ``(start, end, words)`` in source order."""
+
+    cells: list[tuple[int, int, str]]
+    """``STATIC.set(..)``, ``STATIC.get_or_init(..)``..."""
+    statics: list[tuple[int, int, str]]
+    """Static declarations, initialiser included."""
+
+    def holding(self, byte: int) -> str | None:
+        """Words for the span holding ``byte``, if any (the innermost start wins)."""
+        for spans in (self.cells, self.statics):
+            k = bisect.bisect_right(spans, (byte, _FAR, "")) - 1
+            if k >= 0 and byte < spans[k][1]:
+                return spans[k][2]
+        return None
 
 
 def _destination(
     call: Call,
     fn: FnInfo | None,
+    end: int,
     statics: dict[str, StaticDecl],
-    cells: list[tuple[int, int, str]],
+    holders: _Holders,
     uses: NameUses,
 ) -> tuple[int, str] | None:
     """Where the call's result is kept, if somewhere long-lived: (byte offset, words)."""
-    for start, end, name in cells:
-        if start <= call.start_byte < end:
-            return call.start_byte, f"`{name}`"
-    for name, decl in statics.items():
-        if decl.start_byte <= call.start_byte < decl.end_byte:
-            return call.start_byte, f"the initialiser of static `{name}`"
+    held = holders.holding(call.start_byte)
+    if held is not None:
+        return call.start_byte, held
     target = call.bound_to
     if target is None or fn is None:
         return None
@@ -139,7 +169,7 @@ def _destination(
         where = _long_lived(target, fn, statics)
         return (call.start_byte, where) if where else None
     width = len(target.encode())
-    for at in uses.after(fn.start_byte, target, call.end_byte):
+    for at in uses.between(fn.start_byte, target, call.end_byte, end):
         before, after = uses.line_before(at), uses.rest_of_line(at + width)
         assigned = _ASSIGNED_BEFORE.search(before)
         if assigned is not None and _ASSIGNED_AFTER.match(after):
@@ -163,19 +193,25 @@ def _long_lived(target: str, fn: FnInfo, statics: dict[str, StaticDecl]) -> str 
         return None
     if base == "self":
         return f"the field `{flat}`"
-    if any(name == base and _MUT_REF.match(ty) for name, ty in fn.params):
+    if base in _mut_params(fn):
         return f"the field `{flat}` of the `&mut` parameter `{base}`"
     return None
 
 
-def _switch_points(syntax: RustSyntax) -> dict[int, list[int]]:
-    """Offsets of memory context switches (``MemoryContextSwitchTo``, ``.switch_to(..)``) in
-    each fn, by the fn's start."""
-    points: dict[int, list[int]] = {}
+@functools.lru_cache(maxsize=64)
+def _mut_params(fn: FnInfo) -> frozenset[str]:
+    """The names of a fn's ``&mut`` parameters."""
+    return frozenset(name for name, ty in fn.params if _MUT_REF.match(ty))
+
+
+def _switch_points(syntax: RustSyntax) -> dict[int, int]:
+    """The offset of the first memory context switch (``MemoryContextSwitchTo``,
+    ``.switch_to(..)``) in each fn, by the fn's start."""
+    points: dict[int, int] = {}
     for call in syntax.calls(_SWITCHES):
         fn = syntax.enclosing_fn(call.start_byte)
         if fn is not None:
-            points.setdefault(fn.start_byte, []).append(call.start_byte)
+            points.setdefault(fn.start_byte, call.start_byte)
     return points
 
 
@@ -191,5 +227,5 @@ def _cell_stores(syntax: RustSyntax, statics: set[str]) -> list[tuple[int, int, 
             continue
         receiver = head.group("recv")
         if receiver.rsplit("::", 1)[-1] in statics:
-            spans.append((call.start_byte, call.end_byte, receiver))
+            spans.append((call.start_byte, call.end_byte, f"`{receiver}`"))
     return spans

@@ -3,6 +3,7 @@ deleted in the same fn."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from unsafe_audit.extract.facts import Call
 from unsafe_audit.extract.syntax import RustSyntax
 from unsafe_audit.hints.contract_lookup import pg_sys_calls, pg_sys_calls_named, returns_pointer
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.hints.name_uses import find_uses
+from unsafe_audit.hints.name_uses import find_uses, reach_ends
 from unsafe_audit.hints.rule import HintContext, HintRule
+from unsafe_audit.hints.site_index import SiteIndex
 
 _RESETS = frozenset(
     {
@@ -122,6 +124,7 @@ class PointerAcrossReset(HintRule):
         if not resets:
             return
         syntax = ctx.syntax
+        sites = SiteIndex(ctx.sites)
         pointers = [
             cc
             for cc in pg_sys_calls(ctx, _returns_memory)
@@ -129,33 +132,35 @@ class PointerAcrossReset(HintRule):
         ]
         if not pointers:
             return
-        resets_by_fn: dict[int, list[_Reset]] = {}
+        # Resets by fn and context, in source order, so each pointer finds its reset by bisection.
+        resets_by: dict[tuple[int, str], list[_Reset]] = {}
         for each in resets:
             fn = syntax.enclosing_fn(each.call.start_byte)
             if fn is not None:
-                resets_by_fn.setdefault(fn.start_byte, []).append(each)
+                resets_by.setdefault((fn.start_byte, each.context), []).append(each)
+        reset_starts = {key: [r.call.start_byte for r in rs] for key, rs in resets_by.items()}
         switches = _switches(syntax)
         uses = find_uses(syntax, {cc.call.bound_to or "" for cc in pointers})
+        reach = reach_ends(
+            syntax, [(cc.call.start_byte, cc.call.bound_to or "") for cc in pointers]
+        )
         for cc in pointers:
             call, name = cc.call, cc.call.bound_to or ""
             fn = syntax.enclosing_fn(call.start_byte)
-            if fn is None or fn.start_byte not in resets_by_fn:
+            if fn is None:
                 continue
-            context = _allocated_in(call, switches.get(fn.start_byte, []))
-            reset = next(
-                (
-                    r
-                    for r in resets_by_fn[fn.start_byte]
-                    if r.call.start_byte > call.end_byte and r.context == context
-                ),
-                None,
-            )
-            if reset is None:
+            key = (fn.start_byte, _allocated_in(call, switches.get(fn.start_byte)))
+            context = key[1]
+            starts = reset_starts.get(key)
+            if not starts:
                 continue
-            later = uses.after(fn.start_byte, name, reset.call.end_byte)
-            if not later:
+            k = bisect.bisect_right(starts, call.end_byte)
+            if k == len(starts) or starts[k] >= reach.get(call.start_byte, fn.end_byte):
                 continue
-            at = later[0]
+            reset = resets_by[key][k]
+            at = uses.first_after(fn.start_byte, name, reset.call.end_byte)
+            if at is None:
+                continue
             width = len(name.encode())
             if _REBOUND_BEFORE.search(uses.line_before(at)) or _REBOUND_AFTER.match(
                 uses.rest_of_line(at + width)
@@ -166,7 +171,7 @@ class PointerAcrossReset(HintRule):
                 f"which `{reset.call.name}` at line {reset.call.line} frees, and is used here "
                 "after it."
             )
-            yield self.hint(ctx, ctx.innermost_site(at), syntax.line_of(at), message)
+            yield self.hint(ctx, sites.innermost(at), syntax.line_of(at), message)
 
 
 def _returns_memory(facts: MajorFacts) -> bool:
@@ -186,30 +191,47 @@ def _context_text(text: str) -> str:
     return flat.rsplit("::", 1)[-1] if flat.startswith(("pg_sys::", "pgrx::")) else flat
 
 
-def _switches(syntax: RustSyntax) -> dict[int, list[tuple[int, int, str]]]:
-    """Per fn: (start, end, context) of each ``MemoryContextSwitchTo(X)`` (end is the fn's,
-    as the switch lasts until the next one) and each ``X.switch_to(..)`` (its span)."""
-    found: dict[int, list[tuple[int, int, str]]] = {}
+@dataclass(slots=True)
+class _Switches:
+    """The context switches of one fn: ``MemoryContextSwitchTo(X)`` calls (each lasting until
+    the next) and ``X.switch_to(..)`` spans, each in source order."""
+
+    calls: list[tuple[int, str]]
+    spans: list[tuple[int, int, str]]
+
+
+def _switches(syntax: RustSyntax) -> dict[int, _Switches]:
+    """The context switches of each fn, by the fn's start."""
+    found: dict[int, _Switches] = {}
     for call in syntax.calls(_SWITCHES):
         fn = syntax.enclosing_fn(call.start_byte)
         if fn is None:
             continue
+        mine = found.setdefault(fn.start_byte, _Switches([], []))
         if call.name == "MemoryContextSwitchTo" and call.args:
-            entry = (call.start_byte, fn.end_byte, _context_text(call.args[0]))
+            mine.calls.append((call.start_byte, _context_text(call.args[0])))
         elif call.name == "switch_to":
             head = syntax.text(call.start_byte, min(call.end_byte, call.start_byte + _HEAD))
             receiver = head.split(".switch_to", 1)[0]
-            entry = (call.start_byte, call.end_byte, _context_text(receiver))
-        else:
-            continue
-        found.setdefault(fn.start_byte, []).append(entry)
+            mine.spans.append((call.start_byte, call.end_byte, _context_text(receiver)))
     return found
 
 
-def _allocated_in(call: Call, switches: list[tuple[int, int, str]]) -> str:
+def _allocated_in(call: Call, switches: _Switches | None) -> str:
     """The context a call allocates in: its first argument for ``MemoryContextAlloc`` and
-    kin, else the latest switch that covers it, else ``CurrentMemoryContext``."""
+    kin, else that of the latest switch before it (a ``switch_to`` span only while the call is
+    inside it), else ``CurrentMemoryContext``."""
     if call.name in _IN_CONTEXT and call.args:
         return _context_text(call.args[0])
-    covering = [s for s in switches if s[0] < call.start_byte < s[1]]
-    return max(covering)[2] if covering else _CURRENT
+    if switches is None:
+        return _CURRENT
+    best: tuple[int, str] | None = None
+    k = bisect.bisect_left(switches.calls, (call.start_byte, "")) - 1
+    if k >= 0:
+        best = switches.calls[k]
+    j = bisect.bisect_left(switches.spans, (call.start_byte, 0, "")) - 1
+    if j >= 0 and switches.spans[j][1] > call.start_byte:
+        start, _, context = switches.spans[j]
+        if best is None or start > best[0]:
+            best = (start, context)
+    return best[1] if best is not None else _CURRENT
