@@ -50,8 +50,9 @@ class _Protocol:
     releases: frozenset[str]
     note: str
     handle: bool
-    """True when the release takes what the acquire returns (a ``Relation``, a ``HeapTuple``),
-    False for a protocol on global state (``SPI_connect``/``SPI_finish``)."""
+    """True when the acquire returns a handle the release is given (a ``Relation``, a
+    ``HeapTuple``, a ``Buffer``), False for a protocol on global state (``SPI_connect``
+    returns a status, ``SPI_finish`` takes nothing)."""
 
 
 @functools.cache
