@@ -10,18 +10,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from unsafe_audit.extract.parsed import syntax_of
+from unsafe_audit.hints.acquire_without_release import AcquireWithoutRelease
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
 from unsafe_audit.hints.current_context_deleted import CurrentContextDeleted
 from unsafe_audit.hints.datum_null_ignored import DatumNullIgnored
 from unsafe_audit.hints.discarded_result import DiscardedResult
+from unsafe_audit.hints.drop_across_error import DropAcrossError
 from unsafe_audit.hints.fn_pointer_unguarded import FnPointerUnguarded
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.long_lived_static import LongLivedStatic
 from unsafe_audit.hints.method_table_not_static import MethodTableNotStatic
+from unsafe_audit.hints.null_result_unchecked import NullResultUnchecked
+from unsafe_audit.hints.palloc_into_static import PallocIntoStatic
 from unsafe_audit.hints.panic_in_extern import PanicInExtern
 from unsafe_audit.hints.pg_guard_missing import PgGuardMissing
 from unsafe_audit.hints.pg_sys_in_drop import PgSysInDrop
+from unsafe_audit.hints.pointer_across_reset import PointerAcrossReset
 from unsafe_audit.hints.raw_deref_no_null_check import RawDerefNoNullCheck
 from unsafe_audit.hints.raw_error_calls import RawErrorCalls
 from unsafe_audit.hints.raw_pointer_outlives_owner import RawPointerOutlivesOwner
@@ -46,6 +51,11 @@ ALL_RULES: tuple[HintRule, ...] = (
     FnPointerUnguarded(),
     RawPointerOutlivesOwner(),
     MethodTableNotStatic(),
+    NullResultUnchecked(),
+    AcquireWithoutRelease(),
+    DropAcrossError(),
+    PallocIntoStatic(),
+    PointerAcrossReset(),
 )
 """Every rule, in the order their hints are listed for a site."""
 
