@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from unsafe_audit.extract import extract_file
-from unsafe_audit.hints.registry import ALL_RULES, ScanHints, hints_for, hints_for_scan
+from unsafe_audit.hints.registry import (
+    ALL_RULES,
+    ScanHints,
+    hints_for,
+    hints_for_scan,
+    hints_of_file,
+    scoped_hints,
+)
 from unsafe_audit.model import Site
 from unsafe_audit.samples import sample_dir
 from unsafe_audit.source import Snapshot
@@ -132,3 +139,28 @@ def test_hints_for_one_file_matches_the_scan() -> None:
         "let previous = unsafe { pg_sys::MemoryContextSwitchTo(cache_context()) };"
     )
     assert "line 56" in switch[0].message
+
+
+def test_hints_cached_per_file_and_scoped_are_the_hints_of_the_scan() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    cached = {
+        p: hints_of_file(p, data, [s for s in sites if s.path == p]) for p, data in files.items()
+    }
+    assert scoped_hints(cached, sites) == hints_for_scan(sites, Snapshot(files))
+
+
+def test_scoped_hints_leave_out_the_hints_of_sites_out_of_scope() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    cached = {
+        p: hints_of_file(p, data, [s for s in sites if s.path == p]) for p, data in files.items()
+    }
+    # The unsafe block of the first context-switch-back hint is signed off: out of scope.
+    switch = next(h for h in cached["src/context.rs"] if h.hint_id == "context-switch-back")
+    scope = [s for s in sites if s.id != switch.site_id]
+    scoped = scoped_hints(cached, scope)
+    assert switch.site_id is not None and switch.site_id not in scoped.by_site
+    assert _locations(scoped) == _locations(scoped_hints(cached, sites)) - {
+        (h.hint_id, h.path, h.line) for h in cached["src/context.rs"] if h.site_id == switch.site_id
+    }
