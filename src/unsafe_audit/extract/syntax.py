@@ -171,13 +171,13 @@ class RustSyntax:
         return list(self._between("exits", start, end))
 
     def assignments(
-        self, target_name: str, start: int = 0, end: int | None = None
+        self, target_name: str | None, start: int = 0, end: int | None = None
     ) -> list[Assignment]:
-        """Assignments whose target's last path segment is ``target_name``."""
+        """Assignments whose target's last path segment is ``target_name`` (None: every one)."""
         return [
             a
             for a in self._between("assignments", start, end)
-            if last_segment(a.target) == target_name
+            if target_name is None or last_segment(a.target) == target_name
         ]
 
     def lets(self, start: int = 0, end: int | None = None) -> list[LetBinding]:
