@@ -35,9 +35,7 @@ PG_CACHE_V020 = {
     ("long-lived-static", "src/context.rs", 21),  # OnceLock<CacheContext(pg_sys::MemoryContext)>
     ("safety-comment-missing", "src/context.rs", 48),
     ("context-switch-back", "src/context.rs", 54),  # `return None` on 56 skips the switch back
-    ("safety-comment-missing", "src/context.rs", 54),
-    ("safety-comment-missing", "src/context.rs", 60),
-    ("safety-comment-missing", "src/context.rs", 61),
+    ("safety-comment-missing", "src/context.rs", 54),  # and the blocks on 60 and 61: one a fn
     ("context-reset", "src/context.rs", 78),  # MemoryContextDelete(scratch)
     ("safety-comment-missing", "src/context.rs", 78),
     ("context-reset", "src/context.rs", 85),  # MemoryContextReset(ctx.0)
@@ -51,7 +49,6 @@ PG_CACHE_V020 = {
     ("raw-error-calls", "src/lib.rs", 63),  # errfinish
     ("safety-comment-missing", "src/lib.rs", 75),  # unsafe inside error!(..)
     ("safety-comment-missing", "src/lib.rs", 85),
-    ("safety-comment-missing", "src/lib.rs", 86),
     ("safety-comment-missing", "src/lib.rs", 92),
     ("pg-guard-missing", "src/lib.rs", 101),  # #[no_mangle] extern "C" fn pg_cache_abi_version
     # loader.rs
@@ -59,10 +56,7 @@ PG_CACHE_V020 = {
     # store.rs
     ("safety-comment-missing", "src/store.rs", 38),  # unsafe impl FixedWidth for i64
     ("safety-comment-missing", "src/store.rs", 91),
-    ("safety-comment-missing", "src/store.rs", 96),
     ("safety-comment-missing", "src/store.rs", 102),
-    ("safety-comment-missing", "src/store.rs", 103),
-    ("safety-comment-missing", "src/store.rs", 104),
 }
 
 
