@@ -116,7 +116,7 @@ def test_hints_for_scan_reads_each_file_once_and_orders_hints_per_site() -> None
     result = hints_for_scan(sites, Snapshot(reader=read))
     assert reads == sorted(files)
     for hints in result.by_site.values():
-        keys = [(h.line, h.hint_id) for h in hints]
+        keys = [(h.rank, h.line, h.hint_id) for h in hints]
         assert keys == sorted(keys)
 
 

@@ -43,8 +43,8 @@ ALL_RULES: tuple[HintRule, ...] = (
 """Every rule, in the order their hints are listed for a site."""
 
 
-def _order(hint: Hint) -> tuple[str, int, str, str]:
-    return (hint.path, hint.line, hint.hint_id, hint.message)
+def _order(hint: Hint) -> tuple[str, int, int, str, str]:
+    return hint.sort_key()
 
 
 @dataclass(frozen=True, slots=True)

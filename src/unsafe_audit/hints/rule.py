@@ -101,6 +101,8 @@ class HintRule(abc.ABC):
     """Rust snippets where the rule must fire (on each ``// <- hint`` line)."""
     VALID: ClassVar[tuple[str, ...]]
     """Rust snippets where the rule must not fire."""
+    rank: ClassVar[int] = 0
+    """0: evidence of a bug or a broken contract; 1: advice, listed after (see ``Hint.rank``)."""
 
     @abc.abstractmethod
     def check(self, ctx: HintContext) -> Iterable[Hint]:
@@ -117,6 +119,7 @@ class HintRule(abc.ABC):
             line,
             message,
             ctx.evidence(line),
+            self.rank,
         )
 
     def hints_on(

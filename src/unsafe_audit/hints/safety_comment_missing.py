@@ -26,6 +26,7 @@ class SafetyCommentMissing(HintRule):
     """No written justification where the checklist asks for one."""
 
     id = "safety-comment-missing"
+    rank = 1  # advice: a unit's bug and contract hints list first
     items = ("safety-comment",)
     title = "no // SAFETY: comment (or # Safety doc section for an unsafe fn or trait)"
     INVALID = (

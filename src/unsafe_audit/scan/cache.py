@@ -170,7 +170,7 @@ def encode(result: FileResult) -> str:
         obj["skip"] = result.skip.value
     if result.hints is not None:
         obj["hints"] = [
-            [h.hint_id, list(h.items), h.site_id, h.line, h.message, h.evidence]
+            [h.hint_id, list(h.items), h.site_id, h.line, h.message, h.evidence, h.rank]
             for h in result.hints
         ]
     return json.dumps(obj, separators=(",", ":"))
@@ -203,8 +203,9 @@ def _hints_from_json(path: str, rows: list[Any]) -> tuple[Hint, ...]:
             int(line),
             str(message),
             str(evidence),
+            int(rank),
         )
-        for hint_id, items, site_id, line, message, evidence in rows
+        for hint_id, items, site_id, line, message, evidence, rank in rows
     )
 
 
