@@ -120,3 +120,40 @@ def test_a_unit_answers_the_items_of_its_members_kinds_too() -> None:
     # For an unsafe block, the items for pg_sys uses are among its own.
     block = SiteKind.UNSAFE_BLOCK
     assert unit_items(checklist, (block, SiteKind.PG_SYS_CALL)) == checklist.items_for(block)
+
+
+HOOK = """\
+use pgrx::pg_sys;
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    let pid = pg_sys::MyProcPid;
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_xact), pid as _);
+    }
+}
+"""
+
+
+def test_an_extern_fn_is_a_unit_and_its_unsafe_block_another() -> None:
+    found = sites(HOOK)
+    units = group_units(found)
+    fn = by_name(found, SiteKind.EXTERN_FN, "_PG_init")
+    block = by_name(found, SiteKind.UNSAFE_BLOCK)
+    # A pg_sys use in the fn's own code is the fn's member; the block keeps its call.
+    assert [m.name for m in units.members_of(fn.id)] == ["MyProcPid"]
+    assert [m.name for m in units.members_of(block.id)] == ["RegisterXactCallback"]
+    assert (block.parent, units.unit_of[block.id]) == (fn.id, block.id)
+    assert (len(found), units.count) == (4, 2)
+    # The fn's unit answers the boundary items, and those of the static it reads.
+    checklist = default_checklist()
+    assert [i.id for i in unit_items(checklist, unit_kinds(fn, units.members_of(fn.id)))] == [
+        "ctx-owner",
+        "no-stored-borrow",
+        "null-check",
+        "short-pointer-life",
+        "pg-guard",
+        "no-use-after-throw",
+        "minimal-unsafe",
+        "reread-this-release",
+    ]

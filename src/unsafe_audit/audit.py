@@ -117,7 +117,9 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
     git_dirs: list[tuple[Path, ...]] = []
     checklist = request.checklist if request.checklist is not None else default_checklist()
 
-    def judge(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+    def judge(
+        root: Path, delta: Delta, majors: tuple[int, ...]
+    ) -> tuple[Iterable[str], Iterable[str]]:
         # Inside the comparison, while the repository is open: the ledger decides which
         # files' bytes the hints need, and those are read before it closes.
         say("Reading the ledger…")
@@ -130,6 +132,7 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
             only_changed=request.only_changed,
             problem=request.problem,
             scope=scanned_prefix(request.path, root),
+            majors=majors,
         )
         judged.append((ledger, state))
         # The hints come with the head scan, so no file is read again for them.

@@ -23,20 +23,24 @@ from unsafe_audit.model import ScanResult, ScanWarning, Side, SkippedFile
 from unsafe_audit.scan import ScanOptions, revision_request, scan_many, worktree_request
 from unsafe_audit.source import EMPTY, Reader, Snapshot
 
-SourceNeeds = Callable[[Path, Delta], tuple[Iterable[str], Iterable[str]]]
-"""Given the repository root and the delta, the paths whose bytes to keep while the repository
-is open: (base paths, head paths)."""
+SourceNeeds = Callable[[Path, Delta, tuple[int, ...]], tuple[Iterable[str], Iterable[str]]]
+"""Given the repository root, the delta and the PostgreSQL majors head builds for, the paths
+whose bytes to keep while the repository is open: (base paths, head paths)."""
 
 
-def no_sources(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+def no_sources(
+    root: Path, delta: Delta, majors: tuple[int, ...]
+) -> tuple[Iterable[str], Iterable[str]]:
     """Keep no file's bytes (``check`` without hints, ``prune``)."""
-    del root, delta
+    del root, delta, majors
     return (), ()
 
 
-def sources_of_head_sites(root: Path, delta: Delta) -> tuple[Iterable[str], Iterable[str]]:
+def sources_of_head_sites(
+    root: Path, delta: Delta, majors: tuple[int, ...]
+) -> tuple[Iterable[str], Iterable[str]]:
     """Keep every head file that holds a site, and the base files of sites that changed."""
-    del root
+    del root, majors
     head = {d.head.path for d in delta.sites if d.head is not None}
     base = {d.base.path for d in delta.sites if d.base is not None and d.status.needs_review}
     return base, head
@@ -75,6 +79,9 @@ class Comparison:
     head_hints: dict[str, tuple[Hint, ...]] = dataclasses.field(default_factory=dict)
     """By path, the hints of each head file the scan ran the rules over (with
     ``ScanOptions.hints``; see :func:`unsafe_audit.hints.registry.scoped_hints`)."""
+    majors: tuple[int, ...] = ()
+    """The PostgreSQL majors head builds for: the ``pg13`` ... ``pg18`` features of the scanned
+    crate's ``Cargo.toml`` and its workspace members' (see :mod:`unsafe_audit.cargo_features`)."""
 
     @property
     def first_release(self) -> bool:
@@ -264,7 +271,8 @@ def _compare(
         ]
     base_files = Snapshot(reader=_blob_reader(repo, base_commit)) if base_commit else EMPTY
     delta = classify(base_scan.files if base_scan else (), head_scan.files)
-    base_paths, head_paths = sources(root, delta)
+    majors = history.side_majors(repo, head_commit, prefix)
+    base_paths, head_paths = sources(root, delta, majors)
     base_files.load(base_paths).frozen()
     head_files.load(head_paths)
     if not head_side.working_tree:
@@ -284,6 +292,7 @@ def _compare(
         unscanned=head_scan.skipped,
         config=options.config or RepoConfig(),
         head_hints={f.path: f.hints for f in head_scan.files if f.hints is not None},
+        majors=majors,
     )
 
 

@@ -192,6 +192,7 @@ def load_review(request: ReviewRequest, progress: ProgressCallback | None = None
         checklist=checklist.label,
         tool=f"unsafe-audit {__version__}",
         clock=request.clock or reviewed_at,
+        majors=comparison.majors,
     )
     session = ReviewSession(
         items,

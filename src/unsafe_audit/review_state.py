@@ -39,6 +39,13 @@ new review (for ``only_changed``) when it or one of its members is new or change
 of a member (written when each pg_sys use was signed off on its own) is **covered** by its
 unit: kept, never blocking, never orphaned (``prune`` deletes it once the unit is signed off).
 
+Contracts (:mod:`unsafe_audit.contracts.staleness`): an entry that records the digest of its
+unit's callees' contracts per PostgreSQL major (schema 3) is stale when a major it recorded now
+has another digest, or when the extension now builds for a major whose digest is none of those
+recorded (``pg18 added: errstart has a contract in 18 and none in 17``); a major dropped from
+the crate's features changes nothing, and an entry that recorded none (older, or a unit that
+calls no pg_sys function) is judged by its code alone.
+
 The gate: every head unit whose review is stale or missing blocks, whatever its diff status (a
 release audit covers all unsafe code). With ``only_changed``, only new and changed sites and
 stale reviews block, for adopting the tool on an existing code base gradually.
@@ -57,10 +64,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Checklist
-from unsafe_audit.config.model import CONFIG_PATH, RepoConfig
+from unsafe_audit.contracts.digest import unit_called
+from unsafe_audit.contracts.staleness import contract_changes
 from unsafe_audit.diff import Delta, SiteDelta, Status
 from unsafe_audit.ledger.entry import Entry
-from unsafe_audit.model import Site, SiteId, SiteKind, Skip, SkippedFile
+from unsafe_audit.model import Site, SiteId, SiteKind
 from unsafe_audit.units import (
     Units,
     group_units,
@@ -69,6 +77,8 @@ from unsafe_audit.units import (
     unit_kinds,
     unit_pattern_applies,
 )
+from unsafe_audit.unsearched_files import FileReview as FileReview
+from unsafe_audit.unsearched_files import review_files as review_files
 
 
 class Review(StrEnum):
@@ -145,41 +155,6 @@ class SiteReview:
 
 
 @dataclass(frozen=True, slots=True)
-class FileReview:
-    """A head file the scan did not search, and whether that fails the gate."""
-
-    file: SkippedFile
-    blocking: bool
-    """True when this file makes ``check`` fail."""
-    allowed_by: str | None = None
-    """The ``allow_unread`` pattern that keeps it from blocking, if one does."""
-
-    @property
-    def reason(self) -> str:
-        """Why it blocks or not, for people."""
-        if self.file.reason is Skip.GENERATED:
-            return self.file.message
-        if self.allowed_by is not None:
-            return (
-                f"{self.file.message}; allowed by 'allow_unread' in {CONFIG_PATH} "
-                f"({self.allowed_by})"
-            )
-        return self.file.message
-
-
-def review_files(files: Sequence[SkippedFile], config: RepoConfig) -> tuple[FileReview, ...]:
-    """Judge each file the scan of head did not search (see the module doc)."""
-    reviews = []
-    for f in files:
-        if f.reason is Skip.GENERATED:
-            reviews.append(FileReview(f, blocking=False))
-            continue
-        allowed = config.allow_unread.first_match(f.path)
-        reviews.append(FileReview(f, blocking=allowed is None, allowed_by=allowed))
-    return tuple(reviews)
-
-
-@dataclass(frozen=True, slots=True)
 class ReviewState:
     """The review state of every head unit, and the entries no head site uses."""
 
@@ -248,6 +223,7 @@ def review_sites(
     only_changed: bool = False,
     problem: EntryProblem | None = None,
     scope: str = "",
+    majors: Sequence[int] = (),
 ) -> ReviewState:
     """Classify every head site of ``delta`` against the ledger ``entries`` (see module doc).
 
@@ -256,7 +232,7 @@ def review_sites(
     otherwise valid (``check --require-signatures``); a rejected entry leaves its site missing,
     with the problem as the reason. ``scope`` is the path prefix the scan covered
     (``crates/a/``; empty for the whole repository): entries recorded for a path outside it
-    belong to sites this scan cannot see.
+    belong to sites this scan cannot see. ``majors`` are the PostgreSQL majors head builds for.
     """
     heads = [d for d in delta.sites if d.head is not None]
     used: set[SiteId] = set()
@@ -297,6 +273,8 @@ def review_sites(
         covered = tuple(e for e in member_entries if e is not None)
         chosen, via_other_id = found.get(i, (None, False))
         review, reason = _judge(d, chosen, via_other_id, checklist, problem, members, units)
+        if review.valid and chosen is not None:
+            review, reason = _contracts(chosen, d.head, members, majors) or (review, reason)
         needs = d.status.needs_review or any(m.status.needs_review for m in members)
         blocking = not review.valid and (not only_changed or review is Review.STALE or needs)
         reviews.append(SiteReview(d, review, chosen, reason, blocking, members, covered))
@@ -336,6 +314,20 @@ def _judge(
     if entry.failed_items:
         return Review.FAILED, f"{where}, shipped with fail: {', '.join(entry.failed_items)}"
     return Review.SIGNED, where
+
+
+def _contracts(
+    entry: Entry, head: Site, members: Sequence[SiteDelta], majors: Sequence[int]
+) -> tuple[Review, str] | None:
+    """Stale, with why, when the contracts ``entry`` recorded no longer hold (module doc)."""
+    called = unit_called(head, [m.head for m in members if m.head is not None])
+    changes = contract_changes(entry.contracts, called, majors)
+    if changes is None:
+        return None
+    return (
+        Review.STALE,
+        f"its contracts changed since it was signed off for {entry.release}: {changes}",
+    )
 
 
 def sign_off_gaps(

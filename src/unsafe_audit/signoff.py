@@ -6,7 +6,8 @@ line. The rules: every checklist item that applies to the unit's kind, or to the
 use inside it (see :mod:`unsafe_audit.units`), is answered; a lifetime
 pattern the checklist knows is named where one applies; the justification is not empty, and a
 ``fail`` answer comes with the reviewer's own words on why the site ships anyway (not the
-seeded text); a reviewer is known.
+seeded text); a reviewer is known. The entry records the unit's pg_sys uses and the digest of
+its callees' contracts for each PostgreSQL major the extension builds for.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Item
+from unsafe_audit.contracts.digest import unit_called, unit_contracts
 from unsafe_audit.errors import UsageError
 from unsafe_audit.ledger.entry import Answer, Entry, Verdict
 from unsafe_audit.model import Site
@@ -66,6 +68,9 @@ class SignOffIdentity:
     """``unsafe-audit <version>``."""
     clock: Callable[[], str]
     """The time of a sign-off, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    majors: tuple[int, ...] = ()
+    """The PostgreSQL majors the extension builds for (its ``Cargo.toml`` features): an entry
+    records its callees' contracts in each (see :mod:`unsafe_audit.contracts.digest`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,7 @@ def build_entry(proposal: Proposal, identity: SignOffIdentity) -> Entry:
         answers=tuple((i.id, p.answers[i.id]) for i in p.items),
         justification=p.justification.strip(),
         members=member_uses(p.members),
+        contracts=unit_contracts(unit_called(site, p.members), identity.majors),
     )
 
 

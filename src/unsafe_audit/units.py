@@ -1,11 +1,12 @@
 """Review units: what a reviewer signs off, and the pg_sys uses each one covers. Pure.
 
 The unit of review is an unsafe site — an unsafe block, fn, impl or trait, an extern block (with
-or without ``unsafe``), an unsafe attribute — or a pg_sys use that lies outside every unsafe
-site. A pg_sys use inside an unsafe site is a **member** of the innermost unsafe site that holds
-it (by byte span, in the same file): it is shown with that unit as evidence, and the unit's
-sign-off covers it. A nested unsafe block inside an unsafe fn stays a unit of its own, and the
-pg_sys uses inside it are its members, not the fn's.
+or without ``unsafe``), an unsafe attribute —, an extern fn (an FFI entry point, unsafe or not
+inside), or a pg_sys use that lies outside all of these. A pg_sys use inside one is a **member**
+of the innermost that holds it (by byte span, in the same file): it is shown with that unit as
+evidence, and the unit's sign-off covers it. A nested unsafe block inside an unsafe fn or an
+extern fn stays a unit of its own, and the pg_sys uses inside it are its members, not the fn's:
+the fn's unit answers for the boundary, the block's for the unsafe code.
 
 So ``unsafe { pg_sys::AllocSetContextCreateExtended(pg_sys::TopMemoryContext, ..) }`` is three
 sites but one unit: the block, with a call and a static as members.

@@ -34,6 +34,10 @@ CORE = (
     "unsafe_audit.exemptions.model",
     "unsafe_audit.report.markdown_budget",
     "unsafe_audit.report.links",
+    "unsafe_audit.cargo_features",
+    "unsafe_audit.unsearched_files",
+    "unsafe_audit.contracts.digest",
+    "unsafe_audit.contracts.staleness",
 )
 
 

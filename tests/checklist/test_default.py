@@ -63,10 +63,19 @@ def test_safety_comment_applies_to_every_unsafe_keyword_kind() -> None:
 def test_pg_guard_applies_to_fns_extern_blocks_and_attributes() -> None:
     assert default_checklist().item("pg-guard").applies_to == (
         SiteKind.UNSAFE_FN,
+        SiteKind.EXTERN_FN,
         SiteKind.EXTERN_BLOCK,
         SiteKind.UNSAFE_EXTERN_BLOCK,
         SiteKind.UNSAFE_ATTRIBUTE,
     )
+
+
+def test_an_extern_fn_is_asked_about_the_boundary_and_names_no_lifetime_pattern() -> None:
+    checklist = default_checklist()
+    ids = [item.id for item in checklist.items_for(SiteKind.EXTERN_FN)]
+
+    assert ids == ["pg-guard", "no-use-after-throw", "reread-this-release"]
+    assert not checklist.pattern_applies(SiteKind.EXTERN_FN)
 
 
 def test_reread_applies_to_every_kind() -> None:

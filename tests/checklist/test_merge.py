@@ -53,7 +53,7 @@ def test_colliding_item_id_names_both_files(tmp_path: Path) -> None:
         f"{path}:5: item 'null-check' is already defined at {original}; "
         "a checklist added on top may only add new ids"
     )
-    assert str(original).endswith("pgrx-ffi.yaml:175")
+    assert str(original).endswith("pgrx-ffi.yaml:181")
 
 
 def test_colliding_section_id_names_both_files(tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_sign_off_writes_one_entry_file_with_fixed_key_order(
     palloc = site(repo, SiteKind.PG_SYS_CALL, "palloc")
     text = (repo.path / ".unsafe-audit" / "ledger" / f"{block.id}.yaml").read_text()
     assert text == (
-        "schema_version: 2\n"
+        "schema_version: 3\n"
         f"site: {block.id}\n"
         "kind: unsafe_block\n"
         "path: src/lib.rs\n"

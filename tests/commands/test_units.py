@@ -158,9 +158,10 @@ def test_a_member_is_signed_off_through_its_unit_which_records_it(
         f".unsafe-audit/ledger/{block.id}.yaml\n"
     )
     entry = Ledger.load(repo.path).entries[block.id]
-    assert (entry.schema_version, entry.members) == (
-        2,
+    assert (entry.schema_version, entry.members, entry.contracts) == (
+        3,
         (MemberUse(SiteKind.PG_SYS_CALL, "palloc", call.token_hash),),
+        (),  # no Cargo.toml names a PostgreSQL major
     )
     data = check_json(capsys, repo.path, code=1)  # MyDatabaseId, a unit, is not signed off
     assert [(s["kind"], s["review"], s["blocking"]) for s in data["sites"]] == [
@@ -206,3 +207,47 @@ def test_check_text_counts_units_and_lists_a_units_pg_sys_uses(
     assert "2 review units (3 sites: a pg_sys use inside an unsafe site is reviewed with it)." in (
         capsys.readouterr().out
     )
+
+
+HOOK_LIB = (
+    "use pgrx::pg_sys;\n"
+    "#[pg_guard]\n"
+    'pub extern "C-unwind" fn _PG_init() {\n'
+    "    let flags = 0;\n"
+    "    // SAFETY: _PG_init runs once, before any transaction can call the callback.\n"
+    "    unsafe { pg_sys::RegisterXactCallback(Some(on_xact), flags as _) }\n"
+    "}\n"
+)
+
+
+def test_an_extern_fn_is_signed_off_on_the_boundary_items_and_gates_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = released(tmp_path / "ext", HOOK_LIB)
+    fn = site(repo, SiteKind.EXTERN_FN, "_PG_init")
+    block = site(repo, SiteKind.UNSAFE_BLOCK, "_PG_init")
+    before = check_json(capsys, repo.path, code=1)
+    # Two units: the fn, and the block with its call.
+    assert [(s["kind"], s["line"], s["review"], s["unit"]) for s in before["sites"]] == [
+        ("extern_fn", 3, "missing", fn.id),
+        ("unsafe_block", 6, "missing", block.id),
+        ("pg_sys_call", 6, "missing", block.id),
+    ]
+
+    # No memory item applies to the fn alone: its sign-off is asked for no lifetime pattern.
+    why = "--justification=#[pg_guard] turns a panic into an ERROR; nothing here can panic."
+    assert run("sign-off", fn.id, str(repo.path), "--all-pass", why) == 0
+    entry = Ledger.load(repo.path).entries[fn.id]
+    assert (entry.kind, entry.lifetime_pattern, entry.members) == (SiteKind.EXTERN_FN, "n/a", ())
+    assert [item for item, _ in entry.answers] == [
+        "pg-guard",
+        "no-use-after-throw",
+        "reread-this-release",
+    ]
+    assert [(s["kind"], s["review"]) for s in check_json(capsys, repo.path, code=1)["sites"]] == [
+        ("extern_fn", "signed"),
+        ("unsafe_block", "missing"),
+        ("pg_sys_call", "missing"),
+    ]
+    assert sign(repo, block.id) == 0
+    assert check_json(capsys, repo.path, code=0)["ok"] is True

@@ -270,6 +270,7 @@ def test_edition_2024_migration_is_migrated_and_needs_no_review(
         ("migrated", "unsafe_attribute", "src/lib.rs", 4),
         ("migrated", "unsafe_fn", "src/lib.rs", 8),
         ("migrated", "unsafe_block", "src/lib.rs", 10),
+        ("unchanged", "extern_fn", "src/lib.rs", 5),
     ]
     assert result["needs_review"] == 0
 

@@ -23,6 +23,7 @@ NAMED_KINDS = frozenset(
         SiteKind.UNSAFE_FN,
         SiteKind.UNSAFE_TRAIT,
         SiteKind.UNSAFE_ATTRIBUTE,
+        SiteKind.EXTERN_FN,
         SiteKind.PG_SYS_CALL,
         SiteKind.PG_SYS_STATIC,
     }
@@ -34,6 +35,7 @@ IMPL = SiteKind.UNSAFE_IMPL
 TRAIT = SiteKind.UNSAFE_TRAIT
 UEXT = SiteKind.UNSAFE_EXTERN_BLOCK
 EXT = SiteKind.EXTERN_BLOCK
+EXTFN = SiteKind.EXTERN_FN
 ATTR = SiteKind.UNSAFE_ATTRIBUTE
 CALL = SiteKind.PG_SYS_CALL
 STATIC = SiteKind.PG_SYS_STATIC
@@ -372,6 +374,73 @@ VALID: dict[SiteKind, list[Valid]] = {
             ((EXT, 2, None, False), (FN, 3, "cos", False)),
         ),
     ],
+    EXTFN: [
+        Valid(
+            "pg_guard_init",
+            rust("""
+                #[pg_guard]
+                pub extern "C-unwind" fn _PG_init() {
+                    GucRegistry::define_bool_guc(c"x.on", c"", c"", &ON, GucContext::Userset, 0);
+                }
+            """),
+            ((EXTFN, 2, "_PG_init", False),),
+        ),
+        Valid(
+            "no_mangle_export_without_abi_string",
+            rust("""
+                #[no_mangle]
+                pub extern fn abi_version() -> u32 {
+                    1
+                }
+            """),
+            ((EXTFN, 2, "abi_version", False),),
+        ),
+        Valid(
+            "callback_method_holding_an_unsafe_block",
+            rust("""
+                impl Hooks {
+                    extern "C" fn on_exit(code: i32, arg: pg_sys::Datum) {
+                        unsafe { pg_sys::pfree(arg.cast_mut_ptr()) }
+                    }
+                }
+            """),
+            (
+                (EXTFN, 2, "on_exit", False),
+                (B, 3, None, False),
+                (CALL, 3, "pfree", False),
+            ),
+        ),
+        Valid(
+            "const_extern_fn_anchored_on_extern",
+            rust("""
+                pub const extern "C" fn magic() -> u32 { 42 }
+            """),
+            ((EXTFN, 1, "magic", False),),
+        ),
+        Valid(
+            "extern_fn_in_macro_rules",
+            rust("""
+                macro_rules! export_hook {
+                    ($body:block) => {
+                        #[pg_guard]
+                        pub extern "C-unwind" fn exported_hook() { $body }
+                    };
+                }
+            """),
+            ((EXTFN, 4, "exported_hook", True),),
+        ),
+        Valid(
+            "extern_fn_in_macro_arguments",
+            rust("""
+                cfg_if! {
+                    if #[cfg(feature = "pg17")] {
+                        extern "C" fn hook17(q: *mut u8) {}
+                    }
+                }
+            """),
+            ((EXTFN, 3, "hook17", True),),
+        ),
+    ],
     ATTR: [
         Valid(
             "unsafe_no_mangle",
@@ -381,7 +450,7 @@ VALID: dict[SiteKind, list[Valid]] = {
                     1
                 }
             """),
-            ((ATTR, 1, "no_mangle", False),),
+            ((ATTR, 1, "no_mangle", False), (EXTFN, 2, "pg_finfo_hello", False)),
         ),
         Valid(
             "unsafe_export_name",
@@ -389,7 +458,7 @@ VALID: dict[SiteKind, list[Valid]] = {
                 #[unsafe(export_name = "hello_v2")]
                 pub extern "C" fn hello() {}
             """),
-            ((ATTR, 1, "export_name", False),),
+            ((ATTR, 1, "export_name", False), (EXTFN, 2, "hello", False)),
         ),
         Valid(
             "unsafe_in_cfg_attr",
@@ -397,7 +466,7 @@ VALID: dict[SiteKind, list[Valid]] = {
                 #[cfg_attr(feature = "pg17", unsafe(no_mangle))]
                 pub extern "C" fn hello() {}
             """),
-            ((ATTR, 1, "no_mangle", False),),
+            ((ATTR, 1, "no_mangle", False), (EXTFN, 2, "hello", False)),
         ),
         Valid(
             "unsafe_attribute_on_unsafe_fn",
@@ -562,6 +631,39 @@ INVALID: dict[SiteKind, list[Invalid]] = {
                 unsafe extern "C" {
                     fn f();
                 }
+            """),
+        ),
+    ],
+    EXTFN: [
+        Invalid(
+            "unsafe_extern_fn_is_an_unsafe_fn_only",
+            rust("""
+                #[pg_guard]
+                pub unsafe extern "C-unwind" fn hook(q: *mut u8) {}
+            """),
+        ),
+        Invalid(
+            "declarations_and_pointer_types",
+            rust("""
+                extern "C" {
+                    fn getpid() -> i32;
+                }
+                trait Callback {
+                    extern "C" fn call(arg: i32);
+                }
+                type Hook = Option<extern "C" fn(i32)>;
+                static mut PREV: Option<extern "C-unwind" fn()> = None;
+                fn install(h: extern "C" fn()) {}
+            """),
+        ),
+        Invalid(
+            "rust_abi_and_plain_fns",
+            rust("""
+                extern "Rust" fn plain() {}
+                #[pg_extern]
+                fn hello() -> &'static str { "extern \"C\" fn x() {}" }
+                // extern "C" fn in_comment() {}
+                extern crate alloc;
             """),
         ),
     ],

@@ -102,8 +102,11 @@ def test_whole_body_is_recorded_on_the_block_of_an_unsafe_fn_only() -> None:
 
 def test_wrapped_attribute_is_recorded_on_unsafe_attributes() -> None:
     source = b'#[unsafe(export_name = "g")]\npub extern "C" fn g() {}\n'
-    [site] = extract_file("src/lib.rs", source).sites
-    assert (site.kind, site.wrapped_attribute) == (SiteKind.UNSAFE_ATTRIBUTE, 'export_name="g"')
+    sites = extract_file("src/lib.rs", source).sites
+    assert [(s.kind, s.wrapped_attribute) for s in sites] == [
+        (SiteKind.UNSAFE_ATTRIBUTE, 'export_name="g"'),
+        (SiteKind.EXTERN_FN, None),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -217,3 +217,41 @@ def test_duplicate_removed_above_keeps_second_occurrence_distinct_from_first() -
     first_alone = _id_of(one, SiteKind.UNSAFE_BLOCK, 2)
     assert _id_of(two, SiteKind.UNSAFE_BLOCK, 2) == first_alone
     assert _id_of(two, SiteKind.UNSAFE_BLOCK, 3) != first_alone
+
+
+HOOK = rust("""
+    #[pg_guard]
+    #[no_mangle]
+    pub extern "C-unwind" fn _PG_init() {
+        let on = GucSetting::<bool>::new(true);
+        register(&on, 1);
+    }
+""")
+
+
+def _extern_fn_id(source: bytes) -> str:
+    [site] = [s for s in _sites(source) if s.kind is SiteKind.EXTERN_FN]
+    return site.id
+
+
+def test_an_extern_fn_keeps_its_id_through_layout_comments_attributes_and_moves() -> None:
+    reformatted = rust("""
+        // The extension's entry point.
+        #[pg_guard]
+        #[unsafe(no_mangle)]
+        pub extern "C-unwind" fn _PG_init() { let on = GucSetting::<bool>::new(true); register(
+            &on,
+            1, // the first
+        ); }
+    """)
+    moved = b"const VERSION: u32 = 3;\n\nfn helper() {}\n\n" + HOOK
+    assert _extern_fn_id(reformatted) == _extern_fn_id(HOOK)
+    assert _extern_fn_id(moved) == _extern_fn_id(HOOK)
+
+
+def test_an_extern_fn_body_or_abi_change_changes_its_id() -> None:
+    text = HOOK.decode()
+    edited = text.replace("register(&on, 1)", "register(&on, 2)").encode()
+    abi = text.replace('"C-unwind"', '"C"').encode()
+    ids = {_extern_fn_id(HOOK), _extern_fn_id(edited), _extern_fn_id(abi)}
+    assert len(ids) == 3

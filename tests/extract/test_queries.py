@@ -89,6 +89,22 @@ type F = extern "C" fn();
     ]
 
 
+def test_extern_fn_definitions_but_not_declarations_pointers_unsafe_or_rust_abi() -> None:
+    source = b"""\
+extern "C" { fn a(); }
+pub extern "C" fn c() {}
+type F = extern "C" fn();
+unsafe extern "C" fn d() {}
+extern "Rust" fn e() {}
+trait T { extern "C" fn f(); extern fn g() {} }
+"""
+    found = locate(Ancestry(parse(source).root_node), source)
+    assert [(n.type, n.text) for n in found.extern_fns] == [
+        ("function_item", b'pub extern "C" fn c() {}'),
+        ("function_item", b"extern fn g() {}"),
+    ]
+
+
 def test_pg_sys_paths_and_uses_through_every_spelling() -> None:
     source = b"""\
 use pgrx::pg_sys;

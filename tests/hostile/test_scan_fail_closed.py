@@ -20,6 +20,7 @@ import pytest
 from tests.gitrepo import GitRepo
 from tests.hostile.harness import Tree, cli, released, sign_everything, spawn, untouched
 from tests.hostile.test_sarif_uris import schema_errors
+from tests.scan.test_generated import HEADERLESS
 from unsafe_audit.review_loader import ReviewRequest, load_review
 from unsafe_audit.scan.files import MAX_FILE_BYTES
 
@@ -249,6 +250,48 @@ def test_not_generated_makes_bindgen_output_searched(
 
     assert code == 1
     assert "missing new       extern_block        src/bindings.rs:19" in out
+    assert "NOT SEARCHED" not in out
+
+
+def test_large_headerless_bindgen_output_is_generated_and_passes(
+    capsys: pytest.CaptureFixture[str], repo: GitRepo
+) -> None:
+    put(repo, "src/pg13.rs", HEADERLESS)
+
+    assert skipped(capsys, repo) == [("src/pg13.rs", "generated", False)]
+
+
+def test_headerless_bindings_with_a_hand_written_type_are_searched_and_block(
+    capsys: pytest.CaptureFixture[str], repo: GitRepo
+) -> None:
+    # Without a header, every type must carry bindgen's #[repr(..)]: one plain struct, and
+    # its impl (bindgen-shaped, with an unsafe block) is searched with the rest.
+    lines = HEADERLESS.count("\n")
+    put(
+        repo,
+        "src/pg13.rs",
+        HEADERLESS + "pub struct Peek(*const u8);\n"
+        "impl Peek {\n    pub fn get(&self) -> u8 {\n        unsafe { *self.0 }\n    }\n}\n",
+    )
+
+    code, out, _ = check(capsys, repo)
+
+    assert code == 1
+    block = f"missing new       unsafe_block        src/pg13.rs:{lines + 4}  pg13::Peek::get\n"
+    assert block in out
+    assert "NOT SEARCHED" not in out
+
+
+def test_not_generated_makes_headerless_bindings_searched(
+    capsys: pytest.CaptureFixture[str], repo: GitRepo
+) -> None:
+    put(repo, "src/pg13.rs", HEADERLESS)
+    put(repo, CONFIG, "not_generated: ['src/pg13.rs']\n")
+
+    code, out, _ = check(capsys, repo)
+
+    assert code == 1
+    assert "missing new       unsafe_block        src/pg13.rs:13  pg13::<Hook0 as Default>" in out
     assert "NOT SEARCHED" not in out
 
 

@@ -1,6 +1,7 @@
 """Ledger entries and their exact file text, shared by the ledger tests: ``ENTRY``/``TEXT`` as
 schema 1 wrote them (before review units, still read and written back byte for byte), and
-``UNIT_ENTRY``/``UNIT_TEXT`` as this version writes a unit's sign-off, with its members."""
+``UNIT_ENTRY``/``UNIT_TEXT`` as schema 2 wrote a unit's sign-off, with its members, and
+``CONTRACT_ENTRY``/``CONTRACT_TEXT`` as this version writes one, with its callees' contracts."""
 
 from __future__ import annotations
 
@@ -66,4 +67,13 @@ UNIT_TEXT = TEXT.replace("schema_version: 1", "schema_version: 2").replace(
     "members:\n"
     "- {kind: pg_sys_call, name: AllocSetContextCreateExtended, token_hash: 00de68a0fc035222}\n"
     "- {kind: pg_sys_static, name: TopMemoryContext, token_hash: 15929b4d0a1b2c3d}\n",
+)
+
+CONTRACT_ENTRY = dataclasses.replace(
+    UNIT_ENTRY, contracts=((16, "0a1b2c3d"), (17, "01234567"), (18, "4e5f6a7b")), schema_version=3
+)
+CONTRACT_TEXT = UNIT_TEXT.replace("schema_version: 2", "schema_version: 3").replace(
+    "release:",
+    # The all-digit digest is quoted, or YAML would read it back as a number.
+    "contracts: {pg16: 0a1b2c3d, pg17: '01234567', pg18: 4e5f6a7b}\nrelease:",
 )

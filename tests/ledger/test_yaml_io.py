@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.ledger.example import ENTRY, NAME, SITE, TEXT, UNIT_ENTRY, UNIT_TEXT
+from tests.ledger.example import (
+    CONTRACT_ENTRY,
+    CONTRACT_TEXT,
+    ENTRY,
+    NAME,
+    SITE,
+    TEXT,
+    UNIT_ENTRY,
+    UNIT_TEXT,
+)
 from tests.ledger.files import ledger_file, load_error
 from unsafe_audit.ledger.upgrades import upgrade_entry
 from unsafe_audit.ledger.yaml_io import entry_text, parse_entry
@@ -72,6 +81,52 @@ def test_members_in_a_schema_1_entry_are_refused(tmp_path: Path) -> None:
     )
 
 
+def test_an_entry_records_its_contracts_per_major_on_one_line_and_round_trips() -> None:
+    assert entry_text(CONTRACT_ENTRY) == CONTRACT_TEXT
+    assert "contracts: {pg16: 0a1b2c3d, pg17: '01234567', pg18: 4e5f6a7b}\n" in CONTRACT_TEXT
+    parsed = parse_entry(CONTRACT_TEXT, NAME, expected_id=SITE)
+    assert parsed == CONTRACT_ENTRY
+    assert entry_text(parsed) == CONTRACT_TEXT
+
+
+def test_a_schema_2_entry_records_no_contracts_and_is_written_back_as_it_was() -> None:
+    old = parse_entry(UNIT_TEXT, NAME, expected_id=SITE)
+    assert (old.contracts, old.schema_version, entry_text(old)) == ((), 2, UNIT_TEXT)
+    assert upgrade_entry({"schema_version": 2, "site": SITE}) == {
+        "schema_version": 3,
+        "site": SITE,
+    }
+
+
+def test_contracts_in_a_schema_2_entry_are_refused(tmp_path: Path) -> None:
+    ledger_file(tmp_path, CONTRACT_TEXT.replace("schema_version: 3", "schema_version: 2"))
+    assert load_error(tmp_path) == (
+        f"{NAME}:10: field 'contracts' needs schema_version 3 or later (this entry says 2)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("contracts", "shown"),
+    [
+        ("contracts: [pg16]", "['pg16']: None"),
+        ("contracts: {pg7: 0a1b2c3d}", "'pg7': '0a1b2c3d'"),
+        ("contracts: {postgres16: 0a1b2c3d}", "'postgres16': '0a1b2c3d'"),
+        ("contracts: {pg16: 12345678}", "'pg16': 12345678"),  # unquoted digits: a YAML int
+        ("contracts: {pg16: 0A1B2C3D}", "'pg16': '0A1B2C3D'"),
+        ("contracts: {pg16: 0a1b2c3d4e}", "'pg16': '0a1b2c3d4e'"),
+    ],
+)
+def test_bad_contracts_name_file_and_line(tmp_path: Path, contracts: str, shown: str) -> None:
+    text = CONTRACT_TEXT.replace(
+        "contracts: {pg16: 0a1b2c3d, pg17: '01234567', pg18: 4e5f6a7b}", contracts
+    )
+    ledger_file(tmp_path, text)
+    assert load_error(tmp_path) == (
+        f"{NAME}:10: field 'contracts' must map majors to digests of 8 lowercase hex digits "
+        f"({{pg16: 1a2b3c4d}}), not {shown}"
+    )
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     ledger_file(tmp_path, TEXT.replace("kind: unsafe_block", "kind: [unsafe_block"))
     assert load_error(tmp_path).startswith(f"{NAME}:4: invalid YAML: ")
@@ -80,7 +135,7 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
 def test_unknown_schema_version_says_upgrade(tmp_path: Path) -> None:
     ledger_file(tmp_path, TEXT.replace("schema_version: 1", "schema_version: 7"))
     assert load_error(tmp_path) == (
-        f"{NAME}:1: unknown schema_version 7 (this unsafe-audit reads up to 2); "
+        f"{NAME}:1: unknown schema_version 7 (this unsafe-audit reads up to 3); "
         "upgrade unsafe-audit to read this ledger"
     )
 
@@ -93,7 +148,7 @@ def test_schema_0_is_upgraded() -> None:
     )
     assert parse_entry(old, NAME, expected_id=SITE) == ENTRY
     assert upgrade_entry({"schema_version": 0, "pattern": "pin", "answers": {"a": "fail"}}) == {
-        "schema_version": 2,
+        "schema_version": 3,
         "lifetime_pattern": "pin",
         "answers": {"a": {"answer": "fail"}},
     }
@@ -124,7 +179,7 @@ def test_schema_0_is_upgraded() -> None:
             "color: blue\ntool:",
             "9: unknown field 'color' (expected: schema_version, site, kind, path, item, "
             "token_hash, release, checklist, tool, reviewer, reviewed_at, lifetime_pattern, "
-            "answers, justification, members, signature)",
+            "answers, justification, members, contracts, signature)",
         ),
         (
             "  ctx-owner: {answer: pass}",

@@ -183,8 +183,11 @@ def test_json_gives_each_blocking_site_its_hints(pg_cache: Checked) -> None:
     assert by_place(sites, "unsafe_impl", "src/context.rs", 19)["hints"] == SYNC_IMPL_HINTS
     with_hints = [s for s in sites if s["hints"]]
     # Units: a hint at a pg_sys call goes with the unit around it; one SAFETY hint a fn.
-    assert len(with_hints) == 21
+    assert len(with_hints) == 22
     assert all(s["blocking"] for s in with_hints)
+    # pg_cache_abi_version has no unsafe in it and no #[pg_guard]: its extern fn site shows it.
+    abi_version = by_place(sites, "extern_fn", "src/lib.rs", 102)
+    assert [h["id"] for h in abi_version["hints"]] == ["pg-guard-missing"]
     # A site no rule has anything to say about has an empty list, not a missing key.
     assert by_place(sites, "pg_sys_static", "src/context.rs", 30)["hints"] == []
 

@@ -190,7 +190,7 @@ def test_manifest_is_well_formed(name: str, tag: str) -> None:
             ), f"{entry}: {entry['name']} is not on line {entry['line']}: {code!r}"
         else:
             assert "name" not in entry, entry
-            keyword = "extern" if kind is SiteKind.EXTERN_BLOCK else "unsafe"
+            keyword = "extern" if kind in (SiteKind.EXTERN_BLOCK, SiteKind.EXTERN_FN) else "unsafe"
             assert re.search(rf"\b{keyword}\b", code), f"{entry}: no `{keyword}` in {code!r}"
 
 

@@ -411,7 +411,9 @@ def test_edition_2024_facts_survive_the_cache_encoding() -> None:
     result = extract_file("src/lib.rs", source)
     facts = [(s.kind.value, s.wrapped_attribute, s.whole_fn_body) for s in result.sites]
     assert facts == [
+        ("extern_fn", None, False),
         ("unsafe_attribute", 'export_name="g"', False),
+        ("extern_fn", None, False),
         ("unsafe_fn", None, False),
         ("unsafe_block", None, True),
     ]

@@ -1,11 +1,23 @@
-"""What earns "generated": a header in the leading comments and a bindgen shape, each with the
-files that must earn it and the files that must not (as a Fixit rule carries its examples)."""
+"""What earns "generated": a header in the leading comments and a bindgen shape, or with no
+header a large file of bindgen's stricter shape, each with the files that must earn it and the
+files that must not (as a Fixit rule carries its examples)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from unsafe_audit.scan.generated import has_bindgen_shape, has_generated_header, is_generated
+from tests.gitrepo import GitRepo, isolate_git_config
+from unsafe_audit.samples import sample_dir
+from unsafe_audit.scan import ScanOptions, scan_path
+from unsafe_audit.scan.generated import (
+    HEADERLESS_MIN_BYTES,
+    has_bindgen_shape,
+    has_generated_header,
+    has_strict_bindgen_shape,
+    is_generated,
+)
 
 BODY = """\
 use crate as pg_sys;
@@ -87,3 +99,114 @@ def test_a_marker_past_the_first_16_kib_of_leading_comments_is_not_looked_for() 
     source = ("// filler\n" * 2_000 + "// @generated\n" + BODY).encode()
 
     assert not is_generated(source)
+
+
+# -- no header: bindgen's shape alone, held to more, over a size threshold ------------------------
+
+
+def headerless_bindings(copies: int = 0) -> str:
+    """Bindings as pgrx 0.9 committed them: no header, ``use crate as pg_sys;`` first, then
+    constants, ``#[repr(C)]`` structs with their impls and one extern block per function;
+    ``copies`` of the item group (0: just enough to reach the size threshold)."""
+    group = """\
+pub const PG_CONST_{n}: u32 = {n};
+pub type Oid{n} = ::core::ffi::c_uint;
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct Hook{n} {{
+    pub run: ::core::option::Option<unsafe extern "C" fn(x: Oid{n}) -> Oid{n}>,
+}}
+impl Default for Hook{n} {{
+    fn default() -> Self {{
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {{
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }}
+    }}
+}}
+#[pgrx_macros::pg_guard]
+extern "C" {{
+    pub fn hook_run_{n}(x: Oid{n}) -> Oid{n};
+}}
+"""
+    head = "use crate as pg_sys;\nuse crate::{Datum, PgNode};\n"
+    needed = copies or HEADERLESS_MIN_BYTES // len(group.format(n=0)) + 1
+    return head + "".join(group.format(n=n) for n in range(needed))
+
+
+HEADERLESS = headerless_bindings()
+HEADERLESS_EARNED = {
+    "pgrx-0.9-bindings": HEADERLESS,
+    "a-leading-doc-comment": "//! PostgreSQL's headers, for Rust.\n" + HEADERLESS,
+    "repr-among-other-attributes-and-comments": HEADERLESS.replace(
+        "#[repr(C)]\n#[derive(Debug, Copy, Clone)]\n",
+        "#[derive(Debug, Copy, Clone)]\n/// A hook.\n#[repr(C, align(8))]\n#[doc(hidden)]\n",
+    ),
+}
+HEADERLESS_NOT_EARNED = {
+    "under-the-size-threshold": headerless_bindings(copies=20),
+    "a-struct-without-repr": HEADERLESS + "#[derive(Debug)]\npub struct Cache {\n    n: u32,\n}\n",
+    "an-enum-without-repr": HEADERLESS + "pub enum Mode {\n    A,\n}\n",
+    "no-extern-block": HEADERLESS.replace('#[pgrx_macros::pg_guard]\nextern "C" {', "impl Oid {"),
+    "a-top-level-mod": HEADERLESS + "pub mod raw {\n    pub fn peek() {}\n}\n",
+    "a-top-level-static": HEADERLESS + "pub static LIMIT: u32 = 3;\n",
+    "a-top-level-fn": HEADERLESS + "pub fn peek(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n",
+    "a-top-level-unsafe-impl": HEADERLESS + "unsafe impl Send for Hook0 {}\n",
+}
+
+
+@pytest.mark.parametrize("source", HEADERLESS_EARNED.values(), ids=HEADERLESS_EARNED.keys())
+def test_large_bindgen_output_with_no_header_earns_generated_by_its_shape(source: str) -> None:
+    assert len(source) >= HEADERLESS_MIN_BYTES
+    assert not has_generated_header(source.encode())
+    assert has_strict_bindgen_shape(source.encode())
+    assert is_generated(source.encode())
+
+
+@pytest.mark.parametrize("source", HEADERLESS_NOT_EARNED.values(), ids=HEADERLESS_NOT_EARNED.keys())
+def test_anything_else_with_no_header_is_searched(source: str) -> None:
+    assert not is_generated(source.encode())
+
+
+def test_the_strict_shape_is_asked_only_without_a_header() -> None:
+    # A header still vouches for what the plain shape allows: a `pub mod`, a small file.
+    small_with_a_mod = "// @generated\n" + BODY
+    assert is_generated(small_with_a_mod.encode())
+    assert not has_strict_bindgen_shape(BODY.encode())
+
+
+def test_a_hand_written_file_is_searched_however_large() -> None:
+    # A real hand-written file padded past the threshold with what rustfmt writes.
+    cache = sample_dir("pg_cache") / "releases" / "v0.3.0" / "src" / "context.rs"
+    source = cache.read_bytes()
+    padded = source + b"\n".join(
+        b"pub const PAD_%d: u32 = %d;" % (n, n) for n in range(HEADERLESS_MIN_BYTES // 20)
+    )
+    assert len(padded) >= HEADERLESS_MIN_BYTES
+    assert not is_generated(padded)
+
+
+def test_scanning_an_old_revision_skips_its_headerless_bindings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_git_config(monkeypatch)
+    repo = GitRepo.init(tmp_path / "ext")
+    repo.write("pg-sys/src/pg13.rs", HEADERLESS)
+    repo.write("pg-sys/src/cache.rs", HEADERLESS + "pub struct Cache {\n    n: u32,\n}\n")
+    repo.write("src/lib.rs", "pub fn peek(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n")
+    repo.commit("bindings committed without a header, as pgrx 0.9 did")
+    repo.tag("v0.9.8")
+    repo.remove("pg-sys/src/pg13.rs")
+    repo.commit("bindings generated at build time")
+
+    old = scan_path(repo.path, "v0.9.8", ScanOptions(use_cache=False))
+    new = scan_path(repo.path, "HEAD", ScanOptions(use_cache=False))
+
+    assert [(f.path, f.reason.value) for f in old.skipped] == [("pg-sys/src/pg13.rs", "generated")]
+    assert (old.files_scanned, old.generated_skipped) == (2, 1)
+    # The same bindings with one hand-written struct are searched: each group gives an unsafe
+    # block and an extern block.
+    per_file = {f.path: len(f.sites) for f in old.files}
+    assert per_file["pg-sys/src/cache.rs"] == 2 * HEADERLESS.count("unsafe {")
+    assert (new.skipped, new.files_scanned) == ((), 2)

@@ -40,7 +40,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
             session = app.loaded.session if app.loaded else None
             assert session is not None and session.current is not None
             assert session.current.id == FIRST
-            assert session.progress() == (0, 37)
+            assert session.progress() == (0, 39)
             await pilot.press("k")
             assert session.current.id != FIRST
             await pilot.press("j", "enter")
@@ -57,7 +57,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
             assert "4547316a557f82f9.yaml" in str(app.screen.query_one("#confirm-title").render())
             await pilot.press("y")
             await pilot.pause()
-            assert session.progress() == (1, 37)
+            assert session.progress() == (1, 39)
             assert session.current.id != FIRST  # the queue advanced
             moved_to.append(session.current.id)
             await pilot.press("enter", "space")  # a draft for the next site
@@ -87,7 +87,7 @@ def test_answer_edit_sign_off_quit_and_reopen(pg_cache: Path) -> None:
             assert FIRST not in {i.id for i in session.visible_items()}
             assert session.item(session.items[0].id) is not None
             assert {i.id: i.review for i in session.items}[FIRST] is Review.SIGNED
-            assert session.progress() == (1, 37)  # the count carries over
+            assert session.progress() == (1, 39)  # the count carries over
 
     asyncio.run(second_run())
 
@@ -139,11 +139,11 @@ def test_signing_off_every_site_makes_check_pass(
     # its ledger the repository's, so `check` reads what the review wrote. Drafts stay in
     # memory: a drafts file rewritten after each of the thousand answers is not under test.
     session = Workspace(prepared_pg_cache, pg_cache).load(keep_drafts=False).session
-    assert session.progress() == (0, 37)
-    while session.current is not None and session.progress()[0] < 37:
+    assert session.progress() == (0, 39)
+    while session.current is not None and session.progress()[0] < 39:
         item = session.current
         _complete(item.id, session)
         session.sign_off(session.entry_for(item.id))
-    assert session.progress() == (37, 37)
-    assert len(list((pg_cache / ".unsafe-audit/ledger").glob("*.yaml"))) == 37
+    assert session.progress() == (39, 39)
+    assert len(list((pg_cache / ".unsafe-audit/ledger").glob("*.yaml"))) == 39
     assert run_check(pg_cache) == 0

@@ -67,7 +67,7 @@ def test_read_only_ledger_keeps_the_draft(
             assert "read-only" in app.last_message
             assert "answers kept as a draft" in app.last_message
             assert FIRST in session.drafts
-            assert session.progress() == (0, 37)
+            assert session.progress() == (0, 39)
 
     asyncio.run(run())
     assert not (workspace.ledger_dir / f"{FIRST}.yaml").exists()

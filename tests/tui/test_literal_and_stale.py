@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -121,6 +122,14 @@ def test_a_stale_site_shows_the_diff_and_the_old_justification(tmp_path: Path) -
             shown = _plain(app.query_one("#site-diff").render())
             assert "+    unsafe { *p.add(1) }" in shown
             previous = _plain(previous_renderable(item))
-            assert "stale" in previous and "Old Reviewer" in previous
+            assert item.reason == "the code changed since it was signed off for v0.1.0"
+            assert (
+                "previous sign-off (stale: the code changed since it was signed off for v0.1.0) "
+                "by Old Reviewer <old@example.com> for v0.1.0:"
+            ) in " ".join(previous.split())  # as one line, however the pane wraps it
+            # Why it went stale is shown as the check says it, and literally.
+            contracts = replace(item, reason="pg18 added: \x1b[31merrstart has a contract")
+            previous = " ".join(_plain(previous_renderable(contracts)).split())
+            assert "(stale: pg18 added: \\x1b[31merrstart has a contract) by Old" in previous
 
     asyncio.run(run())

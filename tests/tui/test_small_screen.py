@@ -195,9 +195,9 @@ def test_the_header_keeps_the_revisions_and_the_count_survives_a_reopen(
             header = app.query_one(ReviewHeader)
             line = header.line(78)
             assert "working tree of v0.3.0" in line
-            assert line.rstrip().endswith("0/37 signed")
+            assert line.rstrip().endswith("0/39 signed")
             await pilot.press("B", *"1" * 14, "s", "y")
-            assert header.line(78).rstrip().endswith("1/37 signed")
+            assert header.line(78).rstrip().endswith("1/39 signed")
             # a long repository name gives way from the left, never the revisions
             header.show(title="a-very-long-repository-name-indeed: " + PG_CACHE_TITLE)
             assert header.line(60).startswith("…")
@@ -205,7 +205,7 @@ def test_the_header_keeps_the_revisions_and_the_count_survives_a_reopen(
 
     async def reopen() -> None:
         async with opened(workspace.loader(), SMALL) as (app, _pilot):
-            assert app.query_one(ReviewHeader).line(78).rstrip().endswith("1/37 signed")
+            assert app.query_one(ReviewHeader).line(78).rstrip().endswith("1/39 signed")
 
     asyncio.run(sign_one())
     asyncio.run(reopen())

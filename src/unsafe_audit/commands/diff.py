@@ -54,8 +54,8 @@ def shown_files(fmt: DiffFormat) -> SourceNeeds:
     sides of changed sites for JSON, every site needing review for Markdown, none for the
     table (slicing out every new site of a large diff takes time the others do not need)."""
 
-    def needs(root: Path, delta: Delta) -> tuple[set[str], set[str]]:
-        del root
+    def needs(root: Path, delta: Delta, majors: tuple[int, ...]) -> tuple[set[str], set[str]]:
+        del root, majors
         shown = delta.with_status(Status.CHANGED) if fmt is DiffFormat.JSON else ()
         if fmt is DiffFormat.MARKDOWN:
             shown = delta.needs_review()

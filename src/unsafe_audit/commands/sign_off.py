@@ -369,6 +369,7 @@ def run(args: argparse.Namespace) -> int:
         checklist=checklist.label,
         tool=f"unsafe-audit {__version__}",
         clock=reviewed_at,
+        majors=found.audit.comparison.majors,
     )
     entry = build_entry(proposal, identity)
     if args.sign_with is not None:

@@ -2,13 +2,14 @@
 
 The queries (``.scm`` package data) say what each keyword belongs to: ``unsafe.scm`` whether an
 ``unsafe`` opens a block, a fn, an impl, a trait, an extern block or an attribute, or is part of a
-fn-pointer type; ``extern.scm``, ``module_paths.scm`` and ``macros.scm`` the FFI blocks, the paths
-through ``pg_sys`` and the token trees to re-parse. A query run over a whole tree visits every node
-(about 0.09 s for one 2 MB bindings file, whatever the pattern), while sites sit on a few words. So
-a byte search finds those words first, and each query runs only over the byte range of one word
-(``QueryCursor.set_byte_range``), which costs time in proportion to the number of words. A match
-counts only when its ``@keyword`` capture is the word found: matches of enclosing nodes that merely
-overlap the range fall away, and so do words in comments and strings, which no pattern matches.
+fn-pointer type; ``extern.scm``, ``module_paths.scm`` and ``macros.scm`` the FFI blocks and extern
+fns, the paths through ``pg_sys`` and the token trees to re-parse. A query run over a whole tree
+visits every node (about 0.09 s for one 2 MB bindings file, whatever the pattern), while sites sit
+on a few words. So a byte search finds those words first, and each query runs only over the byte
+range of one word (``QueryCursor.set_byte_range``), which costs time in proportion to the number of
+words. A match counts only when its ``@keyword`` capture is the word found: matches of enclosing
+nodes that merely overlap the range fall away, and so do words in comments and strings, which no
+pattern matches.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Candidates:
     and ``#[unsafe(..)]`` attributes)."""
     extern_blocks: list[Node] = field(default_factory=list)
     """``extern "ABI" { .. }`` blocks, with or without ``unsafe``."""
+    extern_fns: list[Node] = field(default_factory=list)
+    """``extern "ABI" fn`` definitions (a body, no ``unsafe``, an ABI other than Rust's)."""
     pg_sys_paths: list[Node] = field(default_factory=list)
     """``scoped_identifier`` nodes whose path ends in ``pg_sys`` (``pg_sys::f``)."""
     uses: list[Node] = field(default_factory=list)
@@ -174,8 +177,16 @@ def locate(anc: Ancestry, data: bytes) -> Candidates:
         role, owner = _role(captures)
         found.unsafe_owners.append(Owned(role, owner, captures["keyword"][0]))
     if extern_positions:
-        blocks = keyword_matches("extern", anc, extern_positions)
-        found.extern_blocks = _dedupe(c["extern_block"][0] for c in blocks)
+        blocks, fns = [], []
+        for captures in keyword_matches("extern", anc, extern_positions):
+            if "extern_block" in captures:
+                blocks.append(captures["extern_block"][0])
+            else:
+                fn = anc.parent(captures["extern_fn"][0])
+                if fn is not None and _is_extern_fn_definition(fn, captures["extern_fn"][0]):
+                    fns.append(fn)
+        found.extern_blocks = _dedupe(blocks)
+        found.extern_fns = _dedupe(fns)
     if pg_sys_positions:
         paths, uses = [], []
         for captures in keyword_matches("module_paths", anc, pg_sys_positions, use_patterns=True):
@@ -199,6 +210,23 @@ def locate(anc: Ancestry, data: bytes) -> Candidates:
         found.macro_args = _dedupe(args)
         found.macro_bodies = _dedupe(bodies)
     return found
+
+
+_RUST_ABIS = frozenset({b'"Rust"', b'"rust-call"'})
+"""ABIs that keep Rust's calling convention: a fn written with them is no FFI entry point."""
+
+
+def _is_extern_fn_definition(fn: Node, modifiers: Node) -> bool:
+    """True when ``modifiers`` (``extern "C"``) belong to a fn item with a body, not to a
+    fn-pointer type or a declaration, with no ``unsafe`` (an unsafe fn is a site of its own)
+    and a foreign ABI (``extern fn`` without one is ``extern "C"``)."""
+    if fn.type != "function_item" or any(c.type == "unsafe" for c in modifiers.children):
+        return False
+    for extern in modifiers.children:
+        if extern.type == "extern_modifier":
+            abi = next((c for c in extern.named_children if c.type == "string_literal"), None)
+            return abi is None or abi.text not in _RUST_ABIS
+    return False
 
 
 def fn_names(data: bytes) -> set[str]:

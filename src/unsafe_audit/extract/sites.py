@@ -26,6 +26,7 @@ _CONTAINERS = frozenset(
         SiteKind.UNSAFE_TRAIT,
         SiteKind.UNSAFE_EXTERN_BLOCK,
         SiteKind.EXTERN_BLOCK,
+        SiteKind.EXTERN_FN,
     }
 )
 _SHARE_TOKENS_ABOVE = 4

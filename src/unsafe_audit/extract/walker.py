@@ -145,6 +145,11 @@ class FileExtractor:
             if not any(c.type == "unsafe" for c in node.children):
                 ext = node.children[0] if node.children else node
                 self._add(buf, SiteKind.EXTERN_BLOCK, node, ext, context.abi_of(node))
+        for fn in found.extern_fns:
+            name = context.text(fn.child_by_field_name("name"))
+            modifiers = next(c for c in fn.children if c.type == "function_modifiers")
+            extern = next(c for c in modifiers.children if c.type == "extern_modifier")
+            self._add(buf, SiteKind.EXTERN_FN, fn, extern, name)
         finder = PgSysFinder(self.names, self.imports, self.fn_names)
         for kind, node, anchor, symbol in finder.uses(found, anc, buf.data, buf.shift):
             self._add(buf, kind, node, anchor, symbol)

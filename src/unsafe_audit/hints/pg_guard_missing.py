@@ -73,6 +73,8 @@ class PgGuardMissing(HintRule):
                 f"`{fn.name}` is declared `{abi}` but has no #[pg_guard], so a Rust panic or a "
                 "PostgreSQL error raised inside it crosses the FFI boundary unconverted."
             )
+            # The fn's own site (an extern fn, or an unsafe fn) is among those within it, so
+            # the hint reaches the unit whose checklist asks pg-guard.
             yield from self.hints_on(
                 ctx, ctx.sites_within(fn.outer_start_byte, fn.end_byte), fn.line, message
             )

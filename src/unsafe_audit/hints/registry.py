@@ -55,7 +55,7 @@ class FileHints:
     by_site: dict[SiteId, list[Hint]] = field(default_factory=dict)
     """Hints shown with each site, by line then rule id."""
     unattached: list[Hint] = field(default_factory=list)
-    """Hints about code that no site holds (an extern fn with no unsafe in it, say)."""
+    """Hints about code that no site holds (a fn the extractor could not see, say)."""
 
     def all(self) -> list[Hint]:
         """Every hint, once per place it is about (the site ids dropped), in line order."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +22,7 @@ from unsafe_audit.releases import Choice
 _HEX_RE = re.compile(r"[0-9a-fA-F]{4,64}")
 _GITLINK_MODE = "160000"
 _SYMLINK_MODE = "120000"
+_CARGO = "/Cargo.toml"  # leading slash: a repository-relative path is checked as "/" + path
 
 
 def _text(value: str | bytes) -> str:
@@ -281,6 +283,10 @@ class Repository:
         """
         return list(self._listing(rev).rust_files)
 
+    def manifests(self, rev: str) -> list[BlobEntry]:
+        """Every ``Cargo.toml`` in the tree of ``rev`` (symlinks left out), sorted by path."""
+        return list(self._listing(rev).manifests)
+
     def submodules(self, rev: str) -> list[str]:
         """Paths of the submodules (gitlinks) in the tree of ``rev``, sorted."""
         return list(self._listing(rev).submodules)
@@ -292,6 +298,7 @@ class Repository:
             return cached
         out = self._git("ls-tree", "-r", "-z", "--long", "--full-tree", sha, strip=False)
         rust: list[BlobEntry] = []
+        manifests: list[BlobEntry] = []
         subs: list[str] = []
         for record in out.split("\0"):
             if not record:
@@ -302,9 +309,10 @@ class Repository:
                 subs.append(path)
             elif kind == "blob" and mode != _SYMLINK_MODE and path.endswith(".rs"):
                 rust.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
-        listing = TreeListing(
-            rust_files=sorted(rust, key=lambda e: e.path), submodules=sorted(subs)
-        )
+            elif kind == "blob" and mode != _SYMLINK_MODE and ("/" + path).endswith(_CARGO):
+                manifests.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
+        by = attrgetter("path")
+        listing = TreeListing(sorted(rust, key=by), sorted(subs), sorted(manifests, key=by))
         self._listings[sha] = listing
         return listing
 
@@ -318,10 +326,12 @@ class Repository:
         return blobs.blob_chunks(self._repo, self.root, blob_sha, chunk_bytes)
 
     def working_tree_rust_files(self) -> list[str]:
-        """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted.
+        """Tracked and untracked-but-not-ignored ``*.rs`` files in the work tree, sorted
+        (tracked files deleted from disk, symlinks and submodule contents left out)."""
+        return self.working_tree_files(lambda path: path.endswith(".rs"))
 
-        Tracked files deleted from disk, symlinks and submodule contents are left out.
-        """
+    def working_tree_files(self, wanted: Callable[[str], bool]) -> list[str]:
+        """The files as :meth:`working_tree_rust_files` lists them, of the paths ``wanted``."""
         if self.is_bare:
             raise GitError(
                 f"{self.root} is a bare repository and has no work tree; name a revision instead"
@@ -331,7 +341,7 @@ class Repository:
         paths = {
             p
             for p in out.split("\0")
-            if p.endswith(".rs") and (root / p).is_file() and not (root / p).is_symlink()
+            if wanted(p) and (root / p).is_file() and not (root / p).is_symlink()
         }
         return sorted(paths)
 

@@ -9,7 +9,7 @@ from unsafe_audit.errors import GitError
 
 @dataclass(frozen=True, slots=True)
 class BlobEntry:
-    """A Rust source file in a commit's tree."""
+    """A Rust source file (or a ``Cargo.toml``) in a commit's tree."""
 
     path: str
     """Path from the repository root, with forward slashes."""
@@ -25,7 +25,8 @@ class NotARepository(GitError):
 
 @dataclass(frozen=True, slots=True)
 class TreeListing:
-    """The Rust files and submodules of one revision's tree."""
+    """The Rust files, submodules and ``Cargo.toml`` manifests of one revision's tree."""
 
     rust_files: list[BlobEntry]
     submodules: list[str]
+    manifests: list[BlobEntry]

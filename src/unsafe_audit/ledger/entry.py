@@ -22,9 +22,10 @@ __all__ = [
     "is_site_id",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema version this tool writes; older versions are upgraded on load. Version 2 added
-``members``: the pg_sys uses a review unit's sign-off covers (see :mod:`unsafe_audit.units`)."""
+``members``: the pg_sys uses a review unit's sign-off covers (see :mod:`unsafe_audit.units`);
+version 3 ``contracts``: the digest of its callees' contracts per PostgreSQL major."""
 DEFAULT_LEDGER_DIR = ".unsafe-audit/ledger"
 """Where the ledger lives, relative to the repository root (``--ledger`` changes it)."""
 
@@ -90,6 +91,11 @@ class Entry:
     members: tuple[MemberUse, ...] | None = ()
     """The pg_sys uses inside the unit that the sign-off covers, in source order; None for an
     entry written before review units (schema 1), which did not record them."""
+    contracts: tuple[tuple[int, str], ...] = ()
+    """(PostgreSQL major, digest of the contracts of the pg_sys functions the unit calls in it)
+    for each major the extension built for, ascending (see
+    :mod:`unsafe_audit.contracts.digest`); empty when nothing was recorded: a unit that calls
+    no pg_sys function, a crate naming no major, or an entry older than schema 3."""
     schema_version: int = SCHEMA_VERSION
     """The schema the entry's text is written in: an entry read from an older file keeps its
     version, so its canonical text (what a signature covers) is the text that was signed."""

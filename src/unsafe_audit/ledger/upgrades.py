@@ -12,6 +12,8 @@ from unsafe_audit.ledger.entry import SCHEMA_VERSION
 
 MEMBERS_SINCE = 2
 """The first schema version whose entries record the pg_sys uses their unit covers."""
+CONTRACTS_SINCE = 3
+"""The first schema version whose entries record their callees' contracts per major."""
 
 
 def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +42,22 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "schema_version": 2}
 
 
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 adds ``contracts``, the digest of the contracts of the pg_sys functions the
+    unit calls, per PostgreSQL major the extension builds for.
+
+    A schema-2 entry recorded none, and is not stale for it: it predates the field, so it is
+    judged by its code and members alone, as before (see
+    :mod:`unsafe_audit.contracts.staleness`). A new sign-off records them. Nothing else changed.
+    """
+    return {**data, "schema_version": 3}
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _v0_to_v1,
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+}
 """Schema version -> function that turns such an entry into the next version."""
 
 

@@ -30,7 +30,7 @@ from unsafe_audit.ledger.entry import (
     Verdict,
     is_site_id,
 )
-from unsafe_audit.ledger.upgrades import MEMBERS_SINCE, upgrade_entry
+from unsafe_audit.ledger.upgrades import CONTRACTS_SINCE, MEMBERS_SINCE, upgrade_entry
 from unsafe_audit.model import SiteId, SiteKind
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
@@ -52,9 +52,11 @@ _REQUIRED = (
     "answers",
     "justification",
 )
-_OPTIONAL = ("members", "signature")
+_OPTIONAL = ("members", "contracts", "signature")
 _MEMBER_KEYS = ("kind", "name", "token_hash")
 _TOKEN_HASH = re.compile(r"[0-9a-f]{16}\Z")
+_MAJOR_KEY = re.compile(r"pg([1-9][0-9])\Z")
+_DIGEST = re.compile(r"[0-9a-f]{8}\Z")
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -154,6 +156,9 @@ def canonical_text(entry: Entry) -> str:
         data["members"] = [
             _Flow(kind=m.kind.value, name=m.name, token_hash=m.token_hash) for m in entry.members
         ]
+    if entry.contracts and entry.schema_version >= CONTRACTS_SINCE:
+        # Sorted by major, one line: a new major or a changed digest is a one-line PR diff.
+        data["contracts"] = _Flow({f"pg{major}": digest for major, digest in entry.contracts})
     data |= {
         "release": entry.release,
         "checklist": entry.checklist,
@@ -230,16 +235,13 @@ class _Reader:
                 f"{SCHEMA_VERSION}); upgrade unsafe-audit to read this ledger",
                 self.at("schema_version"),
             )
-        if version < MEMBERS_SINCE and "members" in data:
-            raise self.fail(
-                f"field 'members' needs schema_version {MEMBERS_SINCE} or later (this entry "
-                f"says {version})",
-                self.at("members"),
-            )
+        for key, since in (("members", MEMBERS_SINCE), ("contracts", CONTRACTS_SINCE)):
+            if version < since and key in data:
+                says = f"needs schema_version {since} or later (this entry says {version})"
+                raise self.fail(f"field {key!r} {says}", self.at(key))
         if version < SCHEMA_VERSION:
-            for old, new in (("pattern", "lifetime_pattern"),):
-                if old in self.lines:
-                    self.lines.setdefault(new, self.lines[old])
+            if "pattern" in self.lines:  # schema 0's name for lifetime_pattern
+                self.lines.setdefault("lifetime_pattern", self.lines["pattern"])
             data = upgrade_entry(data)
         for key in data:
             if key not in _REQUIRED and key not in _OPTIONAL:
@@ -275,6 +277,7 @@ class _Reader:
         # text is schema 1's.
         written_as = max(version, 1)
         members = self.members(data.get("members", [])) if version >= MEMBERS_SINCE else None
+        contracts = self.contracts(data.get("contracts", {}))
         return Entry(
             site=SiteId(site),
             kind=kind,
@@ -291,6 +294,7 @@ class _Reader:
             justification=justification.strip(),
             signature=signature,
             members=members,
+            contracts=contracts,
             schema_version=written_as,
             origin=self.name,
         )
@@ -342,6 +346,19 @@ class _Reader:
                 )
             out.append(MemberUse(kind, name, token_hash))
         return tuple(out)
+
+    def contracts(self, value: object) -> tuple[tuple[int, str], ...]:
+        out: dict[int, str] = {}
+        for key, digest in value.items() if isinstance(value, dict) else [(value, None)]:
+            major = _MAJOR_KEY.match(key) if isinstance(key, str) else None
+            if major is None or not isinstance(digest, str) or not _DIGEST.match(digest):
+                raise self.fail(
+                    "field 'contracts' must map majors to digests of 8 lowercase hex digits "
+                    f"({{pg16: 1a2b3c4d}}), not {_show(key)}: {_show(digest)}",
+                    self.at("contracts"),
+                )
+            out[int(major.group(1))] = digest
+        return tuple(sorted(out.items()))
 
     def answers(self, value: object) -> tuple[tuple[str, Answer], ...]:
         line = self.at("answers")

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unsafe_audit.checklist.model import Checklist, Item
+from unsafe_audit.contracts.digest import unit_called
 from unsafe_audit.contracts.suggest import Suggestion, suggestions
-from unsafe_audit.contracts.summary import called_functions, contract_line
+from unsafe_audit.contracts.summary import contract_line
 from unsafe_audit.diff import SiteDelta, Status
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.ledger.entry import Entry
@@ -100,11 +101,13 @@ class ReviewItem:
     covered: tuple[Entry, ...] = ()
     """Entries of its members from before review units; the first one's justification is
     offered when nothing better is."""
+    reason: str = ""
+    """Why its review state is what it is (``review_state``'s words: what made it stale)."""
 
     @property
     def called(self) -> tuple[str, ...]:
         """The distinct pg_sys functions the unit calls (its own call, for a pg_sys unit)."""
-        return called_functions([self.site] if self.site.kind.is_pg_sys else self.members)
+        return unit_called(self.site, self.members)
 
     @property
     def contracts(self) -> tuple[str, ...]:
@@ -229,6 +232,7 @@ def build_items(
                 after=after,
                 members=r.member_sites,
                 covered=r.covered,
+                reason=r.reason,
             )
         )
     items.sort(key=queue_key)

@@ -32,6 +32,7 @@ KIND_LABEL: dict[SiteKind, str] = {
     SiteKind.UNSAFE_TRAIT: "trait",
     SiteKind.UNSAFE_EXTERN_BLOCK: "uexter",
     SiteKind.EXTERN_BLOCK: "extern",
+    SiteKind.EXTERN_FN: "xfn",
     SiteKind.UNSAFE_ATTRIBUTE: "attr",
     SiteKind.PG_SYS_CALL: "pgcall",
     SiteKind.PG_SYS_STATIC: "pgstat",

@@ -123,7 +123,8 @@ def previous_renderable(item: ReviewItem) -> RenderableType | None:
     if entry is None:
         return None
     if item.review is Review.STALE:
-        head = f"previous sign-off (stale: code changed) by {entry.reviewer} for {entry.release}:"
+        why = item.reason or "code changed"
+        head = f"previous sign-off (stale: {why}) by {entry.reviewer} for {entry.release}:"
     else:
         head = f"signed off by {entry.reviewer} for {entry.release} ({entry.lifetime_pattern}):"
     out = Text()
