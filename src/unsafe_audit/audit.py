@@ -25,7 +25,7 @@ from unsafe_audit.compare import Comparison, compare
 from unsafe_audit.diff import Delta
 from unsafe_audit.exemptions.model import apply_exemptions
 from unsafe_audit.exemptions.yaml_io import ExemptionsFile
-from unsafe_audit.hints.registry import ScanHints, hints_for_scan
+from unsafe_audit.hints.registry import ScanHints, scoped_hints
 from unsafe_audit.ledger.store import Ledger
 from unsafe_audit.model import Skip, SkippedFile
 from unsafe_audit.review_state import EntryProblem, ReviewState, review_files, review_sites
@@ -135,11 +135,8 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
             majors=majors,
         )
         judged.append((ledger, state))
+        # The hints come with the head scan, so no file is read again for them.
         head: set[str] = set()
-        if request.hints is HintScope.ALL:
-            head = {r.site.path for r in state.sites}
-        elif request.hints is HintScope.BLOCKING:
-            head = {r.site.path for r in state.sites if r.blocking}
         base: set[str] = set()
         if request.base_code:
             base = {d.base.path for d in delta.sites if d.base is not None and d.head is not None}
@@ -147,12 +144,16 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
         return base, head
 
     say("Comparing with the previous release…")
+    options = request.options
+    if request.hints is not HintScope.NONE:
+        # Run by the scan workers over the parse they already made, and cached with the sites.
+        options = dataclasses.replace(options, hints=True)
     comparison = compare(
         request.path,
         base=request.base,
         head=request.head,
         allow_first_release=request.allow_first_release,
-        options=request.options,
+        options=options,
         sources=judge,
         identity=request.identity,
         no_base=request.no_base,
@@ -167,10 +168,9 @@ def load_audit(request: AuditRequest, progress: Progress | None = None) -> Audit
     state = apply_exemptions(state, exemptions.exemptions, first_release=comparison.first_release)
     hints = ScanHints()
     if request.hints is not HintScope.NONE:
-        say("Looking for hints…")
         units = [r for r in state.sites if request.hints is HintScope.ALL or r.blocking]
         sites = [site for r in units for site in (r.site, *r.member_sites)]
-        found = hints_for_scan(sites, comparison.head_files)
+        found = scoped_hints(comparison.head_hints, sites)
         groups = [(r.site.id, [m.id for m in r.member_sites]) for r in units]
         hints = ScanHints(hints_by_unit(groups, found.by_site), found.unattached)
     return Audit(comparison, ledger, state, hints, exemptions)

@@ -18,6 +18,7 @@ from unsafe_audit import history, releases
 from unsafe_audit.config.model import RepoConfig, has_config
 from unsafe_audit.diff import Delta, classify
 from unsafe_audit.errors import GitError
+from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import ScanResult, ScanWarning, Side, SkippedFile
 from unsafe_audit.scan import ScanOptions, revision_request, scan_many, worktree_request
 from unsafe_audit.source import EMPTY, Reader, Snapshot
@@ -75,6 +76,9 @@ class Comparison:
     """The head files the scan did not search (generated, unreadable...), in path order."""
     config: RepoConfig = dataclasses.field(default_factory=RepoConfig)
     """The repository's configuration (read from the work tree; empty when bare)."""
+    head_hints: dict[str, tuple[Hint, ...]] = dataclasses.field(default_factory=dict)
+    """By path, the hints of each head file the scan ran the rules over (with
+    ``ScanOptions.hints``; see :func:`unsafe_audit.hints.registry.scoped_hints`)."""
     majors: tuple[int, ...] = ()
     """The PostgreSQL majors head builds for: the ``pg13`` ... ``pg18`` features of the scanned
     crate's ``Cargo.toml`` and its workspace members' (see :mod:`unsafe_audit.cargo_features`)."""
@@ -287,6 +291,7 @@ def _compare(
         release=head_side.label,
         unscanned=head_scan.skipped,
         config=options.config or RepoConfig(),
+        head_hints={f.path: f.hints for f in head_scan.files if f.hints is not None},
         majors=majors,
     )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
+
+if TYPE_CHECKING:
+    from unsafe_audit.hints.interface import Hint
 
 SiteId = NewType("SiteId", str)
 """A site's fingerprint: 16 hex digits, stable across whitespace, comments and line moves."""
@@ -195,6 +198,9 @@ class FileResult:
     later revision may be the migration of."""
     skip: Skip | None = None
     """Why the file was not searched, where the scan said (see :attr:`skipped`)."""
+    hints: tuple[Hint, ...] | None = None
+    """What the hint rules saw in the file, over all its sites, when the scan ran them
+    (``ScanOptions.hints``; cached with the sites); None when it did not."""
 
     @property
     def skipped(self) -> Skip | None:

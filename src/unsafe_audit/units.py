@@ -154,12 +154,8 @@ def hints_by_unit(
         found = [h for site in (unit, *members) for h in by_site.get(site, ())]
         if members and found:
             unique = {(h.hint_id, h.path, h.line, h.message): h for h in found}
-            out[unit] = sorted(unique.values(), key=_hint_order)
+            out[unit] = sorted(unique.values(), key=lambda h: h.sort_key())
     return out
-
-
-def _hint_order(hint: Hint) -> tuple[str, int, str, str]:
-    return (hint.path, hint.line, hint.hint_id, hint.message)
 
 
 def describe_uses(uses: Sequence[Site]) -> str:

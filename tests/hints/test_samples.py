@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from unsafe_audit.extract import extract_file
-from unsafe_audit.hints.registry import ALL_RULES, ScanHints, hints_for, hints_for_scan
+from unsafe_audit.hints.registry import (
+    ALL_RULES,
+    ScanHints,
+    hints_for,
+    hints_for_scan,
+    hints_of_file,
+    scoped_hints,
+)
 from unsafe_audit.model import Site
 from unsafe_audit.samples import sample_dir
 from unsafe_audit.source import Snapshot
@@ -28,9 +35,7 @@ PG_CACHE_V020 = {
     ("long-lived-static", "src/context.rs", 21),  # OnceLock<CacheContext(pg_sys::MemoryContext)>
     ("safety-comment-missing", "src/context.rs", 48),
     ("context-switch-back", "src/context.rs", 54),  # `return None` on 56 skips the switch back
-    ("safety-comment-missing", "src/context.rs", 54),
-    ("safety-comment-missing", "src/context.rs", 60),
-    ("safety-comment-missing", "src/context.rs", 61),
+    ("safety-comment-missing", "src/context.rs", 54),  # and the blocks on 60 and 61: one a fn
     ("context-reset", "src/context.rs", 78),  # MemoryContextDelete(scratch)
     ("safety-comment-missing", "src/context.rs", 78),
     ("context-reset", "src/context.rs", 85),  # MemoryContextReset(ctx.0)
@@ -44,7 +49,6 @@ PG_CACHE_V020 = {
     ("raw-error-calls", "src/lib.rs", 63),  # errfinish
     ("safety-comment-missing", "src/lib.rs", 75),  # unsafe inside error!(..)
     ("safety-comment-missing", "src/lib.rs", 85),
-    ("safety-comment-missing", "src/lib.rs", 86),
     ("safety-comment-missing", "src/lib.rs", 92),
     ("pg-guard-missing", "src/lib.rs", 101),  # #[no_mangle] extern "C" fn pg_cache_abi_version
     # loader.rs
@@ -52,10 +56,7 @@ PG_CACHE_V020 = {
     # store.rs
     ("safety-comment-missing", "src/store.rs", 38),  # unsafe impl FixedWidth for i64
     ("safety-comment-missing", "src/store.rs", 91),
-    ("safety-comment-missing", "src/store.rs", 96),
     ("safety-comment-missing", "src/store.rs", 102),
-    ("safety-comment-missing", "src/store.rs", 103),
-    ("safety-comment-missing", "src/store.rs", 104),
 }
 
 
@@ -118,7 +119,7 @@ def test_hints_for_scan_reads_each_file_once_and_orders_hints_per_site() -> None
     result = hints_for_scan(sites, Snapshot(reader=read))
     assert reads == sorted(files)
     for hints in result.by_site.values():
-        keys = [(h.line, h.hint_id) for h in hints]
+        keys = [(h.rank, h.line, h.hint_id) for h in hints]
         assert keys == sorted(keys)
 
 
@@ -135,3 +136,28 @@ def test_hints_for_one_file_matches_the_scan() -> None:
         "let previous = unsafe { pg_sys::MemoryContextSwitchTo(cache_context()) };"
     )
     assert "line 56" in switch[0].message
+
+
+def test_hints_cached_per_file_and_scoped_are_the_hints_of_the_scan() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    cached = {
+        p: hints_of_file(p, data, [s for s in sites if s.path == p]) for p, data in files.items()
+    }
+    assert scoped_hints(cached, sites) == hints_for_scan(sites, Snapshot(files))
+
+
+def test_scoped_hints_leave_out_the_hints_of_sites_out_of_scope() -> None:
+    tree = sample_dir("pg_cache") / "releases" / "v0.2.0"
+    sites, files = _scan(tree)
+    cached = {
+        p: hints_of_file(p, data, [s for s in sites if s.path == p]) for p, data in files.items()
+    }
+    # The unsafe block of the first context-switch-back hint is signed off: out of scope.
+    switch = next(h for h in cached["src/context.rs"] if h.hint_id == "context-switch-back")
+    scope = [s for s in sites if s.id != switch.site_id]
+    scoped = scoped_hints(cached, scope)
+    assert switch.site_id is not None and switch.site_id not in scoped.by_site
+    assert _locations(scoped) == _locations(scoped_hints(cached, sites)) - {
+        (h.hint_id, h.path, h.line) for h in cached["src/context.rs"] if h.site_id == switch.site_id
+    }

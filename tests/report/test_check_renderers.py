@@ -88,17 +88,8 @@ PG_GUARD = {
 }
 # The Sync impl of the type held by the CACHE_CONTEXT static: no SAFETY comment (its own line),
 # and the static two lines below it.
+# A contract's evidence lists before advice (a missing SAFETY comment), whatever the lines.
 SYNC_IMPL_HINTS = [
-    {
-        "id": "safety-comment-missing",
-        "items": ["safety-comment"],
-        "path": "src/context.rs",
-        "line": 19,
-        "message": (
-            "This unsafe impl has no `// SAFETY:` comment, so the reviewer has no stated reason "
-            "why its requirements hold."
-        ),
-    },
     {
         "id": "long-lived-static",
         "items": ["no-stored-borrow", "ctx-owner"],
@@ -108,6 +99,16 @@ SYNC_IMPL_HINTS = [
             "The static `CACHE_CONTEXT` holds `CacheContext`, which wraps a "
             "`pg_sys::MemoryContext`, which outlives every call; the memory it points to must "
             "be owned by a context that lives as long (or copied out)."
+        ),
+    },
+    {
+        "id": "safety-comment-missing",
+        "items": ["safety-comment"],
+        "path": "src/context.rs",
+        "line": 19,
+        "message": (
+            "This unsafe impl has no `// SAFETY:` comment, so the reviewer has no stated reason "
+            "why its requirements hold."
         ),
     },
 ]
@@ -181,7 +182,8 @@ def test_json_gives_each_blocking_site_its_hints(pg_cache: Checked) -> None:
     assert (key_len_fn["id"], key_len_fn["hints"]) == ("edc096af28c50fec", [PG_GUARD])
     assert by_place(sites, "unsafe_impl", "src/context.rs", 19)["hints"] == SYNC_IMPL_HINTS
     with_hints = [s for s in sites if s["hints"]]
-    assert len(with_hints) == 26  # units: a hint at a pg_sys call goes with the unit around it
+    # Units: a hint at a pg_sys call goes with the unit around it; one SAFETY hint a fn.
+    assert len(with_hints) == 22
     assert all(s["blocking"] for s in with_hints)
     # pg_cache_abi_version has no unsafe in it and no #[pg_guard]: its extern fn site shows it.
     abi_version = by_place(sites, "extern_fn", "src/lib.rs", 102)

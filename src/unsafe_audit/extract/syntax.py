@@ -19,8 +19,8 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Collection
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
 
 from unsafe_audit.extract.facts import (
     Assignment,
@@ -72,6 +72,7 @@ class RustSyntax:
         self._line_starts = [0] + [m.end() for m in re.finditer(rb"\n", source)]
         self._walk: SyntaxWalk | None = None
         self._fn_index: tuple[list[int], list[FnInfo | None]] | None = None
+        self._by_start: dict[str, tuple[list[Any], list[int]]] = {}
 
     def _walked(self) -> SyntaxWalk:
         if self._walk is None:
@@ -83,6 +84,19 @@ class RustSyntax:
             walk.walk()
             self._walk = walk
         return self._walk
+
+    def _between(self, name: str, start: int, end: int | None) -> Sequence[Any]:
+        """The items of the walk's list ``name`` that start in ``[start, end)``, found by
+        bisection: a rule asks once per fn, and a filter over the whole file each time grew
+        with the square of the file."""
+        found = self._by_start.get(name)
+        if found is None:
+            start_of = _first if name == "indexes" else _start
+            items = sorted(getattr(self._walked(), name), key=start_of)
+            found = self._by_start[name] = (items, [start_of(i) for i in items])
+        items, starts = found
+        stop = len(self.source) if end is None else end
+        return items[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, stop)]
 
     # ------------------------------------------------------------------ positions and text
     def line_of(self, byte: int) -> int:
@@ -133,13 +147,11 @@ class RustSyntax:
 
     def calls(self, names: Collection[str], start: int = 0, end: int | None = None) -> list[Call]:
         """Calls (fn, method or macro) whose last callee segment is in ``names``."""
-        stop = len(self.source) if end is None else end
-        return [c for c in self._walked().calls if c.name in names and start <= c.start_byte < stop]
+        return [c for c in self._between("calls", start, end) if c.name in names]
 
     def derefs(self, start: int = 0, end: int | None = None) -> list[Deref]:
         """Pointer dereferences in a range, in source order."""
-        stop = len(self.source) if end is None else end
-        return [d for d in self._walked().derefs if start <= d.start_byte < stop]
+        return list(self._between("derefs", start, end))
 
     def null_checks(self, subject: str, start: int = 0, end: int | None = None) -> list[NullCheck]:
         """NULL tests of ``subject`` (a variable name or the last segment of a path) in a range,
@@ -156,29 +168,33 @@ class RustSyntax:
 
     def exits(self, start: int = 0, end: int | None = None) -> list[Exit]:
         """``return``, ``?``, ``break`` and ``continue`` in a range, in source order."""
-        stop = len(self.source) if end is None else end
-        return [e for e in self._walked().exits if start <= e.start_byte < stop]
+        return list(self._between("exits", start, end))
 
     def assignments(
-        self, target_name: str, start: int = 0, end: int | None = None
+        self, target_name: str | None, start: int = 0, end: int | None = None
     ) -> list[Assignment]:
-        """Assignments whose target's last path segment is ``target_name``."""
-        stop = len(self.source) if end is None else end
+        """Assignments whose target's last path segment is ``target_name`` (None: every one)."""
         return [
             a
-            for a in self._walked().assignments
-            if last_segment(a.target) == target_name and start <= a.start_byte < stop
+            for a in self._between("assignments", start, end)
+            if target_name is None or last_segment(a.target) == target_name
         ]
 
     def lets(self, start: int = 0, end: int | None = None) -> list[LetBinding]:
         """``let`` bindings of a single name in a range, in source order."""
-        stop = len(self.source) if end is None else end
-        return [b for b in self._walked().lets if start <= b.start_byte < stop]
+        return list(self._between("lets", start, end))
 
     def index_expressions(self, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """``(start_byte, line)`` of each ``a[i]`` in a range (outside macros)."""
-        stop = len(self.source) if end is None else end
-        return [(b, ln) for b, ln in self._walked().indexes if start <= b < stop]
+        return list(self._between("indexes", start, end))
+
+
+def _start(item: Any) -> int:
+    return int(item.start_byte)
+
+
+def _first(item: Any) -> int:
+    return int(item[0])
 
 
 def _fn_index(fns: list[FnInfo]) -> tuple[list[int], list[FnInfo | None]]:

@@ -62,6 +62,11 @@ class ContextReset(HintRule):
     )
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
+        # The first pg_sys call site of each (name, line): one pass, not one per reset call.
+        calls: dict[tuple[str | None, int], Site] = {}
+        for use in ctx.sites:
+            if use.kind is SiteKind.PG_SYS_CALL:
+                calls.setdefault((use.name, use.line), use)
         for call in ctx.syntax.calls(_RESETS):
             fn = ctx.syntax.enclosing_fn(call.start_byte)
             where = f" in `{fn.name}`" if fn is not None else ""
@@ -70,12 +75,7 @@ class ContextReset(HintRule):
                 f"`{call.name}`{where} {verb} a memory context: every Rust pointer or reference "
                 "into it dangles afterwards, and no Drop runs for values stored in it."
             )
-            site = _site_for(ctx, call.name, call.line, call.start_byte)
+            site: Site | None = calls.get((call.name, call.line))
+            if site is None:
+                site = ctx.innermost_site(call.start_byte)
             yield self.hint(ctx, site, call.line, message)
-
-
-def _site_for(ctx: HintContext, name: str, line: int, byte: int) -> Site | None:
-    for site in ctx.sites:
-        if site.kind is SiteKind.PG_SYS_CALL and site.name == name and site.line == line:
-            return site
-    return ctx.innermost_site(byte)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from unsafe_audit.extract.facts import Exit, FnInfo
+from unsafe_audit.extract.facts import Exit, FnInfo, last_segment
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 
@@ -76,6 +76,14 @@ class ContextSwitchBack(HintRule):
         }
         """,
         """
+        unsafe fn leave(ctx: pg_sys::MemoryContext) {
+            let prev;
+            prev = pg_sys::CurrentMemoryContext;
+            pg_sys::CurrentMemoryContext = ctx; // <- hint
+            work(prev);
+        }
+        """,
+        """
         fn forget() {
             unsafe { MemoryContextSwitchTo(pg_sys::TopMemoryContext) }; // <- hint
         }
@@ -117,6 +125,23 @@ class ContextSwitchBack(HintRule):
         }
         """,
         """
+        unsafe fn swap_later(ctx: pg_sys::MemoryContext) {
+            let prev;
+            prev = pg_sys::CurrentMemoryContext;
+            pg_sys::CurrentMemoryContext = ctx;
+            work();
+            pg_sys::CurrentMemoryContext = prev;
+        }
+        """,
+        """
+        fn build(ctx: pg_sys::MemoryContext) {
+            let mut prev = std::ptr::null_mut();
+            prev = unsafe { pg_sys::MemoryContextSwitchTo(ctx) };
+            work();
+            unsafe { pg_sys::MemoryContextSwitchTo(prev) };
+        }
+        """,
+        """
         fn restore(prev: pg_sys::MemoryContext) {
             unsafe { pg_sys::MemoryContextSwitchTo(prev) };
         }
@@ -137,11 +162,20 @@ class ContextSwitchBack(HintRule):
         lo, hi = fn.body_start_byte, fn.end_byte
         events: list[tuple[int, str, str, _Switch]] = []
         # The names a read of CurrentMemoryContext was saved in, by position.
-        saved_reads = [
-            (b.start_byte, b.name)
-            for b in syntax.lets(lo, hi)
-            if b.init.rsplit("::", 1)[-1].strip() == _CURRENT
-        ]
+        # `let prev = CurrentMemoryContext`, or `let prev; … prev = CurrentMemoryContext`.
+        declared = {b.name for b in syntax.lets(lo, hi)}
+        saved_reads = sorted(
+            [
+                (b.start_byte, b.name)
+                for b in syntax.lets(lo, hi)
+                if b.init.rsplit("::", 1)[-1].strip() == _CURRENT
+            ]
+            + [
+                (a.start_byte, a.target.strip())
+                for a in syntax.assignments(None, lo, hi)
+                if a.target.strip() in declared and last_segment(a.value) == _CURRENT
+            ]
+        )
         for call in syntax.calls({_SWITCH}, lo, hi):
             if call.in_macro or _nested(ctx, fn, call.start_byte):
                 continue

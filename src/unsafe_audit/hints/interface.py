@@ -30,6 +30,13 @@ class Hint:
     """One sentence: what was seen and why it matters."""
     evidence: str
     """The code line(s) the hint is about, stripped."""
+    rank: int = 0
+    """Where the hint lists among a site's: evidence of a bug or a broken contract (0) before
+    advice (1, a missing SAFETY comment), each by line."""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """How hints are listed: by file, rank, line, rule and message."""
+        return (self.path, self.rank, self.line, self.hint_id, self.message)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: [{self.hint_id}] {self.message}"

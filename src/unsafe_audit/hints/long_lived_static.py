@@ -33,6 +33,8 @@ _POINTERISH = re.compile(
 )
 _REFERENCE = re.compile(r"&\s*(?:'\w+\s+)?(?:mut\s+)?[\w\[(]")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# Whole words as ``\bNAME\b`` sees them (a word may start with a digit there).
+_WORD_OR_NUMBER = re.compile(r"\w+")
 # A fn-pointer type (`Option<unsafe extern "C" fn(*mut QueryDesc)>`) holds code, not data:
 # the pointers in its signature are not stored anywhere.
 _FN_POINTER = re.compile(r"\bfn\s*\([^()]*\)(?:\s*->\s*[^,>)]+)?")
@@ -98,10 +100,10 @@ class LongLivedStatic(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         local_types = {t.name: t.text for t in ctx.syntax.types}
-        for st in ctx.syntax.statics:
-            why = _holds(st, local_types)
-            if why is None:
-                continue
+        flagged = [(st, why) for st in ctx.syntax.statics if (why := _holds(st, local_types))]
+        users = _sites_naming(ctx, {st.name for st, _ in flagged}) if flagged else {}
+        impls = [(i, s) for i, s in enumerate(ctx.sites) if s.kind is SiteKind.UNSAFE_IMPL]
+        for st, why in flagged:
             holder = {
                 "static": "static",
                 "static mut": "static mut",
@@ -122,7 +124,7 @@ class LongLivedStatic(HintRule):
                 if offset >= 0:
                     at = st.start_byte + len(text[: offset + match.start()].encode())
                     line = ctx.syntax.line_of(at)
-            yield from self.hints_on(ctx, _related_sites(ctx, st), line, message)
+            yield from self.hints_on(ctx, _related_sites(ctx, st, users, impls), line, message)
 
 
 def _holds(st: StaticDecl, local_types: dict[str, str]) -> str | None:
@@ -155,19 +157,28 @@ def _describe(token: str) -> str:
     return f"a `pg_sys::{name}`" + ("" if name == "MemoryContext" else " (a pointer)")
 
 
-def _related_sites(ctx: HintContext, st: StaticDecl) -> list[Site]:
-    """Sites that use the static, and ``unsafe impl Send/Sync`` for the type it holds."""
-    words = set(_WORD.findall(st.type_text))
-    related: list[Site] = []
-    pattern = re.compile(rf"\b{re.escape(st.name)}\b")
+def _sites_naming(ctx: HintContext, names: set[str]) -> dict[str, set[int]]:
+    """For each of ``names``, the indexes of the sites (not ``unsafe impl``) whose code holds
+    it as a word: each site's code is read once, whatever the number of statics."""
     code = ctx.syntax.code
-    for site in ctx.sites:
-        if site.kind is SiteKind.UNSAFE_IMPL and site.name:
-            target = site.name.rsplit(" for ", 1)[-1].strip()
-            if target in words:
-                related.append(site)
-                continue
+    found: dict[str, set[int]] = {}
+    for i, site in enumerate(ctx.sites):
+        if site.kind is SiteKind.UNSAFE_IMPL:
+            continue
         body = code[site.span.start_byte : site.span.end_byte].decode("utf-8", "replace")
-        if site.kind is not SiteKind.UNSAFE_IMPL and pattern.search(body):
-            related.append(site)
-    return related
+        for word in set(_WORD_OR_NUMBER.findall(body)) & names:
+            found.setdefault(word, set()).add(i)
+    return found
+
+
+def _related_sites(
+    ctx: HintContext, st: StaticDecl, users: dict[str, set[int]], impls: list[tuple[int, Site]]
+) -> list[Site]:
+    """Sites that use the static (``users``: by name, from :func:`_sites_naming`), and the
+    ``unsafe impl Send/Sync`` (among ``impls``) for the type it holds, in the extractor's
+    order."""
+    words = set(_WORD.findall(st.type_text))
+    for_type = {
+        i for i, site in impls if site.name and site.name.rsplit(" for ", 1)[-1].strip() in words
+    }
+    return [ctx.sites[i] for i in sorted(for_type | users.get(st.name, set()))]

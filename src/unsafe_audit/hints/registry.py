@@ -1,15 +1,22 @@
 """The hint rules in their listing order, and running them over files and scans.
 
 Files are parsed once per run whatever the number of rules: the parse tree is kept on the
-snapshot's :class:`~unsafe_audit.source.SourceFile`.
+snapshot's :class:`~unsafe_audit.source.SourceFile`. A scan that asks for hints runs the rules in
+its workers, over the tree the extractor made (:func:`hints_of_file`), and caches them with the
+file's sites under a key that folds in :func:`rule_set_salt`; :func:`scoped_hints` then picks the
+hints of the sites a command shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from unsafe_audit.extract.parsed import syntax_of
+from unsafe_audit.extract.syntax import RustSyntax
 from unsafe_audit.hints.acquire_without_release import AcquireWithoutRelease
 from unsafe_audit.hints.context_reset import ContextReset
 from unsafe_audit.hints.context_switch_back import ContextSwitchBack
@@ -60,8 +67,8 @@ ALL_RULES: tuple[HintRule, ...] = (
 """Every rule, in the order their hints are listed for a site."""
 
 
-def _order(hint: Hint) -> tuple[str, int, str, str]:
-    return (hint.path, hint.line, hint.hint_id, hint.message)
+def _order(hint: Hint) -> tuple[str, int, int, str, str]:
+    return hint.sort_key()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +145,74 @@ def hints_for_scan(
         by_site.update(result.by_site)
         unattached.extend(result.unattached)
     return ScanHints(by_site, unattached)
+
+
+def hints_of_file(
+    path: str, source: bytes, sites: Iterable[Site], syntax: RustSyntax | None = None
+) -> tuple[Hint, ...]:
+    """Every hint of every rule in :data:`ALL_RULES` over one file and all its sites, each
+    site's hints together then those tied to no site: what a scan caches with the file."""
+    result = hints_for_file(HintContext(path, source, sites, syntax))
+    return (*[h for bucket in result.by_site.values() for h in bucket], *result.unattached)
+
+
+def scoped_hints(files: Mapping[str, Sequence[Hint]], sites: Iterable[Site]) -> ScanHints:
+    """The hints of ``sites``, from each file's hints as :func:`hints_of_file` made them (a
+    file missing from ``files`` has none), and those tied to no site in the files of ``sites``.
+
+    A hint tied to a site not in ``sites`` (signed off, exempt) is about that site's code and
+    is left out with it."""
+    wanted: dict[str, set[SiteId]] = {}
+    for site in sites:
+        wanted.setdefault(site.path, set()).add(site.id)
+    by_site: dict[SiteId, list[Hint]] = {}
+    unattached: list[Hint] = []
+    for path in sorted(wanted):
+        ids = wanted[path]
+        for hint in files.get(path, ()):
+            if hint.site_id is None:
+                unattached.append(hint)
+            elif hint.site_id in ids:
+                bucket = by_site.setdefault(hint.site_id, [])
+                if hint not in bucket:
+                    bucket.append(hint)
+    for bucket in by_site.values():
+        bucket.sort(key=_order)
+    return ScanHints(by_site, sorted(set(unattached), key=_order))
+
+
+# Bump when what the rules report can change in a way the files below do not show.
+RULES_VERSION = "1"
+_PACKAGE = Path(__file__).resolve().parent.parent
+# What the rules read besides their own modules: the syntax facts, the contracts table.
+_RULE_INPUTS = (
+    "extract/syntax.py",
+    "extract/syntax_walk.py",
+    "extract/facts.py",
+    "data/pg_contracts.tsv.gz",
+)
+
+
+def rule_set_salt(rules: Sequence[HintRule] = ALL_RULES) -> str:
+    """What decides the hints of a file besides its bytes and sites, for the scan cache's key:
+    the rules in order, the source of the hints and contracts packages and of every rule's
+    module, and the files the rules read. Adding or editing a rule never serves hints cached
+    before the change."""
+    digest = hashlib.blake2b(RULES_VERSION.encode(), digest_size=8)
+    files = {
+        *(_PACKAGE / "hints").glob("*.py"),
+        *(_PACKAGE / "contracts").glob("*.py"),
+        *(_PACKAGE / p for p in _RULE_INPUTS),
+    }
+    for rule in rules:
+        digest.update(rule.id.encode() + b"\0")
+        module = sys.modules.get(type(rule).__module__)
+        if module is not None and getattr(module, "__file__", None):
+            files.add(Path(str(module.__file__)))
+    for file in sorted(files):
+        try:
+            data = file.read_bytes()
+        except OSError:
+            data = b""
+        digest.update(file.name.encode() + b"\0" + data)
+    return digest.hexdigest()

@@ -9,6 +9,8 @@ are generated from both.
 from __future__ import annotations
 
 import abc
+import bisect
+import heapq
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
@@ -20,7 +22,7 @@ from unsafe_audit.model import Site
 class HintContext:
     """What a rule may look at for one file: its path, bytes, sites and syntax."""
 
-    __slots__ = ("path", "sites", "source", "syntax")
+    __slots__ = ("_by_start", "_innermost", "path", "sites", "source", "syntax")
 
     def __init__(
         self, path: str, source: bytes, sites: Iterable[Site], syntax: RustSyntax | None = None
@@ -33,26 +35,53 @@ class HintContext:
         """The file's sites, in the order the extractor gave them."""
         self.syntax = syntax if syntax is not None else RustSyntax(source)
         """The parsed file (parsed once, shared by every rule)."""
+        # Both made on first use; rules ask once per fn or per call, so neither may loop over
+        # every site of the file each time.
+        self._by_start: tuple[list[int], list[int]] | None = None
+        self._innermost: tuple[list[int], list[Site | None]] | None = None
 
     def sites_within(self, start: int, end: int) -> tuple[Site, ...]:
-        """Sites whose code lies inside ``[start, end)``."""
-        return tuple(s for s in self.sites if start <= s.span.start_byte and s.span.end_byte <= end)
+        """Sites whose code lies inside ``[start, end)``, in the extractor's order."""
+        if self._by_start is None:
+            order = sorted(range(len(self.sites)), key=lambda i: self.sites[i].span.start_byte)
+            self._by_start = (order, [self.sites[i].span.start_byte for i in order])
+        order, starts = self._by_start
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        inside = sorted(i for i in order[lo:hi] if self.sites[i].span.end_byte <= end)
+        return tuple(self.sites[i] for i in inside)
 
     def innermost_site(self, byte: int) -> Site | None:
-        """The smallest site whose code contains ``byte``."""
-        best: Site | None = None
-        for s in self.sites:
-            if s.span.start_byte <= byte < s.span.end_byte and (
-                best is None
-                or s.span.end_byte - s.span.start_byte < best.span.end_byte - best.span.start_byte
-            ):
-                best = s
-        return best
+        """The smallest site whose code contains ``byte`` (the first of equals)."""
+        if self._innermost is None:
+            self._innermost = _innermost_index(self.sites)
+        bounds, owners = self._innermost
+        k = bisect.bisect_right(bounds, byte) - 1
+        return owners[k] if k >= 0 else None
 
     def evidence(self, line: int, last_line: int | None = None) -> str:
         """The stripped code of a line (or of a run of lines, joined by newlines)."""
         stop = line if last_line is None else last_line
         return "\n".join(self.syntax.line_text(n).strip() for n in range(line, stop + 1))
+
+
+def _innermost_index(sites: tuple[Site, ...]) -> tuple[list[int], list[Site | None]]:
+    """For :meth:`HintContext.innermost_site`: the offsets where the answer may change, and the
+    answer from each one to the next, in one sweep (the smallest open site, the first of equals)."""
+    starting: dict[int, list[int]] = {}
+    for i, s in enumerate(sites):
+        if s.span.start_byte < s.span.end_byte:
+            starting.setdefault(s.span.start_byte, []).append(i)
+    bounds = sorted({s.span.start_byte for s in sites} | {s.span.end_byte for s in sites})
+    owners: list[Site | None] = []
+    open_sites: list[tuple[int, int]] = []  # (size, index): the smallest, then the first, on top
+    for at in bounds:
+        for i in starting.get(at, ()):
+            span = sites[i].span
+            heapq.heappush(open_sites, (span.end_byte - span.start_byte, i))
+        while open_sites and sites[open_sites[0][1]].span.end_byte <= at:
+            heapq.heappop(open_sites)
+        owners.append(sites[open_sites[0][1]] if open_sites else None)
+    return bounds, owners
 
 
 class HintRule(abc.ABC):
@@ -72,6 +101,8 @@ class HintRule(abc.ABC):
     """Rust snippets where the rule must fire (on each ``// <- hint`` line)."""
     VALID: ClassVar[tuple[str, ...]]
     """Rust snippets where the rule must not fire."""
+    rank: ClassVar[int] = 0
+    """0: evidence of a bug or a broken contract; 1: advice, listed after (see ``Hint.rank``)."""
 
     @abc.abstractmethod
     def check(self, ctx: HintContext) -> Iterable[Hint]:
@@ -88,6 +119,7 @@ class HintRule(abc.ABC):
             line,
             message,
             ctx.evidence(line),
+            self.rank,
         )
 
     def hints_on(

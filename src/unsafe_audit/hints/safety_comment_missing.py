@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.model import SiteKind
+from unsafe_audit.model import Site, SiteId, SiteKind
 
 _COMMENTED_KINDS = frozenset(
     {
@@ -26,12 +26,23 @@ class SafetyCommentMissing(HintRule):
     """No written justification where the checklist asks for one."""
 
     id = "safety-comment-missing"
+    rank = 1  # advice: a unit's bug and contract hints list first
     items = ("safety-comment",)
     title = "no // SAFETY: comment (or # Safety doc section for an unsafe fn or trait)"
     INVALID = (
         """
         fn read(p: *const u8) -> u8 {
             unsafe { *p } // <- hint
+        }
+        """,
+        """
+        fn both(p: *const u8) -> u8 {
+            let a = unsafe { *p }; // <- hint
+            let b = unsafe { *p.add(1) };
+            a + b
+        }
+        fn other(p: *const u8) -> u8 {
+            unsafe { unsafe { *p } } // <- hint
         }
         """,
         """
@@ -94,14 +105,25 @@ class SafetyCommentMissing(HintRule):
     )
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
+        blocks = _uncommented_blocks_by_fn(ctx)
         for site in ctx.sites:
             if site.kind in _COMMENTED_KINDS:
                 if site.safety_comment:
                     continue
                 what = _LABEL[site.kind]
+                more = ""
+                if site.kind is SiteKind.UNSAFE_BLOCK:
+                    group = blocks.get(site.id)
+                    if group is None:
+                        continue  # nested in another unsafe site, or not its fn's first
+                    owner, others = group
+                    if others:
+                        s = "" if others == 1 else "s"
+                        more = f" (nor {'does' if others == 1 else 'do'} {others} more block{s}"
+                        more += f" in `{owner}`)" if owner else ")"
                 message = (
-                    f"This {what} has no `// SAFETY:` comment, so the reviewer has no stated "
-                    "reason why its requirements hold."
+                    f"This {what}{more} has no `// SAFETY:` comment, so the reviewer has no "
+                    "stated reason why its requirements hold."
                 )
                 yield self.hint(ctx, site, site.line, message)
             elif site.kind in _DOCUMENTED_KINDS:
@@ -133,6 +155,31 @@ _LABEL = {
     SiteKind.EXTERN_BLOCK: "extern block",
     SiteKind.UNSAFE_ATTRIBUTE: "unsafe attribute",
 }
+
+
+def _uncommented_blocks_by_fn(ctx: HintContext) -> dict[SiteId, tuple[str, int]]:
+    """The first outermost unsafe block without a SAFETY comment of each fn, with the fn's name
+    and how many more such blocks it has: one hint per fn, not one per block. A block inside
+    another unsafe site (a block, an unsafe fn) is left to that site's justification."""
+    unsafe = sorted(
+        (s for s in ctx.sites if s.kind.has_unsafe_keyword),
+        key=lambda s: (s.span.start_byte, -s.span.end_byte),
+    )
+    open_ends: list[int] = []
+    by_fn: dict[int, list[Site]] = {}
+    names: dict[int, str] = {}
+    for site in unsafe:
+        while open_ends and open_ends[-1] <= site.span.start_byte:
+            open_ends.pop()
+        nested = bool(open_ends) and open_ends[-1] >= site.span.end_byte
+        open_ends.append(site.span.end_byte)
+        if nested or site.kind is not SiteKind.UNSAFE_BLOCK or site.safety_comment:
+            continue
+        fn = ctx.syntax.enclosing_fn(site.span.start_byte)
+        key = fn.start_byte if fn is not None else -1 - site.span.start_byte
+        names[key] = fn.name if fn is not None else ""
+        by_fn.setdefault(key, []).append(site)
+    return {group[0].id: (names[key], len(group) - 1) for key, group in by_fn.items()}
 
 
 def _doc_above(ctx: HintContext, byte: int) -> str:

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,6 @@ from unsafe_audit.scan.cache import (
     ResultCache,
     cache_key,
     content_identity,
-    decode,
     default_cache_dir,
     encode,
     stat_signature,
@@ -47,6 +45,7 @@ from unsafe_audit.scan.files import (
     worktree_request,
 )
 from unsafe_audit.scan.generated import has_generated_header
+from unsafe_audit.scan.memo import DECODED, cached_result, decode_or_none, remember
 from unsafe_audit.scan.triage import (
     assemble,
     salt_suffix,
@@ -91,6 +90,9 @@ class ScanOptions:
     config: RepoConfig | None = None
     """The repository's configuration (which files are generated); None: :func:`scan_path`
     reads the scanned root's ``.unsafe-audit/config.yaml``, lower levels use none."""
+    hints: bool = False
+    """Also run the hint rules over each file with sites, in the worker that parsed it, and
+    keep their hints with its result (:attr:`FileResult.hints`, cached with the sites)."""
 
 
 def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
@@ -104,7 +106,11 @@ def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
 
 @functools.cache
 def _salt() -> str:
-    return extractor_salt(TABLE_PATH, query_files())
+    # The rule set is folded in so that hints cached with a file's sites are never those of
+    # rules since edited, added or removed.
+    from unsafe_audit.hints.registry import rule_set_salt
+
+    return extractor_salt(TABLE_PATH, query_files()) + ":" + rule_set_salt()
 
 
 def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = None) -> ScanResult:
@@ -198,6 +204,13 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     config = options.config or RepoConfig()
     base_salt = _salt()
     include = options.include_generated
+    want_hints = options.hints
+
+    def usable(result: FileResult | None) -> FileResult | None:
+        """A result found, unless hints are wanted and it was made without them."""
+        if result is None or (want_hints and result.hints is None and result.sites):
+            return None
+        return result
 
     def salt_of(path: str) -> str:
         return base_salt + salt_suffix(
@@ -215,11 +228,11 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             {path: cache_key(path, identity, salt_of(path)) for path, identity in plan[0].items()}
             for plan in plans
         ]
-        hits = cache.get_many({k for keys in known for k in keys.values() if k not in _DECODED})
+        hits = cache.get_many({k for keys in known for k in keys.values() if k not in DECODED})
         pending: list[tuple[int, Source]] = []
         for i, request in enumerate(requests):
             for source in request.sources:
-                cached = _cached(known[i].get(source.path), source.path, hits)
+                cached = usable(cached_result(known[i].get(source.path), source.path, hits))
                 if cached is not None:
                     results[i][source.path] = cached
                 else:
@@ -235,10 +248,30 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         extraction = Extraction(
             jobs=min(options.jobs or default_jobs(), cpu_count()),
             expected_bytes=sum(map(size, pending)),
+            hints=want_hints,
         )
         waiting: dict[str, list[tuple[int, str]]] = {}  # key -> the (scan, path)s it answers
         resolved: dict[str, FileResult] = {}
         fresh: dict[str, str] = {}
+        # A work-tree file and a blob with the same bytes have different keys (a content hash,
+        # a blob sha): by the key of their path and bytes, the first one read, whose result
+        # the other shares, and the keys that share a key's result (cached under each).
+        twins: dict[str, str] = {}
+        sharing: dict[str, list[str]] = {}
+
+        def finish(key: str, result: FileResult, payload: str | None) -> list[tuple[int, str]]:
+            """Record ``key``'s result (and cache it, with ``payload``) for every key that
+            shares it; the (scan, path)s it answers."""
+            for k in (key, *sharing.pop(key, ())):
+                resolved[k] = result
+                if payload is not None and not result.unreadable:
+                    fresh[k] = payload
+                remember(k, result)
+            answered = waiting.pop(key)
+            for j, p in answered:
+                results[j][p] = result
+            return answered
+
         recorded: dict[str, tuple[str, str]] = {}
         deferred: list[tuple[str, str, bytes]] = []
 
@@ -249,14 +282,8 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             if quick is None:
                 extraction.submit(key, path, data)
                 return 0
-            resolved[key] = quick
-            if not quick.unreadable:  # a file that could not be read is read again next time
-                fresh[key] = encode(quick)
-            _remember(key, quick)
-            answered = waiting.pop(key)
-            for j, p in answered:
-                results[j][p] = quick
-            return len(answered)
+            # A file that could not be read is read again next time (finish caches no such).
+            return len(finish(key, quick, encode(quick)))
 
         try:
             for i, source in sorted(pending, key=size, reverse=True):
@@ -295,11 +322,25 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                     # The same bytes may have been scanned before under another identity for
                     # the file (another clone, a stat that changed): look the content up.
                     hit = cache.get_many([key]).get(key)
-                    cached = resolved.get(key) or (_decode_or_none(path, hit) if hit else None)
+                    cached = resolved.get(key) or usable(decode_or_none(path, hit) if hit else None)
                     if cached is not None:
                         results[i][path] = resolved[key] = cached
                         done += 1
                         continue
+                    same_bytes = key
+                else:
+                    same_bytes = cache_key(path, content_identity(data), salt_of(path))
+                twin = twins.setdefault(same_bytes, key)
+                if twin != key and twin in resolved:
+                    results[i][path] = resolved[key] = resolved[twin]
+                    if twin in fresh:
+                        fresh[key] = fresh[twin]
+                    done += 1
+                    continue
+                if twin != key and twin in waiting:
+                    waiting[twin].append((i, path))
+                    sharing.setdefault(twin, []).append(key)
+                    continue
                 waiting[key] = [(i, path)]
                 forced = None if include else config.generated_override(path)
                 if forced is None and not include and has_generated_header(data):
@@ -314,12 +355,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             if options.progress:
                 options.progress(done, total)
             for key, result, payload in extraction.results():
-                if not result.unreadable:
-                    fresh[key] = payload
-                _remember(key, result)
-                for i, path in waiting.pop(key):
-                    results[i][path] = result
-                    done += 1
+                done += len(finish(key, result, payload))
                 if options.progress:
                     options.progress(done, total)
         except BaseException:
@@ -335,18 +371,6 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         assemble(request, found, warns, config)
         for request, found, warns in zip(requests, results, warnings, strict=True)
     ]
-
-
-def _cached(key: str | None, path: str, hits: dict[str, str]) -> FileResult | None:
-    """The result for ``key`` from this process's memory or from the cache rows fetched."""
-    if key is None:
-        return None
-    cached = _DECODED.get(key)
-    if cached is None and key in hits:
-        cached = _decode_or_none(path, hits[key])
-        if cached is not None:
-            _remember(key, cached)
-    return cached
 
 
 def _identities(
@@ -371,24 +395,3 @@ def _identities(
         else:
             signatures[path] = stat_signature(st)
     return identities, signatures, sizes
-
-
-# Results already decoded or extracted in this process, by cache key (which includes the path):
-# the two sides of a diff share most files, and each is decoded or parsed once, cache or not.
-_DECODED: OrderedDict[str, FileResult] = OrderedDict()
-_DECODED_MAX = 20_000
-
-
-def _remember(key: str, result: FileResult) -> None:
-    _DECODED[key] = result
-    _DECODED.move_to_end(key)
-    if len(_DECODED) > _DECODED_MAX:
-        _DECODED.popitem(last=False)
-
-
-def _decode_or_none(path: str, data: str) -> FileResult | None:
-    """A cached result, or None when the entry is damaged (then the file is parsed again)."""
-    try:
-        return decode(path, data)
-    except (ValueError, KeyError, TypeError, IndexError):  # JSONDecodeError is a ValueError
-        return None

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unsafe_audit.model import FileResult, PlainAttribute, ScanWarning, Site, SiteKind, Skip, Span
+from unsafe_audit.hints.interface import Hint
+from unsafe_audit.model import (
+    FileResult,
+    PlainAttribute,
+    ScanWarning,
+    Site,
+    SiteId,
+    SiteKind,
+    Skip,
+    Span,
+)
 
 # Bump when extraction results for the same input can change (6: "generated" is earned by a
 # leading header and a bindgen shape; a skipped file records why; 7: extern fn sites).
@@ -158,6 +168,11 @@ def encode(result: FileResult) -> str:
         obj["plain_attributes"] = [[a.attribute, a.header] for a in result.plain_attributes]
     if result.skip is not None:
         obj["skip"] = result.skip.value
+    if result.hints is not None:
+        obj["hints"] = [
+            [h.hint_id, list(h.items), h.site_id, h.line, h.message, h.evidence, h.rank]
+            for h in result.hints
+        ]
     return json.dumps(obj, separators=(",", ":"))
 
 
@@ -174,6 +189,23 @@ def decode(path: str, data: str) -> FileResult:
             for attribute, header in obj.get("plain_attributes", ())
         ),
         skip=Skip(obj["skip"]) if "skip" in obj else None,
+        hints=_hints_from_json(path, obj["hints"]) if "hints" in obj else None,
+    )
+
+
+def _hints_from_json(path: str, rows: list[Any]) -> tuple[Hint, ...]:
+    return tuple(
+        Hint(
+            str(hint_id),
+            tuple(str(i) for i in items),
+            None if site_id is None else SiteId(str(site_id)),
+            path,
+            int(line),
+            str(message),
+            str(evidence),
+            int(rank),
+        )
+        for hint_id, items, site_id, line, message, evidence, rank in rows
     )
 
 

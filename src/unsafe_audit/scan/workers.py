@@ -16,6 +16,7 @@ group), and an interrupted scan kills its workers instead of waiting for their t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -89,29 +90,54 @@ def _warm_up(parent: int) -> None:
     warm_up()
 
 
-def extract_or_refuse(path: str, data: bytes) -> FileResult:
-    """The file's sites; a file the extractor fails on (a bug, a recursion limit) is one that
-    could not be searched, not a crashed scan."""
-    from unsafe_audit.extract import extract_file
+def extract_or_refuse(path: str, data: bytes, hints: bool = False) -> FileResult:
+    """The file's sites and, with ``hints``, what the hint rules see in it (over the same
+    parse); a file the extractor fails on (a bug, a recursion limit) is one that could not be
+    searched, not a crashed scan."""
+    from unsafe_audit import extract
+    from unsafe_audit.extract.parsed import ParsedSource
 
+    # Not the per-process cache of recent parses (a worker would hold its last trees): the
+    # hints read the tree the extractor made, then it goes.
+    parsed = ParsedSource(path, data) if hints else None
     try:
-        return extract_file(path, data)
+        result = (
+            extract.extract_parsed(parsed)
+            if parsed is not None
+            else extract.extract_file(path, data)
+        )
     except Exception as e:  # any failure of one file is reported as that file's
         message = f"not searched: the extractor failed ({type(e).__name__})"
         return FileResult(path, (), (ScanWarning(path, 0, message),), unreadable=True)
+    if parsed is None:
+        return result
+    if not result.sites:
+        return dataclasses.replace(result, hints=())
+    from unsafe_audit.hints.registry import hints_of_file
+
+    try:
+        found = hints_of_file(path, data, result.sites, parsed.syntax)
+    except Exception as e:  # a rule's failure costs the file its hints, never the scan
+        note = ScanWarning(path, 0, f"no hints: a hint rule failed ({type(e).__name__})")
+        return dataclasses.replace(result, warnings=(*result.warnings, note), hints=())
+    return dataclasses.replace(result, hints=found)
 
 
-def _extract_batch(batch: Sequence[tuple[str, str, bytes]]) -> list[tuple[str, str, str]]:
+def _extract_batch(
+    batch: Sequence[tuple[str, str, bytes]], hints: bool
+) -> list[tuple[str, str, str]]:
     """Run in a worker: each file's result, encoded for the cache, with its tag."""
-    return [(tag, path, encode(extract_or_refuse(path, data))) for tag, path, data in batch]
+    return [(tag, path, encode(extract_or_refuse(path, data, hints))) for tag, path, data in batch]
 
 
 class Extraction:
     """Files go in with :meth:`submit`; :meth:`results` gives each one's result and encoding,
     with the tag it was submitted under (the same path can come twice, from two revisions)."""
 
-    def __init__(self, *, jobs: int, expected_bytes: int) -> None:
-        """``expected_bytes``: about how much will be submitted (decides whether to fork)."""
+    def __init__(self, *, jobs: int, expected_bytes: int, hints: bool = False) -> None:
+        """``expected_bytes``: about how much will be submitted (decides whether to fork);
+        ``hints``: also run the hint rules over each file parsed."""
+        self._hints = hints
         self._parallel = jobs > 1 and expected_bytes >= PARALLEL_MIN_BYTES
         self._jobs = jobs
         self._serial: list[tuple[str, str, bytes]] = []
@@ -135,7 +161,7 @@ class Extraction:
         """Every submitted file's tag, result and cache encoding, in the order they complete."""
         if self._serial:
             for tag, path, data in self._serial:
-                result = extract_or_refuse(path, data)
+                result = extract_or_refuse(path, data, self._hints)
                 yield tag, result, encode(result)
             self._serial.clear()
         self._flush()
@@ -193,8 +219,8 @@ class Extraction:
             # worker can take a Ctrl-C before it ignores them; the parent gets it afterwards.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                self._futures.append(self._pool.submit(_extract_batch, batch))
+                self._futures.append(self._pool.submit(_extract_batch, batch, self._hints))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return
-        self._futures.append(self._pool.submit(_extract_batch, batch))
+        self._futures.append(self._pool.submit(_extract_batch, batch, self._hints))
