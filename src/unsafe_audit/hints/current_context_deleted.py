@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import Call, last_segment
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _CURRENT = "CurrentMemoryContext"
 _FREES = {
@@ -86,7 +85,7 @@ class CurrentContextDeleted(HintRule):
         calls = [c for c in syntax.calls(_FREES.keys()) if not c.in_macro]
         if not calls:
             return
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         bound = [(b.start_byte, b.name) for b in syntax.lets() if _is_current(b.init)]
         bound_at = [at for at, _name in bound]
         for call in calls:

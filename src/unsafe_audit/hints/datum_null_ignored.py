@@ -116,7 +116,7 @@ class DatumNullIgnored(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         flags = [(m.start(), m.group().decode()) for m in _FLAG_WORD.finditer(code)]
         flag_at = [at for at, _name in flags]
         pointer_at = [m.start() for m in _AS_POINTER.finditer(code)]

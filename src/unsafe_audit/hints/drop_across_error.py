@@ -30,7 +30,6 @@ from unsafe_audit.hints.contract_lookup import majors_where, raises
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import find_uses
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _OWNING_INIT = re.compile(
     r"^\s*(?:vec!|format!|(?:Vec|String|Box|CString|HashMap|HashSet|BTreeMap|BTreeSet|VecDeque|"
@@ -172,7 +171,7 @@ class DropAcrossError(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         unguarded = _unguarded_calls(syntax)
         if not unguarded:
             return

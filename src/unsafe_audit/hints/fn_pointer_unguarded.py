@@ -16,7 +16,6 @@ from collections.abc import Collection, Iterator
 from unsafe_audit.extract.facts import Call, FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _GUARD = "pg_guard_ffi_boundary"
 # What marks an expression as a C function pointer: a field read through a raw pointer to a
@@ -142,7 +141,7 @@ class FnPointerUnguarded(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         calls = [c for c in syntax.calls(_AnyName()) if not c.in_macro]
         guards = _merged([(c.start_byte, c.end_byte) for c in calls if c.name == _GUARD])
         c_names = {s.name for s in syntax.statics if _C_TYPE.search(s.type_text)}

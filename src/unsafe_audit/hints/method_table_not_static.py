@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _TABLES = (
     r"(?:CustomPathMethods|CustomScanMethods|CustomExecMethods|ExtensibleNodeMethods|"
@@ -122,7 +121,7 @@ class MethodTableNotStatic(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         statics = sorted((s.start_byte, s.end_byte) for s in syntax.statics)
         static_starts = [start for start, _end in statics]
         for m in _BUILT.finditer(code):

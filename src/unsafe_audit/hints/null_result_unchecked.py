@@ -9,7 +9,6 @@ from unsafe_audit.hints.contract_lookup import pg_sys_calls, returns_null
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import NameUses, find_uses
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 # What may follow or precede the name's first use for it to be a NULL test.
 _CHECK_AFTER = re.compile(rb"\s*(?:\.\s*is_null\s*\(|[!=]=)")
@@ -133,7 +132,7 @@ class NullResultUnchecked(HintRule):
         if not bound:
             return
         syntax = ctx.syntax
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         uses = find_uses(syntax, {cc.call.bound_to or "" for cc in bound})
         for cc in bound:
             call, name = cc.call, cc.call.bound_to or ""

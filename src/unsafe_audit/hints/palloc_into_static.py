@@ -17,7 +17,6 @@ from unsafe_audit.hints.contract_lookup import pallocs, pg_sys_calls
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import NameUses, find_uses, reach_ends
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _CELL_METHODS = frozenset({"set", "get_or_init", "get_or_try_init", "replace", "insert", "push"})
 _RECEIVER = re.compile(r"^\s*(?P<recv>[A-Za-z_][\w:]*)\s*\.\s*(?P<method>\w+)\s*\(")
@@ -99,7 +98,7 @@ class PallocIntoStatic(HintRule):
         if not found:
             return
         syntax = ctx.syntax
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         statics = {s.name: s for s in syntax.statics}
         holders = _Holders(
             _cell_stores(syntax, set(statics)),

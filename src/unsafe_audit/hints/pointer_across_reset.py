@@ -15,7 +15,6 @@ from unsafe_audit.hints.contract_lookup import pg_sys_calls, pg_sys_calls_named,
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import find_uses, reach_ends
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 
 _RESETS = frozenset(
     {
@@ -124,7 +123,7 @@ class PointerAcrossReset(HintRule):
         if not resets:
             return
         syntax = ctx.syntax
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         pointers = [
             cc
             for cc in pg_sys_calls(ctx, _returns_memory)

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from unsafe_audit.extract.facts import Call
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
-from unsafe_audit.hints.site_index import SiteIndex
 from unsafe_audit.model import SiteKind
 
 # An owned value built in the expression itself, so a temporary (before `.as_ptr()`, with any
@@ -121,7 +120,7 @@ class RawPointerOutlivesOwner(HintRule):
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
         code = syntax.code
-        sites = SiteIndex(ctx.sites)
+        sites = ctx.site_index
         for call in syntax.calls({"as_ptr", "as_mut_ptr"}):
             if call.in_macro:
                 continue

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import abc
 import bisect
-import heapq
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from unsafe_audit.extract.syntax import RustSyntax
 from unsafe_audit.hints.interface import Hint
+from unsafe_audit.hints.site_index import SiteIndex
 from unsafe_audit.model import Site
 
 
@@ -38,7 +38,7 @@ class HintContext:
         # Both made on first use; rules ask once per fn or per call, so neither may loop over
         # every site of the file each time.
         self._by_start: tuple[list[int], list[int]] | None = None
-        self._innermost: tuple[list[int], list[Site | None]] | None = None
+        self._innermost: SiteIndex | None = None
 
     def sites_within(self, start: int, end: int) -> tuple[Site, ...]:
         """Sites whose code lies inside ``[start, end)``, in the extractor's order."""
@@ -50,38 +50,21 @@ class HintContext:
         inside = sorted(i for i in order[lo:hi] if self.sites[i].span.end_byte <= end)
         return tuple(self.sites[i] for i in inside)
 
+    @property
+    def site_index(self) -> SiteIndex:
+        """The file's sites indexed for innermost-site questions, made once for every rule."""
+        if self._innermost is None:
+            self._innermost = SiteIndex(self.sites)
+        return self._innermost
+
     def innermost_site(self, byte: int) -> Site | None:
         """The smallest site whose code contains ``byte`` (the first of equals)."""
-        if self._innermost is None:
-            self._innermost = _innermost_index(self.sites)
-        bounds, owners = self._innermost
-        k = bisect.bisect_right(bounds, byte) - 1
-        return owners[k] if k >= 0 else None
+        return self.site_index.innermost(byte)
 
     def evidence(self, line: int, last_line: int | None = None) -> str:
         """The stripped code of a line (or of a run of lines, joined by newlines)."""
         stop = line if last_line is None else last_line
         return "\n".join(self.syntax.line_text(n).strip() for n in range(line, stop + 1))
-
-
-def _innermost_index(sites: tuple[Site, ...]) -> tuple[list[int], list[Site | None]]:
-    """For :meth:`HintContext.innermost_site`: the offsets where the answer may change, and the
-    answer from each one to the next, in one sweep (the smallest open site, the first of equals)."""
-    starting: dict[int, list[int]] = {}
-    for i, s in enumerate(sites):
-        if s.span.start_byte < s.span.end_byte:
-            starting.setdefault(s.span.start_byte, []).append(i)
-    bounds = sorted({s.span.start_byte for s in sites} | {s.span.end_byte for s in sites})
-    owners: list[Site | None] = []
-    open_sites: list[tuple[int, int]] = []  # (size, index): the smallest, then the first, on top
-    for at in bounds:
-        for i in starting.get(at, ()):
-            span = sites[i].span
-            heapq.heappush(open_sites, (span.end_byte - span.start_byte, i))
-        while open_sites and sites[open_sites[0][1]].span.end_byte <= at:
-            heapq.heappop(open_sites)
-        owners.append(sites[open_sites[0][1]] if open_sites else None)
-    return bounds, owners
 
 
 class HintRule(abc.ABC):

@@ -1,6 +1,7 @@
-"""The innermost site at a byte offset for rules that report many hints in a file: one sweep
-over the sites, then a bisection per question (``HintContext.innermost_site`` reads every
-site on each call, which grows with the square of the file for such rules)."""
+"""The innermost site at a byte offset: one sweep over a file's sites, then a bisection per
+question, so a rule that reports many hints stays linear in the file. Made once per file by
+:attr:`HintContext.site_index <unsafe_audit.hints.rule.HintContext.site_index>` and shared by
+every rule."""
 
 from __future__ import annotations
 
