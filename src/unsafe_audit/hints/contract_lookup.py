@@ -27,9 +27,25 @@ def returns_null(facts: MajorFacts) -> bool:
     return facts.returns_null == "yes"
 
 
+# The free path (pfree, list_free, heap_freetuple...) reaches an elog(ERROR) only when a chunk
+# header is corrupt; code cannot plan for that, so such a chain does not count as raising.
+_CORRUPTION_CHECKS = ("AllocSetFree@",)
+
+
+def _planned(facts: MajorFacts) -> bool:
+    """The ERROR the facts show is one a caller has to plan for (not a corrupt-memory check)."""
+    return not any(step.startswith(_CORRUPTION_CHECKS) for step in facts.raises_evidence)
+
+
 def raises(facts: MajorFacts) -> bool:
-    """An ERROR is reached within the table's call depth."""
-    return facts.raises == "yes"
+    """An ERROR is reached within the table's call depth, other than a corrupt-memory check."""
+    return facts.raises == "yes" and _planned(facts)
+
+
+def may_raise(facts: MajorFacts) -> bool:
+    """An ERROR may be reached (within the call depth, or deeper or through a function
+    pointer), other than a corrupt-memory check."""
+    return facts.raises in ("yes", "maybe") and _planned(facts)
 
 
 def pallocs(facts: MajorFacts) -> bool:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 
 from unsafe_audit.extract.facts import FnInfo
+from unsafe_audit.hints.contract_lookup import majors_where, may_raise
 from unsafe_audit.hints.interface import Hint
-from unsafe_audit.hints.raising import may_raise
 from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.model import Site, SiteKind
 
@@ -136,7 +136,7 @@ class PgSysInDrop(HintRule):
             for site in calls[lo:hi]:
                 if _guarded(guards, fn.body_start_byte, site.span.start_byte):
                     break  # later calls are behind the guard too
-                if site.name is not None and may_raise(site.name):
+                if site.name is not None and majors_where(site.name, may_raise) is not None:
                     yield self._hint(ctx, site, ty)
 
     def _hint(self, ctx: HintContext, site: Site, ty: str) -> Hint:
