@@ -41,7 +41,7 @@ import re
 import sys
 import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,25 +156,28 @@ def _expand(versions: str) -> set[int]:
     return out
 
 
+def _fn_rows(path: Path) -> Iterator[tuple[str, str, str]]:
+    """(name, versions, origin) of each ``fn`` row of the pg_sys names table."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            kind, name, versions, origin = line.split("\t")
+            if kind == "fn":
+                yield name, versions, origin
+
+
 def read_names(path: Path) -> dict[str, set[int]]:
     """pg_sys function names and the majors they exist in."""
     names: dict[str, set[int]] = defaultdict(set)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            kind, name, versions, _origin = line.split("\t")
-            if kind == "fn":
-                names[name] |= _expand(versions)
+    for name, versions, _origin in _fn_rows(path):
+        names[name] |= _expand(versions)
     return dict(names)
 
 
 def read_origins(path: Path) -> dict[str, set[str]]:
     """pg_sys function name -> its origins (``bindgen``, ``pgrx``)."""
     out: dict[str, set[str]] = defaultdict(set)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            kind, name, _versions, origin = line.split("\t")
-            if kind == "fn":
-                out[name].add(origin)
+    for name, _versions, origin in _fn_rows(path):
+        out[name].add(origin)
     return dict(out)
 
 
