@@ -36,7 +36,7 @@ def _owners(source: bytes) -> list[tuple[str, str, int]]:
 
 def test_every_query_file_compiles_against_the_installed_grammar() -> None:
     names = [p.stem for p in query_files()]
-    assert names == ["extern", "macros", "module_paths", "unsafe"]
+    assert names == ["extern", "macros", "module_paths", "syntax", "unsafe"]
     for name in names:
         assert query(name).pattern_count > 0
 

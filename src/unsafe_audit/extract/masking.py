@@ -45,11 +45,12 @@ def in_non_code(node: Node, parent_of: Callable[[Node], Node | None]) -> bool:
     return False
 
 
+_TO_SPACE = bytes(0x0A if b == 0x0A else 0x20 for b in range(256))
+
+
 def blank(code: bytearray, start: int, end: int) -> None:
     """Replace ``code[start:end]`` by spaces, newlines kept."""
-    for i in range(start, end):
-        if code[i] != 0x0A:
-            code[i] = 0x20
+    code[start:end] = code[start:end].translate(_TO_SPACE)
 
 
 def skip_layout(text: str, pos: int) -> int:

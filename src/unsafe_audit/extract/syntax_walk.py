@@ -1,8 +1,10 @@
 """The one walk of a file's syntax tree that the syntax view's lists come from.
 
-Each node is visited once; comments and literals are blanked in a copy of the source as they are
-met (:mod:`~unsafe_audit.extract.masking`), and calls inside macro token trees are then found by a
-regex over that blanked code.
+A tree-sitter query (``queries/syntax.scm``) picks the nodes the lists are made of, and the
+fns, closures, loops and unsafe blocks that decide their context; the walk visits those, in
+document order, once each. Comments and literals are blanked in a copy of the source as they
+are met (:mod:`~unsafe_audit.extract.masking`), and calls inside macro token trees are then
+found by a regex over that blanked code.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tree_sitter import Node, Tree
+from tree_sitter import Node, QueryCursor, Tree
 
 from unsafe_audit.extract import context
+from unsafe_audit.extract.candidates import query
 from unsafe_audit.extract.expressions import base_of, is_unsafe_fn, use_of_value
 from unsafe_audit.extract.facts import (
     Assignment,
@@ -38,24 +41,37 @@ _CELL_STATIC_RE = re.compile(
 )
 
 
-@dataclass(slots=True)
-class _Up:
-    """A node the walk is inside of: its children and its own ``_Up``."""
-
-    node: Node
-    children: list[Node]
-    up: _Up | None
-
-    def named_before(self, index: int) -> Iterator[Node]:
-        """The named children before ``children[index]``, nearest first."""
-        children = self.children
-        return (children[k] for k in range(index - 1, -1, -1) if children[k].is_named)
+def _document_order(node: Node) -> tuple[int, int]:
+    """Start first; of two nodes starting together, the outer (longer) one first."""
+    return node.start_byte, -node.end_byte
 
 
-def _ancestors(up: _Up | None) -> Iterator[Node]:
+def _ancestors(node: Node) -> Iterator[Node]:
+    """A node's ancestors, innermost first, asked of tree-sitter one at a time: the callers
+    stop after a few."""
+    up = node.parent
     while up is not None:
-        yield up.node
-        up = up.up
+        yield up
+        up = up.parent
+
+
+def _earlier_siblings(node: Node) -> Iterator[Node]:
+    """The named siblings before ``node``, nearest first."""
+    sib = node.prev_named_sibling
+    while sib is not None:
+        yield sib
+        sib = sib.prev_named_sibling
+
+
+@dataclass(slots=True)
+class _Scope:
+    """What surrounds the nodes up to ``end``: the owning fn or closure, the innermost loop in
+    it, and whether the code is unsafe."""
+
+    end: int
+    owner: int
+    loop: int | None
+    in_unsafe: bool
 
 
 class SyntaxWalk:
@@ -84,37 +100,39 @@ class SyntaxWalk:
 
     def walk(self) -> None:
         """Fill the lists (once)."""
-        # Each entry carries what the walk knows of the node's ancestors (``_Up``), so nothing
-        # asks tree-sitter for a parent or a sibling: it searches from the root every time.
-        root = self._tree.root_node
-        stack: list[tuple[Node, int, _Up | None, int, int | None, bool]] = [
-            (root, 0, None, 0, None, False)
-        ]
-        while stack:
-            node, index, up, owner, loop, in_unsafe = stack.pop()
+        # tree-sitter's query finds the nodes that matter in C; a Python step for each of the
+        # tree's nodes cost as much as the extraction itself. What surrounds a node (its fn,
+        # loop, unsafe block) comes from a stack of the scopes open at its start: the nodes are
+        # taken in document order, outer before inner.
+        captures = QueryCursor(query("syntax")).captures(self._tree.root_node)
+        nodes = sorted(captures.get("node", ()), key=_document_order)
+        scopes = [_Scope(len(self.source) + 1, 0, None, False)]
+        for node in nodes:
+            start = node.start_byte
+            while start >= scopes[-1].end:
+                scopes.pop()
+            scope = scopes[-1]
             kind = node.type
             if kind in NOT_CODE_NODES:
-                self._blank(node.start_byte, node.end_byte)
-                continue
-            if kind == "token_tree":
-                self._on_token_tree(node, up, owner)
-                continue
-            if kind in _OWNERS:
-                owner = node.start_byte
-                loop = None
-                if kind == "function_item":
-                    in_unsafe = is_unsafe_fn(node)
-                    self._on_fn(node, index, up)
+                self._blank(start, node.end_byte)
+            elif kind in _OWNERS:
+                fn = kind == "function_item"
+                in_unsafe = is_unsafe_fn(node) if fn else scope.in_unsafe
+                scopes.append(_Scope(node.end_byte, start, None, in_unsafe))
+                if fn:
+                    self._on_fn(node)
             elif kind in _LOOPS:
-                loop = node.start_byte
+                scopes.append(_Scope(node.end_byte, scope.owner, start, scope.in_unsafe))
             elif kind == "unsafe_block":
-                in_unsafe = True
-            self._on_node(node, kind, owner, loop, in_unsafe, up)
-            children = node.children
-            if children:
-                here = _Up(node, children, up)
-                for i in range(len(children) - 1, -1, -1):
-                    stack.append((children[i], i, here, owner, loop, in_unsafe))
+                scopes.append(_Scope(node.end_byte, scope.owner, scope.loop, True))
+            else:
+                self._on_node(node, kind, scope.owner, scope.loop, scope.in_unsafe)
+                if kind == "macro_invocation":
+                    for child in node.children:
+                        if child.type == "token_tree":
+                            self._macro_trees.append(
+                                (child.start_byte, child.end_byte, scope.owner)
+                            )
         self.calls.sort(key=lambda c: c.start_byte)
         self.derefs.sort(key=lambda d: d.start_byte)
         self.exits.sort(key=lambda e: e.start_byte)
@@ -129,12 +147,12 @@ class SyntaxWalk:
         blank(self.code, start, end)
 
     def _on_node(
-        self, node: Node, kind: str, owner: int, loop: int | None, in_unsafe: bool, up: _Up | None
+        self, node: Node, kind: str, owner: int, loop: int | None, in_unsafe: bool
     ) -> None:
         if kind == "call_expression":
-            self._on_call(node, owner, in_unsafe, up)
+            self._on_call(node, owner, in_unsafe)
         elif kind == "macro_invocation":
-            self._on_macro(node, owner, up)
+            self._on_macro(node, owner)
         elif kind == "unary_expression":
             op = node.children[0] if node.children else None
             if op is not None and op.type == "*" and len(node.children) > 1:
@@ -203,14 +221,15 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_fn(self, node: Node, index: int, up: _Up | None) -> None:
+    def _on_fn(self, node: Node) -> None:
         body = node.child_by_field_name("body")
         if body is None:
             return
-        earlier = up.named_before(index) if up is not None else []
+        earlier = _earlier_siblings(node)
         run = list(itertools.takewhile(lambda s: s.type in _ATTRIBUTE_RUN, earlier))
         outer = run[-1] if run else node
-        impl = up.up.node if up is not None and up.up is not None else None
+        parent = node.parent
+        impl = parent.parent if parent is not None else None
         in_trait_impl = (
             impl is not None
             and impl.type == "impl_item"
@@ -255,7 +274,7 @@ class SyntaxWalk:
         lines.reverse()
         return "\n".join(lines)
 
-    def _on_call(self, node: Node, owner: int, in_unsafe: bool, up: _Up | None) -> None:
+    def _on_call(self, node: Node, owner: int, in_unsafe: bool) -> None:
         func = node.child_by_field_name("function")
         if func is None:
             return
@@ -269,7 +288,7 @@ class SyntaxWalk:
             name = last_segment(callee)
         args_node = node.child_by_field_name("arguments")
         args = tuple(context.text(a) for a in args_node.named_children) if args_node else ()
-        bound, discarded = use_of_value(node, _ancestors(up))
+        bound, discarded = use_of_value(node, _ancestors(node))
         self.calls.append(
             Call(
                 name,
@@ -296,11 +315,11 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_macro(self, node: Node, owner: int, up: _Up | None) -> None:
+    def _on_macro(self, node: Node, owner: int) -> None:
         mac = node.child_by_field_name("macro")
         callee = context.text(mac)
         name = last_segment(callee)
-        bound, discarded = use_of_value(node, _ancestors(up))
+        bound, discarded = use_of_value(node, _ancestors(node))
         self.calls.append(
             Call(
                 name + "!",
@@ -334,18 +353,6 @@ class SyntaxWalk:
                     tt.start_byte + m.end(),
                 )
             )
-
-    def _on_token_tree(self, node: Node, up: _Up | None, owner: int) -> None:
-        # Blank the comments and literals inside, and remember the tree for the call scan.
-        stack = list(node.children)
-        while stack:
-            child = stack.pop()
-            if child.type in NOT_CODE_NODES:
-                self._blank(child.start_byte, child.end_byte)
-            else:
-                stack.extend(child.children)
-        if up is not None and up.node.type == "macro_invocation":
-            self._macro_trees.append((node.start_byte, node.end_byte, owner))
 
     def _scan_macro_calls(self, start: int, end: int, owner: int) -> None:
         chunk = bytes(self.code[start:end])

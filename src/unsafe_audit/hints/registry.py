@@ -188,6 +188,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 _RULE_INPUTS = (
     "extract/syntax.py",
     "extract/syntax_walk.py",
+    "extract/queries/syntax.scm",
+    "extract/expressions.py",
+    "extract/masking.py",
     "extract/facts.py",
     "data/pg_contracts.tsv.gz",
 )
