@@ -22,6 +22,9 @@ _FLAG_WORD = re.compile(rb"(?<![\w.])_?(?:is_?null|\w+_is_?null|\w+_isnull)\b(?!
 _AS_POINTER = re.compile(
     rb"\b(?:cast_mut_ptr|cast_ptr|DatumGetPointer|pg_detoast_datum\w*|varlena_to_\w+|from_ptr)\b"
 )
+# Every flag word ends so: found first by this literal search, then checked whole.
+_FLAG_END = re.compile(rb"is_?null\b")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _SK_ARGUMENT = re.compile(rb"\bsk_argument\b")
 _SK_ISNULL = re.compile(rb"\bSK_ISNULL\b")
 
@@ -117,7 +120,7 @@ class DatumNullIgnored(HintRule):
         syntax = ctx.syntax
         code = syntax.code
         sites = ctx.site_index
-        flags = [(m.start(), m.group().decode()) for m in _FLAG_WORD.finditer(code)]
+        flags = _flag_words(code)
         flag_at = [at for at, _name in flags]
         pointer_at = [m.start() for m in _AS_POINTER.finditer(code)]
         sk_args = [m.start() for m in _SK_ARGUMENT.finditer(code)]
@@ -189,6 +192,21 @@ class DatumNullIgnored(HintRule):
                     "pointer; a NULL Datum is 0 and dereferencing it crashes the backend."
                 )
                 yield self.hint(ctx, sites.innermost(b.start_byte), b.line, message)
+
+
+def _flag_words(code: bytes) -> list[tuple[int, str]]:
+    """Each NULL-flag word in ``code`` with where it starts: what ``_FLAG_WORD.finditer``
+    gives, without trying the pattern at every byte (it starts with a lookbehind and a
+    ``\\w+``, which leave the regex engine nothing to skip ahead by)."""
+    found: list[tuple[int, str]] = []
+    for end in _FLAG_END.finditer(code):
+        start = end.start()
+        while start > 0 and code[start - 1] in _WORD_BYTES:
+            start -= 1
+        m = _FLAG_WORD.match(code, start)
+        if m is not None and m.end() == end.end():
+            found.append((start, m.group().decode()))
+    return found
 
 
 def _between(positions: list[int], start: int, end: int) -> bool:

@@ -21,10 +21,16 @@ from unsafe_audit.extract.facts import FnInfo
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.rule import HintContext, HintRule
 
-_TABLES = (
-    r"(?:CustomPathMethods|CustomScanMethods|CustomExecMethods|ExtensibleNodeMethods|"
-    r"TableAmRoutine|TupleTableSlotOps)"
+_TABLE_NAMES = (
+    "CustomPathMethods",
+    "CustomScanMethods",
+    "CustomExecMethods",
+    "ExtensibleNodeMethods",
+    "TableAmRoutine",
+    "TupleTableSlotOps",
 )
+_TABLE_WORDS = tuple(name.encode() for name in _TABLE_NAMES)
+_TABLES = "(?:" + "|".join(_TABLE_NAMES) + ")"
 _BUILT = re.compile(
     rb"(?:\bpg_sys\s*::\s*)?\b(?P<lit>" + _TABLES.encode() + rb")\s*\{"
     rb"|\bPgBox\s*::\s*<\s*(?:pg_sys\s*::\s*)?(?P<box>" + _TABLES.encode() + rb")\b[^;]{0,40}?"
@@ -120,6 +126,8 @@ class MethodTableNotStatic(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         syntax = ctx.syntax
+        if not any(word in syntax.source for word in _TABLE_WORDS):
+            return  # a plain substring test: the regex below has no literal to skip ahead by
         code = syntax.code
         sites = ctx.site_index
         statics = sorted((s.start_byte, s.end_byte) for s in syntax.statics)
