@@ -310,5 +310,7 @@ def _scan_both(
         head = worktree_request(repo, prefix)
     if base_commit is None:
         return None, scan_many([head], options)[0]
-    base_scan, head_scan = scan_many([revision_request(repo, base_commit, prefix), head], options)
+    # The release compared with needs its sites only: hints are shown for head's sites.
+    base = dataclasses.replace(revision_request(repo, base_commit, prefix), hints=False)
+    base_scan, head_scan = scan_many([base, head], options)
     return base_scan, head_scan

@@ -156,3 +156,76 @@ def test_a_file_both_sides_share_is_parsed_once_and_cached_for_each(
     assert parsed == []  # each side's key was cached, the blob's and the file's
     assert second.head_hints == first.head_hints
     assert second.delta == first.delta
+
+
+def test_a_release_file_the_work_tree_left_unchanged_is_answered_from_disk_without_its_blob(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work tree's file has the identity git gives its bytes, so the release's blob of the
+    same bytes is never read: the comparison succeeds with that blob deleted from the object
+    store. The release's own version of a changed file is extracted without hints (only head's
+    sites show hints); head's files get them."""
+    isolate_git_config(monkeypatch)
+    calls: list[tuple[str, str, bytes]] = []
+    real_parsed, real_file = extract_module.extract_parsed, extract_module.extract_file
+
+    def with_hints(source: ParsedSource) -> FileResult:
+        calls.append(("hints", source.path, source.data))
+        return real_parsed(source)
+
+    def without_hints(path: str, data: bytes) -> FileResult:
+        calls.append(("sites", path, data))
+        return real_file(path, data)
+
+    monkeypatch.setattr(extract_module, "extract_parsed", with_hints)
+    monkeypatch.setattr(extract_module, "extract_file", without_hints)
+    DECODED.clear()
+    repo = GitRepo.init(tmp_path / "ext")
+    repo.write("src/read.rs", READ_RS)
+    repo.write("src/other.rs", "unsafe fn f() {}\n")
+    repo.commit("first")
+    repo.tag("v0.1.0")
+    repo.write("src/other.rs", "unsafe fn g() {}\n")
+    blob = repo.git("rev-parse", "v0.1.0:src/read.rs").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    options = ScanOptions(cache_dir=tmp_path / "cache", hints=True, jobs=1)
+
+    result = compare(repo.path, base="v0.1.0", options=options)
+
+    assert sorted(calls) == [
+        ("hints", "src/other.rs", b"unsafe fn g() {}\n"),
+        ("hints", "src/read.rs", READ_RS.encode()),
+        ("sites", "src/other.rs", b"unsafe fn f() {}\n"),
+    ]
+    statuses = sorted((d.status.value, d.site.path, d.site.line) for d in result.delta.sites)
+    assert statuses == [
+        ("new", "src/other.rs", 1),
+        ("removed", "src/other.rs", 1),
+        ("unchanged", "src/read.rs", 2),
+    ]
+    assert [h.hint_id for h in result.head_hints["src/read.rs"]] == [h for h, _, _ in READ_HINTS]
+
+
+def test_a_release_blob_that_is_needed_and_missing_fails_the_check_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """git lists a missing object's size as ``BAD``: the tree still lists, and the blob that
+    must be read fails the run (exit 2) naming the object, rather than a crash or a pass."""
+    from unsafe_audit.cli import main
+
+    isolate_git_config(monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    DECODED.clear()  # what other tests decoded in this process would answer for the blob
+    repo = GitRepo.init(tmp_path / "ext")
+    repo.write("src/other.rs", "unsafe fn f() {}\n")
+    repo.commit("first")
+    repo.tag("v0.1.0")
+    repo.write("src/other.rs", "unsafe fn g() {}\n")
+    blob = repo.git("rev-parse", "v0.1.0:src/other.rs").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+
+    code = main(["check", str(repo.path), "--base", "v0.1.0", "--format", "json"])
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert f"blob {blob} is not in the repository" in err

@@ -20,7 +20,7 @@ def side_majors(repo: Repository, commit: str | None, prefix: str) -> tuple[int,
 
         def read_blob(path: str) -> bytes | None:
             entry = entries.get(path)
-            if entry is None or entry.size > MANIFEST_BYTES:
+            if entry is None or (entry.size is not None and entry.size > MANIFEST_BYTES):
                 return None
             return repo.read_blob(entry.blob_sha)
 

@@ -308,9 +308,9 @@ class Repository:
             if mode == _GITLINK_MODE:
                 subs.append(path)
             elif kind == "blob" and mode != _SYMLINK_MODE and path.endswith(".rs"):
-                rust.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
+                rust.append(BlobEntry(path=path, blob_sha=object_sha, size=_size(size)))
             elif kind == "blob" and mode != _SYMLINK_MODE and ("/" + path).endswith(_CARGO):
-                manifests.append(BlobEntry(path=path, blob_sha=object_sha, size=int(size)))
+                manifests.append(BlobEntry(path=path, blob_sha=object_sha, size=_size(size)))
         by = attrgetter("path")
         listing = TreeListing(sorted(rust, key=by), sorted(subs), sorted(manifests, key=by))
         self._listings[sha] = listing
@@ -397,3 +397,9 @@ class Repository:
         except git.GitError as e:
             raise GitError(f"git {args[0]} failed in {self.root}: {e}") from e
         return str(out)
+
+
+def _size(field: str) -> int | None:
+    """A blob size as ``git ls-tree --long`` prints it; None where the object is missing (git
+    prints ``BAD`` or ``-`` there instead of failing)."""
+    return int(field) if field.isdigit() else None

@@ -15,8 +15,9 @@ class BlobEntry:
     """Path from the repository root, with forward slashes."""
     blob_sha: str
     """Full sha of the file's blob; pass it to :meth:`Repository.read_blob`."""
-    size: int
-    """Size of the blob in bytes."""
+    size: int | None
+    """Size of the blob in bytes; None when git cannot tell (the object is missing from the
+    store: a damaged or partial clone), which only reading it reports."""
 
 
 class NotARepository(GitError):

@@ -204,11 +204,11 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     config = options.config or RepoConfig()
     base_salt = _salt()
     include = options.include_generated
-    want_hints = options.hints
+    want_hints = [options.hints and r.hints for r in requests]
 
-    def usable(result: FileResult | None) -> FileResult | None:
+    def usable(result: FileResult | None, wants_hints: bool) -> FileResult | None:
         """A result found, unless hints are wanted and it was made without them."""
-        if result is None or (want_hints and result.hints is None and result.sites):
+        if result is None or (wants_hints and result.hints is None and result.sites):
             return None
         return result
 
@@ -232,7 +232,9 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         pending: list[tuple[int, Source]] = []
         for i, request in enumerate(requests):
             for source in request.sources:
-                cached = usable(cached_result(known[i].get(source.path), source.path, hits))
+                cached = usable(
+                    cached_result(known[i].get(source.path), source.path, hits), want_hints[i]
+                )
                 if cached is not None:
                     results[i][source.path] = cached
                 else:
@@ -241,6 +243,12 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         def size(item: tuple[int, Source]) -> int:
             return plans[item[0]][2].get(item[1].path, 0)
 
+        def order(item: tuple[int, Source]) -> tuple[int, bool, bool]:
+            """Largest first. Of two the same size (the same file in two trees, perhaps, whose
+            result both share): the one that wants hints, so they are computed, then the file
+            on disk, cheaper to read than a blob."""
+            return size(item), want_hints[item[0]], item[1].file is not None
+
         done = total - len(pending)
         if options.progress:
             options.progress(done, total)
@@ -248,7 +256,6 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         extraction = Extraction(
             jobs=min(options.jobs or default_jobs(), cpu_count()),
             expected_bytes=sum(map(size, pending)),
-            hints=want_hints,
         )
         waiting: dict[str, list[tuple[int, str]]] = {}  # key -> the (scan, path)s it answers
         resolved: dict[str, FileResult] = {}
@@ -273,20 +280,20 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
             return answered
 
         recorded: dict[str, tuple[str, str]] = {}
-        deferred: list[tuple[str, str, bytes]] = []
+        deferred: list[tuple[str, str, bytes, bool]] = []
 
-        def settle(key: str, path: str, data: bytes, forced: bool | None) -> int:
+        def settle(key: str, path: str, data: bytes, forced: bool | None, hints: bool) -> int:
             """Answer a file without parsing, or hand it to the extractor; how many (scan,
             path)s were answered."""
             quick = without_parsing(path, data, include, forced)
             if quick is None:
-                extraction.submit(key, path, data)
+                extraction.submit(key, path, data, hints)
                 return 0
             # A file that could not be read is read again next time (finish caches no such).
             return len(finish(key, quick, encode(quick)))
 
         try:
-            for i, source in sorted(pending, key=size, reverse=True):
+            for i, source in sorted(pending, key=order, reverse=True):
                 path = source.path
                 key = known[i].get(path)
                 if key is not None and key in resolved:
@@ -322,7 +329,9 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                     # The same bytes may have been scanned before under another identity for
                     # the file (another clone, a stat that changed): look the content up.
                     hit = cache.get_many([key]).get(key)
-                    cached = resolved.get(key) or usable(decode_or_none(path, hit) if hit else None)
+                    cached = resolved.get(key) or usable(
+                        decode_or_none(path, hit) if hit else None, want_hints[i]
+                    )
                     if cached is not None:
                         results[i][path] = resolved[key] = cached
                         done += 1
@@ -346,11 +355,11 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
                 if forced is None and not include and has_generated_header(data):
                     # Its shape decides, which reads the whole file: judged once the files
                     # to parse are with the workers.
-                    deferred.append((key, path, data))
+                    deferred.append((key, path, data, want_hints[i]))
                     continue
-                done += settle(key, path, data, forced)
-            for key, path, data in deferred:
-                done += settle(key, path, data, None)
+                done += settle(key, path, data, forced, want_hints[i])
+            for key, path, data, hints in deferred:
+                done += settle(key, path, data, None, hints)
             deferred.clear()
             if options.progress:
                 options.progress(done, total)

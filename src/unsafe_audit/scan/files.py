@@ -135,11 +135,14 @@ def revision_request(repo: history.Repository, rev: str, prefix: str = "") -> Sc
     return ScanRequest(str(repo.root), commit, sources, warnings)
 
 
-def _blob_reader(repo: history.Repository, blob_sha: str, size: int) -> Callable[[], bytes]:
+def _blob_reader(repo: history.Repository, blob_sha: str, size: int | None) -> Callable[[], bytes]:
     def read() -> bytes:
-        if size > MAX_FILE_BYTES:
+        if size is not None and size > MAX_FILE_BYTES:
             raise TooLarge(size)
-        return repo.read_blob(blob_sha)
+        data = repo.read_blob(blob_sha)
+        if len(data) > MAX_FILE_BYTES:  # a size git could not tell beforehand
+            raise TooLarge(len(data))
+        return data
 
     return read
 
@@ -268,3 +271,6 @@ class ScanRequest:
     sources: Sequence[Source]
     warnings: Sequence[ScanWarning] = ()
     """Problems found while listing the files (unreadable directories, submodules)."""
+    hints: bool = True
+    """Whether this tree's files get hints when the scan runs the hint rules
+    (:attr:`ScanOptions.hints`): the release a check compares with needs its sites only."""

@@ -123,36 +123,37 @@ def extract_or_refuse(path: str, data: bytes, hints: bool = False) -> FileResult
     return dataclasses.replace(result, hints=found)
 
 
-def _extract_batch(
-    batch: Sequence[tuple[str, str, bytes]], hints: bool
-) -> list[tuple[str, str, str]]:
-    """Run in a worker: each file's result, encoded for the cache, with its tag."""
-    return [(tag, path, encode(extract_or_refuse(path, data, hints))) for tag, path, data in batch]
+def _extract_batch(batch: Sequence[tuple[str, str, bytes, bool]]) -> list[tuple[str, str, str]]:
+    """Run in a worker: each file's result (with its hints when asked), encoded for the cache,
+    with its tag."""
+    return [
+        (tag, path, encode(extract_or_refuse(path, data, hints)))
+        for tag, path, data, hints in batch
+    ]
 
 
 class Extraction:
     """Files go in with :meth:`submit`; :meth:`results` gives each one's result and encoding,
     with the tag it was submitted under (the same path can come twice, from two revisions)."""
 
-    def __init__(self, *, jobs: int, expected_bytes: int, hints: bool = False) -> None:
-        """``expected_bytes``: about how much will be submitted (decides whether to fork);
-        ``hints``: also run the hint rules over each file parsed."""
-        self._hints = hints
+    def __init__(self, *, jobs: int, expected_bytes: int) -> None:
+        """``expected_bytes``: about how much will be submitted (decides whether to fork)."""
         self._parallel = jobs > 1 and expected_bytes >= PARALLEL_MIN_BYTES
         self._jobs = jobs
-        self._serial: list[tuple[str, str, bytes]] = []
-        self._batch: list[tuple[str, str, bytes]] = []
+        self._serial: list[tuple[str, str, bytes, bool]] = []
+        self._batch: list[tuple[str, str, bytes, bool]] = []
         self._batch_bytes = 0
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._futures: list[concurrent.futures.Future[list[tuple[str, str, str]]]] = []
 
-    def submit(self, tag: str, path: str, data: bytes) -> None:
+    def submit(self, tag: str, path: str, data: bytes, hints: bool = False) -> None:
+        """Extract one file; ``hints``: also run the hint rules over it, on the same parse."""
         if not self._parallel:
-            self._serial.append((tag, path, data))
+            self._serial.append((tag, path, data, hints))
         elif len(data) >= TASK_BYTES:
-            self._send([(tag, path, data)])
+            self._send([(tag, path, data, hints)])
         else:
-            self._batch.append((tag, path, data))
+            self._batch.append((tag, path, data, hints))
             self._batch_bytes += len(data)
             if self._batch_bytes >= TASK_BYTES:
                 self._flush()
@@ -160,8 +161,8 @@ class Extraction:
     def results(self) -> Iterator[tuple[str, FileResult, str]]:
         """Every submitted file's tag, result and cache encoding, in the order they complete."""
         if self._serial:
-            for tag, path, data in self._serial:
-                result = extract_or_refuse(path, data, self._hints)
+            for tag, path, data, hints in self._serial:
+                result = extract_or_refuse(path, data, hints)
                 yield tag, result, encode(result)
             self._serial.clear()
         self._flush()
@@ -202,7 +203,7 @@ class Extraction:
             self._send(self._batch)
             self._batch, self._batch_bytes = [], 0
 
-    def _send(self, batch: list[tuple[str, str, bytes]]) -> None:
+    def _send(self, batch: list[tuple[str, str, bytes, bool]]) -> None:
         if self._pool is None:
             import concurrent.futures
             import multiprocessing
@@ -219,8 +220,8 @@ class Extraction:
             # worker can take a Ctrl-C before it ignores them; the parent gets it afterwards.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                self._futures.append(self._pool.submit(_extract_batch, batch, self._hints))
+                self._futures.append(self._pool.submit(_extract_batch, batch))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return
-        self._futures.append(self._pool.submit(_extract_batch, batch, self._hints))
+        self._futures.append(self._pool.submit(_extract_batch, batch))
