@@ -196,6 +196,14 @@ _RULE_INPUTS = (
 )
 
 
+def load_rule_inputs() -> None:
+    """Load what the rules read besides a file (the contracts table) in this process: the
+    worker processes a scan forks from it then share it instead of each parsing it again."""
+    from unsafe_audit.contracts.table import load
+
+    load()
+
+
 def rule_set_salt(rules: Sequence[HintRule] = ALL_RULES) -> str:
     """What decides the hints of a file besides its bytes and sites, for the scan cache's key:
     the rules in order, the source of the hints and contracts packages and of every rule's

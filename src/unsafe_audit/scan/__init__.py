@@ -252,6 +252,10 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         done = total - len(pending)
         if options.progress:
             options.progress(done, total)
+        if pending and any(want_hints):
+            from unsafe_audit.hints.registry import load_rule_inputs
+
+            load_rule_inputs()  # before the workers fork, so that they share it
         # Read the rest largest first, handing each file to the extractor as soon as it is read.
         extraction = Extraction(
             jobs=min(options.jobs or default_jobs(), cpu_count()),
