@@ -106,19 +106,25 @@ def test_building_for_pg18_reopens_exactly_the_units_whose_contracts_differ_ther
     }
     assert expected, "the sample must call a function whose contract differs in 18"
     repo.commit("sign off every unit")
-    states = _states(check_json(capsys, repo.path, code=0))
+    document = check_json(capsys, repo.path, code=0)
+    assert document["head"]["postgres_majors"] == [16, 17]  # the majors the check held them to
+    states = _states(document)
     assert {review for review, _ in states.values()} == {"signed"}
 
     # Dropping a major reopens nothing.
     manifest = repo.path / "Cargo.toml"
     signed_for = manifest.read_text()
     manifest.write_text(signed_for.replace('pg16 = ["pgrx/pg16", "pgrx-tests/pg16"]\n', ""))
-    states = _states(check_json(capsys, repo.path, code=0))
+    document = check_json(capsys, repo.path, code=0)
+    assert document["head"]["postgres_majors"] == [17]
+    states = _states(document)
     assert {review for review, _ in states.values()} == {"signed"}
 
     manifest.write_text(signed_for.replace(PG17, PG17 + PG18))
     repo.commit("build for PostgreSQL 18")
-    states = _states(check_json(capsys, repo.path, code=1))
+    document = check_json(capsys, repo.path, code=1)
+    assert document["head"]["postgres_majors"] == [16, 17, 18]
+    states = _states(document)
     stale = {unit for unit, (review, _) in states.items() if review == "stale"}
     assert stale == expected
     assert {unit for unit, (review, _) in states.items() if review != "signed"} == stale

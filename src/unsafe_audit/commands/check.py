@@ -182,6 +182,7 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         exemptions=exemptions,
         unneeded_exemptions=not_needed,
         links=links_from_environment(os.environ),
+        majors=comparison.majors,
     )
 
 

@@ -25,6 +25,11 @@ Sites an adoption exemption covers (see :mod:`unsafe_audit.exemptions.model`) ha
 ``"exempt": true`` and never block; ``summary.exempt`` counts them. ``exemptions`` is there
 only when the repository has an exemptions file: ``file`` (its path) and ``unneeded`` (the
 site ids whose exemption ``prune --apply`` would drop). All added in schema version 1.
+
+``head.postgres_majors`` lists the PostgreSQL majors head builds for (its Cargo ``pgNN``
+features), ascending: the majors whose pg_sys contracts the sign-offs are held to (a sign-off
+records a digest of its unit's callees' contracts per major). Empty when no manifest names one
+(added in schema version 1).
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "ok": report.ok,
         "summary": report.state.summary(),
         "base": {**_side(report.base), "reason": report.reason},
-        "head": _side(report.head),
+        "head": {**_side(report.head), "postgres_majors": list(report.majors)},
         "ledger": report.ledger,
         "only_changed": report.state.only_changed,
         "require_signatures": report.require_signatures,

@@ -53,6 +53,9 @@ class CheckReport:
     """Exemptions ``prune --apply`` would drop: their site is signed off, changed or gone."""
     links: SourceLinks | None = None
     """Where the repository's files can be linked to (Markdown), when CI says."""
+    majors: tuple[int, ...] = ()
+    """The PostgreSQL majors head builds for (its Cargo ``pgNN`` features), ascending: the
+    majors whose pg_sys contracts the sign-offs were held to; empty when it names none."""
 
     @property
     def ok(self) -> bool:
