@@ -2,15 +2,16 @@
 
 A tree-sitter query (``queries/syntax.scm``) picks the nodes the lists are made of, and the
 fns, closures, loops and unsafe blocks that decide their context; the walk visits those, in
-document order, once each. Comments and literals are blanked in a copy of the source as they
-are met (:mod:`~unsafe_audit.extract.masking`), and calls inside macro token trees are then
-found by a regex over that blanked code.
+document order, once each. The same query finds the comments and literals, which are blanked in
+a copy of the source (:mod:`~unsafe_audit.extract.masking`); calls inside macro token trees are
+then found by a regex over that blanked code.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,19 +32,16 @@ from unsafe_audit.extract.facts import (
     TypeDecl,
     last_segment,
 )
-from unsafe_audit.extract.masking import NOT_CODE_NODES, blank
+from unsafe_audit.extract.masking import blank
 
+_START = operator.attrgetter("start_byte")
+_END = operator.attrgetter("end_byte")
 _LOOPS = frozenset({"loop_expression", "while_expression", "for_expression"})
 _OWNERS = frozenset({"function_item", "closure_expression"})
 _ATTRIBUTE_RUN = frozenset({"attribute_item", "line_comment", "block_comment"})
 _CELL_STATIC_RE = re.compile(
     rb"\bstatic\s+(?:ref\s+)?(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>[^=;]+?)\s*=\s*(?P<init>[^;]*);"
 )
-
-
-def _document_order(node: Node) -> tuple[int, int]:
-    """Start first; of two nodes starting together, the outer (longer) one first."""
-    return node.start_byte, -node.end_byte
 
 
 def _ancestors(node: Node) -> Iterator[Node]:
@@ -105,7 +103,14 @@ class SyntaxWalk:
         # loop, unsafe block) comes from a stack of the scopes open at its start: the nodes are
         # taken in document order, outer before inner.
         captures = QueryCursor(query("syntax")).captures(self._tree.root_node)
-        nodes = sorted(captures.get("node", ()), key=_document_order)
+        code = self.code
+        for node in captures.get("not_code", ()):
+            blank(code, node.start_byte, node.end_byte)
+        # Document order: by start, and of two starting together the outer (longer) first;
+        # two sorts by attribute run in C, where one by a tuple key ran a Python call a node.
+        nodes = captures.get("node", [])
+        nodes.sort(key=_END, reverse=True)
+        nodes.sort(key=_START)
         scopes = [_Scope(len(self.source) + 1, 0, None, False)]
         for node in nodes:
             start = node.start_byte
@@ -113,14 +118,12 @@ class SyntaxWalk:
                 scopes.pop()
             scope = scopes[-1]
             kind = node.type
-            if kind in NOT_CODE_NODES:
-                self._blank(start, node.end_byte)
-            elif kind in _OWNERS:
+            if kind in _OWNERS:
                 fn = kind == "function_item"
                 in_unsafe = is_unsafe_fn(node) if fn else scope.in_unsafe
                 scopes.append(_Scope(node.end_byte, start, None, in_unsafe))
                 if fn:
-                    self._on_fn(node)
+                    self._on_fn(node, in_unsafe)
             elif kind in _LOOPS:
                 scopes.append(_Scope(node.end_byte, scope.owner, start, scope.in_unsafe))
             elif kind == "unsafe_block":
@@ -142,9 +145,6 @@ class SyntaxWalk:
         for tt_start, tt_end, owner in self._macro_trees:
             self._scan_macro_calls(tt_start, tt_end, owner)
         self.calls.sort(key=lambda c: c.start_byte)
-
-    def _blank(self, start: int, end: int) -> None:
-        blank(self.code, start, end)
 
     def _on_node(
         self, node: Node, kind: str, owner: int, loop: int | None, in_unsafe: bool
@@ -221,7 +221,7 @@ class SyntaxWalk:
                 )
             )
 
-    def _on_fn(self, node: Node) -> None:
+    def _on_fn(self, node: Node, is_unsafe: bool) -> None:
         body = node.child_by_field_name("body")
         if body is None:
             return
@@ -255,7 +255,7 @@ class SyntaxWalk:
                 body_start_byte=body.start_byte,
                 attributes=tuple(context.preceding_attributes(run)),
                 abi=context.abi_of(node),
-                is_unsafe=is_unsafe_fn(node),
+                is_unsafe=is_unsafe,
                 in_trait_impl=in_trait_impl,
                 doc=self._doc_above(run),
                 params=tuple(params),

@@ -4,7 +4,6 @@
 ; Owners (fns, closures), loops and unsafe blocks: what surrounds each node below.
 ; Then the facts: calls, macro invocations, derefs, exits, assignments, lets, index
 ; expressions, statics and type declarations.
-; Then comments and literals, which are blanked in the code copy.
 [
   (function_item)
   (closure_expression)
@@ -27,9 +26,13 @@
   (enum_item)
   (union_item)
   (type_item)
+] @node
+
+; Comments and literals, blanked in the code copy (in any order: they never nest in code).
+[
   (line_comment)
   (block_comment)
   (string_literal)
   (raw_string_literal)
   (char_literal)
-] @node
+] @not_code
