@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from tree_sitter import Node, QueryCursor, Tree
 
 from unsafe_audit.extract import context
+from unsafe_audit.extract.ancestry import Ancestry
 from unsafe_audit.extract.candidates import query
 from unsafe_audit.extract.expressions import base_of, is_unsafe_fn, use_of_value
 from unsafe_audit.extract.facts import (
@@ -34,6 +35,7 @@ from unsafe_audit.extract.facts import (
 )
 from unsafe_audit.extract.masking import blank
 
+_ASKS_PARENT = frozenset({"call_expression", "macro_invocation", "function_item"})
 _START = operator.attrgetter("start_byte")
 _END = operator.attrgetter("end_byte")
 _LOOPS = frozenset({"loop_expression", "while_expression", "for_expression"})
@@ -44,21 +46,12 @@ _CELL_STATIC_RE = re.compile(
 )
 
 
-def _ancestors(node: Node) -> Iterator[Node]:
-    """A node's ancestors, innermost first, asked of tree-sitter one at a time: the callers
-    stop after a few."""
-    up = node.parent
+def _ancestors(anc: Ancestry, node: Node) -> Iterator[Node]:
+    """A node's ancestors, innermost first, as far as the caller reads (a few)."""
+    up = anc.parent(node)
     while up is not None:
         yield up
-        up = up.parent
-
-
-def _earlier_siblings(node: Node) -> Iterator[Node]:
-    """The named siblings before ``node``, nearest first."""
-    sib = node.prev_named_sibling
-    while sib is not None:
-        yield sib
-        sib = sib.prev_named_sibling
+        up = anc.parent(up)
 
 
 @dataclass(slots=True)
@@ -91,6 +84,7 @@ class SyntaxWalk:
         self.code = bytearray(source)
         """The source with comments and string/char literals blanked (offsets unchanged)."""
         self._macro_trees: list[tuple[int, int, int]] = []
+        self._anc = Ancestry(tree.root_node)
 
     def line_of(self, byte: int) -> int:
         """1-based line of a byte offset."""
@@ -111,6 +105,9 @@ class SyntaxWalk:
         nodes = captures.get("node", [])
         nodes.sort(key=_END, reverse=True)
         nodes.sort(key=_START)
+        # Parents and siblings from one walk down to every node that asks for them:
+        # ``Node.parent`` searches from the root, which made a deeply nested file quadratic.
+        self._anc.locate(n.start_byte for n in nodes if n.type in _ASKS_PARENT)
         scopes = [_Scope(len(self.source) + 1, 0, None, False)]
         for node in nodes:
             start = node.start_byte
@@ -225,11 +222,11 @@ class SyntaxWalk:
         body = node.child_by_field_name("body")
         if body is None:
             return
-        earlier = _earlier_siblings(node)
+        earlier = self._anc.prev_named_siblings(node)
         run = list(itertools.takewhile(lambda s: s.type in _ATTRIBUTE_RUN, earlier))
         outer = run[-1] if run else node
-        parent = node.parent
-        impl = parent.parent if parent is not None else None
+        parent = self._anc.parent(node)
+        impl = self._anc.parent(parent) if parent is not None else None
         in_trait_impl = (
             impl is not None
             and impl.type == "impl_item"
@@ -288,7 +285,7 @@ class SyntaxWalk:
             name = last_segment(callee)
         args_node = node.child_by_field_name("arguments")
         args = tuple(context.text(a) for a in args_node.named_children) if args_node else ()
-        bound, discarded = use_of_value(node, _ancestors(node))
+        bound, discarded = use_of_value(node, _ancestors(self._anc, node))
         self.calls.append(
             Call(
                 name,
@@ -319,7 +316,7 @@ class SyntaxWalk:
         mac = node.child_by_field_name("macro")
         callee = context.text(mac)
         name = last_segment(callee)
-        bound, discarded = use_of_value(node, _ancestors(node))
+        bound, discarded = use_of_value(node, _ancestors(self._anc, node))
         self.calls.append(
             Call(
                 name + "!",
