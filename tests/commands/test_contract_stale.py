@@ -120,6 +120,12 @@ def test_building_for_pg18_reopens_exactly_the_units_whose_contracts_differ_ther
     states = _states(document)
     assert {review for review, _ in states.values()} == {"signed"}
 
+    # A major the table does not read is not one the sign-offs are held to, and reopens nothing.
+    manifest.write_text(signed_for.replace(PG17, PG17 + 'pg12 = ["pgrx/pg12"]\n'))
+    document = check_json(capsys, repo.path, code=0)
+    assert document["head"]["postgres_majors"] == [16, 17]
+    assert {review for review, _ in _states(document).values()} == {"signed"}
+
     manifest.write_text(signed_for.replace(PG17, PG17 + PG18))
     repo.commit("build for PostgreSQL 18")
     document = check_json(capsys, repo.path, code=1)

@@ -39,6 +39,7 @@ from unsafe_audit.commands.settings import (
     add_tag_pattern_option,
     apply_config,
 )
+from unsafe_audit.contracts.digest import table_majors
 from unsafe_audit.errors import UsageError
 from unsafe_audit.exemptions.model import Exemption, Unneeded, unneeded
 from unsafe_audit.ledger.entry import Entry
@@ -182,7 +183,8 @@ def build_report(args: argparse.Namespace) -> CheckReport:
         exemptions=exemptions,
         unneeded_exemptions=not_needed,
         links=links_from_environment(os.environ),
-        majors=comparison.majors,
+        # The majors the sign-offs hold contracts for: those the table reads (13 and later).
+        majors=tuple(m for m in comparison.majors if m in table_majors()),
     )
 
 

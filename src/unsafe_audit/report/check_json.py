@@ -27,9 +27,9 @@ only when the repository has an exemptions file: ``file`` (its path) and ``unnee
 site ids whose exemption ``prune --apply`` would drop). All added in schema version 1.
 
 ``head.postgres_majors`` lists the PostgreSQL majors head builds for (its Cargo ``pgNN``
-features), ascending: the majors whose pg_sys contracts the sign-offs are held to (a sign-off
-records a digest of its unit's callees' contracts per major). Empty when no manifest names one
-(added in schema version 1).
+features) that the contracts table reads (13 and later), ascending: the majors whose pg_sys
+contracts the sign-offs are held to (a sign-off records a digest of its unit's callees'
+contracts per major). Empty when no manifest names one (added in schema version 1).
 """
 
 from __future__ import annotations

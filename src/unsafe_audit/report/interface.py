@@ -54,8 +54,9 @@ class CheckReport:
     links: SourceLinks | None = None
     """Where the repository's files can be linked to (Markdown), when CI says."""
     majors: tuple[int, ...] = ()
-    """The PostgreSQL majors head builds for (its Cargo ``pgNN`` features), ascending: the
-    majors whose pg_sys contracts the sign-offs were held to; empty when it names none."""
+    """The PostgreSQL majors head builds for (its Cargo ``pgNN`` features) that the contracts
+    table reads, ascending: the majors whose pg_sys contracts the sign-offs were held to; empty
+    when it names none."""
 
     @property
     def ok(self) -> bool:
