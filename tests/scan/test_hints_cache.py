@@ -5,6 +5,7 @@ parsed once."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from unsafe_audit.extract.parsed import ParsedSource
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.registry import ALL_RULES, rule_set_salt
 from unsafe_audit.hints.rule import HintContext
+from unsafe_audit.hints.salt import files_salt, rule_files
 from unsafe_audit.model import FileResult, ScanResult
 from unsafe_audit.scan import ScanOptions, scan_path
 from unsafe_audit.scan import _salt as scan_salt
@@ -109,12 +111,26 @@ def test_hints_are_made_only_when_asked_and_a_result_cached_without_them_is_pars
     assert [f.sites for f in with_hints.files] == [f.sites for f in plain.files]
 
 
-def test_the_cache_key_follows_the_rule_set() -> None:
+def test_the_cache_key_follows_the_rule_set(tmp_path: Path) -> None:
     every = rule_set_salt(ALL_RULES)
     assert rule_set_salt(ALL_RULES) == every
     assert rule_set_salt(ALL_RULES[:-1]) != every
     assert rule_set_salt(tuple(reversed(ALL_RULES))) != every
-    assert scan_salt().endswith(":" + every)
+    # The scan's key hashes files instead of importing the rules: every rule's module, the
+    # list that orders them and what they read are among those files, and their bytes count.
+    covered = rule_files()
+    for rule in ALL_RULES:
+        module = sys.modules[type(rule).__module__]
+        assert Path(str(module.__file__)).resolve() in covered, rule.id
+    package = Path(str(sys.modules["unsafe_audit"].__file__)).resolve().parent
+    assert package / "hints" / "registry.py" in covered
+    assert package / "data" / "pg_contracts.tsv.gz" in covered
+    assert scan_salt().endswith(":" + files_salt())
+    extra = tmp_path / "extra_rule.py"
+    extra.write_text("A = 1\n")
+    before = files_salt([extra])
+    extra.write_text("A = 2\n")
+    assert files_salt([extra]) != before != files_salt()
 
 
 def test_a_rule_that_fails_costs_the_file_its_hints_and_says_so(

@@ -9,7 +9,6 @@ hints of the sites a command shows.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from unsafe_audit.hints.raw_error_calls import RawErrorCalls
 from unsafe_audit.hints.raw_pointer_outlives_owner import RawPointerOutlivesOwner
 from unsafe_audit.hints.rule import HintContext, HintRule
 from unsafe_audit.hints.safety_comment_missing import SafetyCommentMissing
+from unsafe_audit.hints.salt import files_salt
 from unsafe_audit.model import Site, SiteId
 from unsafe_audit.source import Snapshot, SourceFile
 
@@ -181,21 +181,6 @@ def scoped_hints(files: Mapping[str, Sequence[Hint]], sites: Iterable[Site]) -> 
     return ScanHints(by_site, sorted(set(unattached), key=_order))
 
 
-# Bump when what the rules report can change in a way the files below do not show.
-RULES_VERSION = "1"
-_PACKAGE = Path(__file__).resolve().parent.parent
-# What the rules read besides their own modules: the syntax facts, the contracts table.
-_RULE_INPUTS = (
-    "extract/syntax.py",
-    "extract/syntax_walk.py",
-    "extract/queries/syntax.scm",
-    "extract/expressions.py",
-    "extract/masking.py",
-    "extract/facts.py",
-    "data/pg_contracts.tsv.gz",
-)
-
-
 def load_rule_inputs() -> None:
     """Load what the rules read besides a file (the contracts table) in this process: the
     worker processes a scan forks from it then share it instead of each parsing it again."""
@@ -205,25 +190,13 @@ def load_rule_inputs() -> None:
 
 
 def rule_set_salt(rules: Sequence[HintRule] = ALL_RULES) -> str:
-    """What decides the hints of a file besides its bytes and sites, for the scan cache's key:
-    the rules in order, the source of the hints and contracts packages and of every rule's
-    module, and the files the rules read. Adding or editing a rule never serves hints cached
-    before the change."""
-    digest = hashlib.blake2b(RULES_VERSION.encode(), digest_size=8)
-    files = {
-        *(_PACKAGE / "hints").glob("*.py"),
-        *(_PACKAGE / "contracts").glob("*.py"),
-        *(_PACKAGE / p for p in _RULE_INPUTS),
+    """What decides the hints of a file besides its bytes and sites, for a rule set of the
+    caller's own: the rules in order, the source of the hints and contracts packages and of
+    every rule's module, and the files the rules read. Adding or editing a rule never serves
+    hints cached before the change. (The scan's key uses :func:`~unsafe_audit.hints.salt.
+    files_salt`, which covers :data:`ALL_RULES` without importing them.)"""
+    modules = (sys.modules.get(type(rule).__module__) for rule in rules)
+    extra = {
+        Path(str(m.__file__)) for m in modules if m is not None and getattr(m, "__file__", None)
     }
-    for rule in rules:
-        digest.update(rule.id.encode() + b"\0")
-        module = sys.modules.get(type(rule).__module__)
-        if module is not None and getattr(module, "__file__", None):
-            files.add(Path(str(module.__file__)))
-    for file in sorted(files):
-        try:
-            data = file.read_bytes()
-        except OSError:
-            data = b""
-        digest.update(file.name.encode() + b"\0" + data)
-    return digest.hexdigest()
+    return files_salt(extra, [rule.id for rule in rules])

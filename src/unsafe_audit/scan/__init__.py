@@ -108,9 +108,9 @@ def extractor_salt(table: Path, queries: Sequence[Path]) -> str:
 def _salt() -> str:
     # The rule set is folded in so that hints cached with a file's sites are never those of
     # rules since edited, added or removed.
-    from unsafe_audit.hints.registry import rule_set_salt
+    from unsafe_audit.hints.salt import files_salt
 
-    return extractor_salt(TABLE_PATH, query_files()) + ":" + rule_set_salt()
+    return extractor_salt(TABLE_PATH, query_files()) + ":" + files_salt()
 
 
 def scan_path(path: Path, rev: str | None = None, options: ScanOptions | None = None) -> ScanResult:
