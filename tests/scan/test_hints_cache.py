@@ -174,6 +174,22 @@ def test_a_file_both_sides_share_is_parsed_once_and_cached_for_each(
     assert second.delta == first.delta
 
 
+def _release_missing_a_blob(tmp_path: Path, files: dict[str, str], missing: str) -> GitRepo:
+    """A repository whose release v0.1.0 has ``files`` and ``src/other.rs`` (``unsafe fn f``),
+    changed to ``unsafe fn g`` in the work tree, with the loose object of the release's
+    ``missing`` file deleted from the store."""
+    repo = GitRepo.init(tmp_path / "ext")
+    for path, text in files.items():
+        repo.write(path, text)
+    repo.write("src/other.rs", "unsafe fn f() {}\n")
+    repo.commit("first")
+    repo.tag("v0.1.0")
+    repo.write("src/other.rs", "unsafe fn g() {}\n")
+    blob = repo.git("rev-parse", f"v0.1.0:{missing}").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    return repo
+
+
 def test_a_release_file_the_work_tree_left_unchanged_is_answered_from_disk_without_its_blob(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -196,14 +212,7 @@ def test_a_release_file_the_work_tree_left_unchanged_is_answered_from_disk_witho
     monkeypatch.setattr(extract_module, "extract_parsed", with_hints)
     monkeypatch.setattr(extract_module, "extract_file", without_hints)
     DECODED.clear()
-    repo = GitRepo.init(tmp_path / "ext")
-    repo.write("src/read.rs", READ_RS)
-    repo.write("src/other.rs", "unsafe fn f() {}\n")
-    repo.commit("first")
-    repo.tag("v0.1.0")
-    repo.write("src/other.rs", "unsafe fn g() {}\n")
-    blob = repo.git("rev-parse", "v0.1.0:src/read.rs").strip()
-    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    repo = _release_missing_a_blob(tmp_path, {"src/read.rs": READ_RS}, "src/read.rs")
     options = ScanOptions(cache_dir=tmp_path / "cache", hints=True, jobs=1)
 
     result = compare(repo.path, base="v0.1.0", options=options)
@@ -232,13 +241,8 @@ def test_a_release_blob_that_is_needed_and_missing_fails_the_check_with_a_clear_
     isolate_git_config(monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     DECODED.clear()  # what other tests decoded in this process would answer for the blob
-    repo = GitRepo.init(tmp_path / "ext")
-    repo.write("src/other.rs", "unsafe fn f() {}\n")
-    repo.commit("first")
-    repo.tag("v0.1.0")
-    repo.write("src/other.rs", "unsafe fn g() {}\n")
+    repo = _release_missing_a_blob(tmp_path, {}, "src/other.rs")
     blob = repo.git("rev-parse", "v0.1.0:src/other.rs").strip()
-    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
 
     code = main(["check", str(repo.path), "--base", "v0.1.0", "--format", "json"])
 
