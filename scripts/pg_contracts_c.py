@@ -43,6 +43,20 @@ REPORT_MACROS = frozenset({"ereport", "elog", "ereport_domain"})
 RETHROW = frozenset({"pg_re_throw", "PG_RE_THROW", "ReThrowError"})
 """Calls that always leave by longjmp."""
 
+NO_RETURN_CALLS = frozenset(
+    [
+        *RETHROW,
+        *("pg_unreachable", "proc_exit", "abort", "exit", "_exit", "DeadLockReport"),
+        *("errorConflictingDefElem", "errorMissingColumn", "errorMissingRTE"),
+        *("float_overflow_error", "float_underflow_error", "float_zero_divide_error"),
+        *("report_invalid_encoding", "report_untranslatable_char", "MemoryContextSizeFailure"),
+        *("scanner_yyerror", "boot_yyerror", "replication_yyerror"),
+    ]
+)
+"""Calls that never come back (declared ``pg_noreturn``/``pg_attribute_noreturn()`` in the
+headers of 13 to 18, less the process ``*Main`` functions): a statement after one in the same
+block is unreachable."""
+
 ELOG_FILE = "backend/utils/error/elog.c"
 """Callees defined here (errmsg, errstart, errfinish, ...) are the reporting machinery itself:
 following them would make every ``ereport(WARNING)`` look like an ERROR."""
@@ -299,7 +313,7 @@ def _raises_in(node: Node, strict: bool = False) -> bool:
         if n.type == "call_expression":
             fn = n.child_by_field_name("function")
             name = _text(fn) if fn is not None and fn.type == "identifier" else ""
-            if name in RETHROW or name == "pg_unreachable":
+            if name in NO_RETURN_CALLS:
                 return True
             if name in REPORT_MACROS:
                 args = n.child_by_field_name("arguments")
@@ -308,6 +322,20 @@ def _raises_in(node: Node, strict: bool = False) -> bool:
                 if level in NO_RETURN_LEVELS or (not strict and level not in LOW_LEVELS):
                     return True
         stack.extend(n.named_children)
+    return False
+
+
+def _unreachable(stmt: Node) -> bool:
+    """True when a statement before ``stmt`` in its block never returns (``elog(ERROR)``,
+    ``pg_re_throw()``, a noreturn call) and no label lies between them: ``stmt`` is dead code,
+    such as ``retval = NULL;  /* keep compiler happy */`` (``init_MultiFuncCall``)."""
+    prev = stmt.prev_named_sibling
+    while prev is not None:
+        if prev.type in ("labeled_statement", "case_statement"):
+            return False
+        if prev.type == "expression_statement" and _raises_in(prev, strict=True):
+            return True
+        prev = prev.prev_named_sibling
     return False
 
 
@@ -421,9 +449,9 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
             prev = ret.prev_named_sibling
             while prev is not None and prev.type == "comment":
                 prev = prev.prev_named_sibling
+            if _unreachable(ret):
+                continue  # "return NULL; /* keep compiler quiet */" after an ERROR
             if prev is not None and prev.type == "expression_statement":
-                if _raises_in(prev, strict=True):
-                    continue  # "return NULL; /* keep compiler quiet */" after an ERROR
                 call = prev.named_children[0] if prev.named_children else None
                 head = call.child_by_field_name("function") if call is not None else None
                 if call is not None and call.type == "call_expression" and head is not None:
@@ -431,6 +459,9 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
             if expr is not None:
                 f.returns.append((_line(ret), value_kind(expr)))
         elif "assign" in caps:
+            stmt = caps["assign"][0].parent
+            if stmt is not None and stmt.type == "expression_statement" and _unreachable(stmt):
+                continue
             f.assigns.setdefault(_text(caps["lhs"][0]), []).append(
                 (_line(caps["assign"][0]), value_kind(caps["rhs"][0]))
             )
