@@ -39,6 +39,9 @@ def _facts_line(facts: MajorFacts) -> list[str]:
     if facts.returns_null == "yes":
         where = _where(facts.null_evidence[0]) if facts.null_evidence else ""
         parts.append(f"may return NULL ({where})" if where else "may return NULL")
+    elif facts.returns_null == "flag":
+        guard = facts.null_evidence[0].removeprefix("when ").partition("@")[0]
+        parts.append(f"returns NULL only when asked ({guard.replace('&', ' has ')})")
     elif facts.returns_null == "no":
         parts.append("never returns NULL")
     if facts.memory in _MEMORY:

@@ -51,7 +51,9 @@ class MajorFacts:
     raises_evidence: tuple[str, ...]
     """The call chain, each step ``name@path:line``, ending at the ereport/elog."""
     returns_null: str
-    """``yes``, ``no``, or ``-`` when the result is not a pointer."""
+    """``yes``, ``flag`` (NULL only when the caller asks for it through the parameter that the
+    first evidence step names: ``when flags&FSV_MISSING_OK@..`` or ``when missing_ok@..``; see
+    ``contracts.guard``), ``no``, or ``-`` when the result is not a pointer."""
     null_evidence: tuple[str, ...]
     memory: str
     """``palloc`` (caller's CurrentMemoryContext owns it), ``cache``, ``static`` or ``-``."""
