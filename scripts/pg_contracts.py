@@ -26,6 +26,11 @@ Per function and major it records, each with file:line evidence:
   such path, ``-`` for a result that is not a pointer.  A ``return NULL`` or ``x = NULL`` after
   an ``elog(ERROR)`` or a noreturn call in the same block is dead code and does not count;
 * ``memory``: ``palloc`` (a new chunk in ``CurrentMemoryContext``: the caller's context owns it),
+  ``arg`` (the pointer argument the first evidence step names, handed back -- grown in its own
+  memory context where the function enlarges it -- or, on the other paths, a new chunk in
+  ``CurrentMemoryContext``: ``lappend``/``lcons``/``lappend_oid``/``lappend_int`` of ``NIL``
+  make a new list, of a list enlarge it in the list's context; ``list_concat`` of ``NIL``
+  copies the second list; ``list_make*``/``list_copy`` are plain ``palloc``),
   ``cache`` (points into the catcache/relcache/typcache: valid until released or invalidated),
   ``static`` (a literal or a global), or ``-`` when it cannot be read off the source;
 * the signature as written in the definition.
@@ -569,6 +574,8 @@ class Analysis:
             g = self.resolve(f, name)
             if g is not None and id(g) in self._memory:
                 cls, ev = self._memory[id(g)]
+                if cls == "arg":
+                    return None  # the callee's argument is this function's business
                 return cls, f"{callee}@{where} > {ev}"
             return None
         if kind == "string":
@@ -593,6 +600,7 @@ class Analysis:
                 if id(f) in self._memory or f.switches_context:
                     continue
                 classes: list[tuple[str, str]] = []
+                given: list[str] = []
                 unknown = False
                 for line, kind in f.returns:
                     if kind == "null":
@@ -600,7 +608,11 @@ class Analysis:
                     if kind.startswith("var:"):
                         var = kind[4:]
                         sources = [a for a in f.assigns.get(var, []) if a[1] != "null"]
-                        if not sources or var in f.params:  # may hand back the caller's own
+                        if var in f.params:  # hands back the caller's own (maybe grown)
+                            given.append(f"returns its argument {var}@{f.shown}:{line}")
+                            if not sources:
+                                continue
+                        elif not sources:
                             unknown = True
                             break
                         for aline, akind in sources:
@@ -617,7 +629,13 @@ class Analysis:
                         classes.append(got)
                     if unknown:
                         break
-                if not unknown and classes and len({c for c, _ in classes}) == 1:
+                kinds = {c for c, _ in classes}
+                if unknown or not classes:
+                    continue
+                if given and kinds == {"palloc"}:
+                    # lappend, lcons, list_concat: the list passed in, or a new one
+                    self._memory[id(f)] = ("arg", f"{given[0]} > or {classes[0][1]}")
+                elif not given and len(kinds) == 1:
                     self._memory[id(f)] = classes[0]
 
     def memory(self, f: Func) -> tuple[str, str]:
@@ -846,7 +864,9 @@ def _header(
         "# columns fn: fn<TAB>name<TAB>majors<TAB>evidence_major<TAB>raises<TAB>raises_evidence"
         "<TAB>null<TAB>null_evidence<TAB>memory<TAB>memory_evidence<TAB>signature",
         "#   raises: yes | maybe | no; null: yes | flag | no | - (not a pointer);"
-        " memory: palloc | cache | static | -",
+        " memory: palloc | arg | cache | static | -",
+        "#   memory arg: the pointer argument the first evidence step names, handed back"
+        " (grown in its own context), or a new chunk in CurrentMemoryContext on the other paths",
         "#   null flag: NULL only when the caller asks, through the parameter the first"
         " evidence step names (when flags&FLAG@file:line, or when param@file:line for a bool)",
         "#   evidence: step@file:line joined by ' > '; file is the file name, or its path from src/"

@@ -228,3 +228,54 @@ def test_a_null_replaced_under_a_null_test_before_the_return_is_not_returned(
         "palloc",
         "MemoryContextAllocExtended@x.c:16",
     )
+
+
+LIST = """
+List *
+new_list(NodeTag type, int min_size)
+{
+    List *newlist = (List *) palloc(sizeof(List));
+    return newlist;
+}
+
+List *
+lappend(List *list, void *datum)
+{
+    if (list == NIL)
+        list = new_list(T_List, 1);
+    else
+        new_tail_cell(list);
+    return list;
+}
+
+List *
+list_truncate(List *list, int new_size)
+{
+    list->length = new_size;
+    return list;
+}
+
+List *
+add_one(void *datum)
+{
+    return lappend(global_list, datum);
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "memory", "evidence"),
+    [
+        (
+            "lappend",
+            "arg",
+            "returns its argument list@x.c:16 > or new_list@x.c:13 > palloc@x.c:5",
+        ),
+        ("list_truncate", "-", ""),
+        ("add_one", "-", ""),
+    ],
+)
+def test_a_list_handed_back_or_made_new_is_arg(
+    tmp_path: Path, name: str, memory: str, evidence: str
+) -> None:
+    assert _facts(tmp_path, LIST, name)[2:] == (memory, evidence)

@@ -17,6 +17,8 @@ __all__ = ["called_functions", "contract_line"]
 
 _MEMORY = {
     "palloc": "result palloc'd in the caller's memory context",
+    "arg": "result is the argument passed in (grown in its own context) or, for NIL/NULL,"
+    " new memory in the caller's memory context",
     "cache": "result points into a cache: valid until released or invalidated",
     "static": "result is static",
 }

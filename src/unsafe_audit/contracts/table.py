@@ -56,7 +56,10 @@ class MajorFacts:
     ``contracts.guard``), ``no``, or ``-`` when the result is not a pointer."""
     null_evidence: tuple[str, ...]
     memory: str
-    """``palloc`` (caller's CurrentMemoryContext owns it), ``cache``, ``static`` or ``-``."""
+    """``palloc`` (caller's CurrentMemoryContext owns it), ``arg`` (the pointer argument that
+    the first evidence step names, handed back and maybe grown in its own context, or on the
+    other paths a new chunk in CurrentMemoryContext: ``lappend(NIL, x)`` makes a new list,
+    ``lappend(list, x)`` enlarges ``list``), ``cache``, ``static`` or ``-``."""
     memory_evidence: tuple[str, ...]
     signature: str
     """The C definition's head, whitespace normalised."""
