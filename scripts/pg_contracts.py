@@ -14,9 +14,23 @@ Per function and major it records, each with file:line evidence:
   deeper, or a call through a function pointer is reachable; ``no`` when neither is reachable
   at any depth -- the valuable fact;
 * ``null``: ``yes`` when some path returns NULL (``return NULL``, a variable set to NULL and not
-  tested before an ERROR, or a NULL-returning callee's result, to 3 calls), ``no`` for a pointer
-  result with no such path, ``-`` for a result that is not a pointer;
+  tested before an ERROR, or a NULL-returning callee's result, to 3 calls); ``flag`` when every
+  such path is reached only if one parameter asks for it -- a bit of a flags parameter
+  (``if ((flags & FSV_MISSING_OK) == 0) elog(ERROR, ..); return NULL;``, ``if ((flags &
+  FORMAT_TYPE_INVALID_AS_NULL) != 0) return NULL;``) or a bool such as ``missing_ok`` -- and
+  the first evidence step names it: ``when flags&FSV_MISSING_OK@file:line`` or ``when
+  missing_ok@file:line``.  A caller that passes ``0``/``false``/other flags for it does not
+  inherit the NULL (``GetForeignServer`` passes 0); one that passes its own parameter on is
+  ``flag`` on that parameter.  ``HAND_NULL_FLAGS`` adds the guards the reading cannot see (the
+  allocators' NULL comes back through a context method).  ``no`` for a pointer result with no
+  such path, ``-`` for a result that is not a pointer.  A ``return NULL`` or ``x = NULL`` after
+  an ``elog(ERROR)`` or a noreturn call in the same block is dead code and does not count;
 * ``memory``: ``palloc`` (a new chunk in ``CurrentMemoryContext``: the caller's context owns it),
+  ``arg`` (the pointer argument the first evidence step names, handed back -- grown in its own
+  memory context where the function enlarges it -- or, on the other paths, a new chunk in
+  ``CurrentMemoryContext``: ``lappend``/``lcons``/``lappend_oid``/``lappend_int`` of ``NIL``
+  make a new list, of a list enlarge it in the list's context; ``list_concat`` of ``NIL``
+  copies the second list; ``list_make*``/``list_copy`` are plain ``palloc``),
   ``cache`` (points into the catcache/relcache/typcache: valid until released or invalidated),
   ``static`` (a literal or a global), or ``-`` when it cannot be read off the source;
 * the signature as written in the definition.
@@ -126,6 +140,37 @@ HAND_PAIRS: tuple[tuple[str, str, str], ...] = (
 )
 """Acquire/release protocols written by hand: (acquire, release, note).  The reference of each is
 where its release function is defined in the newest source read."""
+
+HAND_NULL_FLAGS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(
+        (
+            *("MemoryContextAllocExtended", "MemoryContextAllocAligned"),
+            *("palloc_extended", "repalloc_extended"),
+        ),
+        (
+            "flags&MCXT_ALLOC_NO_OOM",
+            "the context's alloc method returns NULL only with MCXT_ALLOC_NO_OOM"
+            " (MemoryContextAllocationFailure)",
+        ),
+    ),
+    "GetForeignServerByName": (
+        "missing_ok",
+        "get_foreign_server_oid returns InvalidOid only when missing_ok",
+    ),
+    "GetForeignDataWrapperByName": (
+        "missing_ok",
+        "get_foreign_data_wrapper_oid returns InvalidOid only when missing_ok",
+    ),
+}
+"""NULL results guarded by a parameter that the reading of C cannot see (the NULL comes back
+through a memory context's method, or as an InvalidOid from a callee): name -> (guard, why).
+Applied only where the source shows some NULL path; checked in 18.6's mcxt.c and foreign.c."""
+
+FALSE_ARG = re.compile(r"\(?(?:\(\w+\))?(?:0|0x0+|false|NULL)\)?")
+"""An argument that is 0 or false (``(bits16) 0`` included)."""
+
+FLAG_CONSTANTS = re.compile(r"[A-Z][A-Z0-9_]*(?:\|[A-Z][A-Z0-9_]*)*")
+"""An argument made only of flag constants (``FORMAT_TYPE_TYPEMOD_GIVEN``)."""
 
 PGRX_ALIASES = {"AllocSetContextCreateExtended": "AllocSetContextCreateInternal"}
 """pgrx re-exports a C function under another name (pgrx-pg-sys/src/include.rs)."""
@@ -297,7 +342,7 @@ class Analysis:
         }
         self._raise_chain: dict[int, list[str]] = {}
         self._reach: dict[int, str] = {}
-        self._null: dict[int, str] = {}
+        self._null: dict[int, tuple[str, str, str]] = {}
         self._memory: dict[int, tuple[str, str]] = {}
         self._analyse_raises()
         self._analyse_null()
@@ -415,60 +460,123 @@ class Analysis:
     def is_pointer(self, f: Func) -> bool:
         return bool(f.pointer) or f.return_type in self.tree.pointer_typedefs
 
-    def _null_source(self, f: Func, kind: str, line: int, known: dict[int, str]) -> str | None:
+    def _asks(self, f: Func, g: Func, line: int, guard: str) -> str | None:
+        """What the call of ``g`` at ``line`` in ``f`` passes for the parameter in ``g``'s NULL
+        guard: ``""`` when it asks for the NULL (or cannot be read), ``None`` when it does not
+        (``0``, ``false``, other flags, ``flags & ~FLAG``), or ``f``'s own guard when it passes
+        one of ``f``'s parameters on (``palloc_extended(size, flags)``)."""
+        param, _, flag = guard.partition("&")
+        call = next((c for c in f.calls if c.callee == g.name and c.line == line), None)
+        if call is None or param not in g.param_list:
+            return ""
+        index = g.param_list.index(param)
+        if index >= len(call.args):
+            return ""
+        arg = call.args[index]
+        if FALSE_ARG.fullmatch(arg) or (flag and f"~{flag}" in arg):
+            return None
+        if flag and FLAG_CONSTANTS.fullmatch(arg) and not re.search(rf"\b{flag}\b", arg):
+            return None  # other flags only: FSV_MISSING_OK is not among them
+        mine = [p for p in f.param_list if p and re.search(rf"\b{p}\b", arg)]
+        if len(mine) == 1 and not (flag and re.search(rf"\|\s*{flag}\b|\b{flag}\s*\|", arg)):
+            # flags passed on, or ``missing_ok ? FSV_MISSING_OK : 0`` (a bool of f's)
+            return f"{mine[0]}&{flag}" if flag and "?" not in arg else mine[0]
+        return ""
+
+    def _null_source(
+        self, f: Func, kind: str, line: int, known: dict[int, tuple[str, str, str]]
+    ) -> tuple[str, str, str] | None:
+        """(``yes`` or ``flag``, evidence, guard) of one value ``f`` returns, None when it is
+        not NULL."""
         if kind == "null":
             before = self.resolve(f, f.after_call.get(line))
             if before is not None and before.macro and self._direct(before) is not None:
                 return None  # NO_LZ4_SUPPORT(); return NULL;  -- the macro raises first
-            return f"return NULL@{f.shown}:{line}"
+            guarded = f.null_guards.get(line)
+            if guarded is not None:
+                guard, at = guarded
+                return "flag", f"when {guard}@{f.shown}:{at} > return NULL@{f.shown}:{line}", guard
+            return "yes", f"return NULL@{f.shown}:{line}", ""
         if kind.startswith("call:"):
-            g = self.resolve(f, self.alias(kind[5:]))
+            g = self.resolve(f, self.alias(kind[5:].partition("|")[0]))
             if g is not None and id(g) in known and g is not f:
-                return f"{g.name}@{f.shown}:{line} > {known[id(g)]}"
+                value, ev, guard = known[id(g)]
+                step = f"{g.name}@{f.shown}:{line} > {ev}"
+                if value == "flag":
+                    mine = self._asks(f, g, line, guard)
+                    if mine is None:
+                        return None
+                    if mine:
+                        return "flag", f"when {mine}@{f.shown}:{line} > {step}", mine
+                return "yes", step, ""
         return None
 
+    def _null_sources(
+        self, f: Func, known: dict[int, tuple[str, str, str]]
+    ) -> Iterator[tuple[str, str, str]]:
+        for line, kind in f.returns:
+            src = self._null_source(f, kind, line, known)
+            if src is None and kind.startswith("var:") and kind[4:] not in f.checked:
+                refills = f.refilled.get(kind[4:], [])
+                for aline, akind in f.assigns.get(kind[4:], []):
+                    if akind == "null" and any(aline < r < line for r in refills):
+                        continue  # if (buf == NULL) buf = ...; comes between
+                    src = self._null_source(f, akind, aline, known)
+                    if src is not None:
+                        if akind == "null":
+                            value, ev, guard = src
+                            head = ev.rsplit(" > ", 1)[0] + " > " if " > " in ev else ""
+                            var = f"{kind[4:]} = NULL@{f.shown}:{aline}, returned@{line}"
+                            src = (value, head + var, guard)
+                        break
+            if src is not None:
+                yield src
+
     def _analyse_null(self) -> None:
+        """Each pointer function's NULL fact: ``yes`` from the first NULL source that no
+        parameter guards; else ``flag`` when every source is guarded by the same parameter
+        (one evidence: the first); a function named in ``HAND_NULL_FLAGS`` whose source shows
+        a NULL takes the hand-read guard.  Every round recomputes all, so a callee found to be
+        ``yes`` later still turns a ``flag`` caller into ``yes``."""
         funcs = [f for f in self.tree.functions if self.is_pointer(f)]
         for _ in range(DEPTH + 1):
             known = dict(self._null)
             for f in funcs:
-                if id(f) in self._null:
+                sources = list(self._null_sources(f, known))
+                if not sources:
                     continue
-                for line, kind in f.returns:
-                    ev = self._null_source(f, kind, line, known)
-                    if ev is None and kind.startswith("var:") and kind[4:] not in f.checked:
-                        for aline, akind in f.assigns.get(kind[4:], []):
-                            src = self._null_source(f, akind, aline, known)
-                            if src is not None:
-                                ev = (
-                                    f"{kind[4:]} = NULL@{f.shown}:{aline}, returned@{line}"
-                                    if akind == "null"
-                                    else src
-                                )
-                                break
-                    if ev is not None:
-                        self._null[id(f)] = ev
-                        break
+                hand = HAND_NULL_FLAGS.get(f.name)
+                if hand is not None and f.path.startswith("backend/"):
+                    guard, why = hand
+                    self._null[id(f)] = ("flag", f"when {guard}@{f.where} > {why}", guard)
+                    continue
+                plain = next((s for s in sources if s[0] == "yes"), None)
+                if plain is None and len({s[2] for s in sources}) > 1:
+                    plain = ("yes", sources[0][1], "")
+                self._null[id(f)] = plain or sources[0]
 
     def null(self, f: Func) -> tuple[str, str]:
         if not self.is_pointer(f):
             return "-", ""
-        ev = self._null.get(id(f))
-        return ("yes", ev) if ev is not None else ("no", "")
+        got = self._null.get(id(f))
+        return (got[0], got[1]) if got is not None else ("no", "")
 
     # --- result memory --------------------------------------------------------------------
     def _classify(self, f: Func, kind: str, line: int) -> tuple[str, str] | None:
         where = f"{f.shown}:{line}"
         if kind.startswith("call:"):
-            name = self.alias(kind[5:])
-            if name in CURRENT_CONTEXT_ALLOCATORS or kind == "call:palloc":
-                return "palloc", f"{kind[5:]}@{where}"
+            callee, _, current = kind[5:].partition("|")
+            name = self.alias(callee)
+            if name in CURRENT_CONTEXT_ALLOCATORS or current:
+                return "palloc", f"{callee}@{where}"
             if name in CACHE_ROOTS:
-                return "cache", f"{kind[5:]}@{where}"
+                return "cache", f"{callee}@{where}"
             g = self.resolve(f, name)
             if g is not None and id(g) in self._memory:
                 cls, ev = self._memory[id(g)]
-                return cls, f"{kind[5:]}@{where} > {ev}"
+                if cls == "arg":
+                    return None  # the callee's argument is this function's business
+                return cls, f"{callee}@{where} > {ev}"
             return None
         if kind == "string":
             return "static", f"string literal@{where}"
@@ -492,6 +600,7 @@ class Analysis:
                 if id(f) in self._memory or f.switches_context:
                     continue
                 classes: list[tuple[str, str]] = []
+                given: list[str] = []
                 unknown = False
                 for line, kind in f.returns:
                     if kind == "null":
@@ -499,7 +608,11 @@ class Analysis:
                     if kind.startswith("var:"):
                         var = kind[4:]
                         sources = [a for a in f.assigns.get(var, []) if a[1] != "null"]
-                        if not sources or var in f.params:  # may hand back the caller's own
+                        if var in f.params:  # hands back the caller's own (maybe grown)
+                            given.append(f"returns its argument {var}@{f.shown}:{line}")
+                            if not sources:
+                                continue
+                        elif not sources:
                             unknown = True
                             break
                         for aline, akind in sources:
@@ -516,7 +629,13 @@ class Analysis:
                         classes.append(got)
                     if unknown:
                         break
-                if not unknown and classes and len({c for c, _ in classes}) == 1:
+                kinds = {c for c, _ in classes}
+                if unknown or not classes:
+                    continue
+                if given and kinds == {"palloc"}:
+                    # lappend, lcons, list_concat: the list passed in, or a new one
+                    self._memory[id(f)] = ("arg", f"{given[0]} > or {classes[0][1]}")
+                elif not given and len(kinds) == 1:
                     self._memory[id(f)] = classes[0]
 
     def memory(self, f: Func) -> tuple[str, str]:
@@ -744,8 +863,12 @@ def _header(
         f" {figures['header_inline']} header inline functions absent from the names table",
         "# columns fn: fn<TAB>name<TAB>majors<TAB>evidence_major<TAB>raises<TAB>raises_evidence"
         "<TAB>null<TAB>null_evidence<TAB>memory<TAB>memory_evidence<TAB>signature",
-        "#   raises: yes | maybe | no; null: yes | no | - (not a pointer);"
-        " memory: palloc | cache | static | -",
+        "#   raises: yes | maybe | no; null: yes | flag | no | - (not a pointer);"
+        " memory: palloc | arg | cache | static | -",
+        "#   memory arg: the pointer argument the first evidence step names, handed back"
+        " (grown in its own context), or a new chunk in CurrentMemoryContext on the other paths",
+        "#   null flag: NULL only when the caller asks, through the parameter the first"
+        " evidence step names (when flags&FLAG@file:line, or when param@file:line for a bool)",
         "#   evidence: step@file:line joined by ' > '; file is the file name, or its path from src/"
         " where two files read share the name; lines of evidence_major",
         "# columns pair: pair<TAB>acquire<TAB>release<TAB>hand|source<TAB>release defined at"

@@ -43,6 +43,20 @@ REPORT_MACROS = frozenset({"ereport", "elog", "ereport_domain"})
 RETHROW = frozenset({"pg_re_throw", "PG_RE_THROW", "ReThrowError"})
 """Calls that always leave by longjmp."""
 
+NO_RETURN_CALLS = frozenset(
+    [
+        *RETHROW,
+        *("pg_unreachable", "proc_exit", "abort", "exit", "_exit", "DeadLockReport"),
+        *("errorConflictingDefElem", "errorMissingColumn", "errorMissingRTE"),
+        *("float_overflow_error", "float_underflow_error", "float_zero_divide_error"),
+        *("report_invalid_encoding", "report_untranslatable_char", "MemoryContextSizeFailure"),
+        *("scanner_yyerror", "boot_yyerror", "replication_yyerror"),
+    ]
+)
+"""Calls that never come back (declared ``pg_noreturn``/``pg_attribute_noreturn()`` in the
+headers of 13 to 18, less the process ``*Main`` functions): a statement after one in the same
+block is unreachable."""
+
 ELOG_FILE = "backend/utils/error/elog.c"
 """Callees defined here (errmsg, errstart, errfinish, ...) are the reporting machinery itself:
 following them would make every ``ereport(WARNING)`` look like an ERROR."""
@@ -137,6 +151,8 @@ class Call:
     level: str | None = None
     """For ereport/elog: the text of the level argument."""
     first_arg: str = ""
+    args: tuple[str, ...] = ()
+    """The text of each argument, whitespace removed."""
 
 
 @dataclass
@@ -152,6 +168,8 @@ class Func:
     """True when the result is a pointer, None when the return type is a typedef to decide later."""
     return_type: str = ""
     params: frozenset[str] = frozenset()
+    param_list: tuple[str, ...] = ()
+    """The parameter names in order."""
     calls: list[Call] = field(default_factory=list)
     returns: list[tuple[int, str]] = field(default_factory=list)
     """(line, kind): kind is null, call:NAME, var:NAME, string, addr:NAME or other."""
@@ -164,6 +182,13 @@ class Func:
     ``NO_LZ4_SUPPORT(); return NULL;`` is only reached if that call returns)."""
     null_returns: set[int] = field(default_factory=set)
     """Lines of ``if (!HeapTupleIsValid(tuple)) return tuple;``: the variable is NULL there."""
+    null_guards: dict[int, tuple[str, int]] = field(default_factory=dict)
+    """Line of a ``return NULL`` or ``var = NULL`` -> (guard, line of the test) when that NULL is
+    reached only if a parameter says so: ``flags&FSV_MISSING_OK`` for a bit of a flags
+    parameter, ``missing_ok`` for a bool one (``_null_guard``)."""
+    refilled: dict[str, list[int]] = field(default_factory=dict)
+    """Variable -> lines of ``if (v == NULL) v = ...;``: a NULL given to it before is replaced
+    (``buf = NULL; /* flag for no special case */`` in ``format_type_extended``)."""
     switches_context: bool = False
     macro: bool = False
 
@@ -198,7 +223,8 @@ def _unwrap(node: Node) -> Node:
 
 def value_kind(node: Node) -> str:
     """Classify an expression given as a result: ``null``, ``call:NAME``, ``var:NAME``,
-    ``string``, ``addr:NAME`` or ``other``."""
+    ``string``, ``addr:NAME`` or ``other``; ``call:NAME|current`` for an allocator given
+    ``CurrentMemoryContext`` (``MemoryContextAlloc(CurrentMemoryContext, n)``)."""
     node = _unwrap(node)
     if node.type == "null" or (node.type == "identifier" and _text(node) in ("NULL", "NIL")):
         return "null"
@@ -210,7 +236,7 @@ def value_kind(node: Node) -> str:
                 args = node.child_by_field_name("arguments")
                 first = args.named_children[0] if args and args.named_children else None
                 if first is not None and _text(first) == "CurrentMemoryContext":
-                    return "call:palloc"
+                    return f"call:{name}|current"
             return f"call:{name}"
         return "other"
     if node.type == "identifier":
@@ -266,17 +292,104 @@ class FileFacts:
     """Functions declared (not defined) in the file, with their line."""
 
 
-def _params(params: Node | None) -> frozenset[str]:
+def _params(params: Node | None) -> tuple[str, ...]:
+    """The parameter names in order (an unnamed or odd parameter is ``""``)."""
     if params is None:
-        return frozenset()
-    names = set()
+        return ()
+    names: list[str] = []
     for p in params.named_children:
+        if p.type == "comment":
+            continue
         decl = p.child_by_field_name("declarator")
         while decl is not None and decl.type != "identifier":
             decl = decl.child_by_field_name("declarator")
-        if decl is not None:
-            names.add(_text(decl))
-    return frozenset(names)
+        names.append(_text(decl) if decl is not None else "")
+    return tuple(names)
+
+
+_HINTS = re.compile(r"^(?:un)?likely\((.*)\)$")
+_POSITIVE = (
+    re.compile(r"^(?P<p>\w+)(?:==true|!=false|!=0)?$"),
+    re.compile(r"^(?P<p>\w+)&(?P<f>[A-Z]\w*)$"),
+    re.compile(r"^\((?P<p>\w+)&(?P<f>[A-Z]\w*)\)!=0$"),
+)
+_NEGATIVE = (
+    re.compile(r"^!(?P<p>\w+)$"),
+    re.compile(r"^(?P<p>\w+)(?:==false|==0)$"),
+    re.compile(r"^!\((?P<p>\w+)&(?P<f>[A-Z]\w*)\)$"),
+    re.compile(r"^\((?P<p>\w+)&(?P<f>[A-Z]\w*)\)==0$"),
+)
+
+
+def _strip(cond: str) -> str:
+    """``cond`` without whitespace, outer parentheses and ``likely()``/``unlikely()``."""
+    cond = re.sub(r"\s+", "", cond)
+    while True:
+        hint = _HINTS.match(cond)
+        if hint is not None:
+            cond = hint.group(1)
+        elif cond.startswith("(") and cond.endswith(")") and _balanced(cond[1:-1]):
+            cond = cond[1:-1]
+        else:
+            return cond
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _param_test(cond: str, params: tuple[str, ...], positive: bool) -> str | None:
+    """``P`` or ``P&FLAG`` when ``cond`` holds only if parameter ``P`` is true (``positive``) or
+    false (not ``positive``): a conjunct of ``a && b`` is enough when positive, the whole
+    condition must be the test when negative."""
+    text = _strip(cond)
+    parts = [_strip(c) for c in text.split("&&")] if positive and "||" not in text else [text]
+    for part in parts:
+        for pattern in _POSITIVE if positive else _NEGATIVE:
+            hit = pattern.match(part)
+            if hit is not None and hit.group("p") in params:
+                flag = hit.groupdict().get("f")
+                return f"{hit.group('p')}&{flag}" if flag else hit.group("p")
+    return None
+
+
+def _null_guard(stmt: Node, params: tuple[str, ...]) -> tuple[str, int] | None:
+    """(guard, line) when ``stmt`` (a ``return NULL`` or ``x = NULL;``) is reached only if a
+    parameter asks for it: it lies in the branch of ``if (missing_ok)`` or ``if ((flags &
+    FLAG) != 0)``, or follows ``if (!missing_ok) elog(ERROR, ...);`` in its block or an
+    enclosing one (``GetForeignServerExtended``, ``format_type_extended``)."""
+    node: Node | None = stmt
+    while node is not None and node.type != "function_definition":
+        prev = node.prev_named_sibling
+        while prev is not None and prev.type not in ("labeled_statement", "case_statement"):
+            cond = prev.child_by_field_name("condition")
+            then = prev.child_by_field_name("consequence")
+            if (
+                prev.type == "if_statement"
+                and cond is not None
+                and then is not None
+                and prev.child_by_field_name("alternative") is None
+                and _raises_in(then, strict=True)
+            ):
+                guard = _param_test(_text(cond), params, positive=False)
+                if guard is not None:
+                    return guard, _line(prev)
+            prev = prev.prev_named_sibling
+        parent = node.parent
+        if parent is not None and parent.type == "if_statement":
+            cond = parent.child_by_field_name("condition")
+            then = parent.child_by_field_name("consequence")
+            if cond is not None and then is not None and then.id == node.id:
+                guard = _param_test(_text(cond), params, positive=True)
+                if guard is not None:
+                    return guard, _line(parent)
+        node = parent
+    return None
 
 
 def _nested(node: Node) -> bool:
@@ -299,7 +412,7 @@ def _raises_in(node: Node, strict: bool = False) -> bool:
         if n.type == "call_expression":
             fn = n.child_by_field_name("function")
             name = _text(fn) if fn is not None and fn.type == "identifier" else ""
-            if name in RETHROW or name == "pg_unreachable":
+            if name in NO_RETURN_CALLS:
                 return True
             if name in REPORT_MACROS:
                 args = n.child_by_field_name("arguments")
@@ -308,6 +421,20 @@ def _raises_in(node: Node, strict: bool = False) -> bool:
                 if level in NO_RETURN_LEVELS or (not strict and level not in LOW_LEVELS):
                     return True
         stack.extend(n.named_children)
+    return False
+
+
+def _unreachable(stmt: Node) -> bool:
+    """True when a statement before ``stmt`` in its block never returns (``elog(ERROR)``,
+    ``pg_re_throw()``, a noreturn call) and no label lies between them: ``stmt`` is dead code,
+    such as ``retval = NULL;  /* keep compiler happy */`` (``init_MultiFuncCall``)."""
+    prev = stmt.prev_named_sibling
+    while prev is not None:
+        if prev.type in ("labeled_statement", "case_statement"):
+            return False
+        if prev.type == "expression_statement" and _raises_in(prev, strict=True):
+            return True
+        prev = prev.prev_named_sibling
     return False
 
 
@@ -340,7 +467,8 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
                 signature=_signature(fn_node, body, source),
                 pointer=True if pointer else None,
                 return_type=_text(rtype) if rtype is not None else "",
-                params=_params(params),
+                params=frozenset(_params(params)),
+                param_list=_params(params),
             )
             funcs.append(f)
             spans.append((body.start_byte, body.end_byte, f))
@@ -398,7 +526,10 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
                 if name == "MemoryContextSwitchTo":
                     f.switches_context = True
                 level = first_text if name in REPORT_MACROS else None
-                f.calls.append(Call(name, _line(fn), level=level, first_arg=first_text))
+                texts = tuple(
+                    re.sub(r"\s+", "", _text(a)) for a in args.named_children if a.type != "comment"
+                )
+                f.calls.append(Call(name, _line(fn), level=level, first_arg=first_text, args=texts))
             else:
                 method = ""
                 if fn.type == "field_expression":
@@ -421,19 +552,30 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
             prev = ret.prev_named_sibling
             while prev is not None and prev.type == "comment":
                 prev = prev.prev_named_sibling
+            if _unreachable(ret):
+                continue  # "return NULL; /* keep compiler quiet */" after an ERROR
             if prev is not None and prev.type == "expression_statement":
-                if _raises_in(prev, strict=True):
-                    continue  # "return NULL; /* keep compiler quiet */" after an ERROR
                 call = prev.named_children[0] if prev.named_children else None
                 head = call.child_by_field_name("function") if call is not None else None
                 if call is not None and call.type == "call_expression" and head is not None:
                     f.after_call[_line(ret)] = _text(head)
             if expr is not None:
-                f.returns.append((_line(ret), value_kind(expr)))
+                kind = value_kind(expr)
+                f.returns.append((_line(ret), kind))
+                if kind == "null":
+                    guard = _null_guard(ret, f.param_list)
+                    if guard is not None:
+                        f.null_guards[_line(ret)] = guard
         elif "assign" in caps:
-            f.assigns.setdefault(_text(caps["lhs"][0]), []).append(
-                (_line(caps["assign"][0]), value_kind(caps["rhs"][0]))
-            )
+            stmt = caps["assign"][0].parent
+            if stmt is not None and stmt.type == "expression_statement" and _unreachable(stmt):
+                continue
+            kind = value_kind(caps["rhs"][0])
+            f.assigns.setdefault(_text(caps["lhs"][0]), []).append((_line(caps["assign"][0]), kind))
+            if kind == "null" and stmt is not None:
+                guard = _null_guard(stmt, f.param_list)
+                if guard is not None:
+                    f.null_guards[_line(caps["assign"][0])] = guard
         elif "initdecl" in caps:
             d = caps["decl"][0]
             while d.type == "pointer_declarator" and d.child_by_field_name("declarator"):
@@ -447,8 +589,14 @@ def read_file(path: Path, rel: str, parser: Parser) -> FileFacts:
             cond = _text(caps["ncond"][0]).replace(" ", "")
             if var in cond and ("!" in cond or "NULL" in cond):
                 f.null_returns.add(_line(caps["nret"][0]))
-        elif "if" in caps and _raises_in(caps["then"][0]):
-            f.checked.update(IDENT.findall(_text(caps["cond"][0])))
+        elif "if" in caps:
+            cond, then = _text(caps["cond"][0]), caps["then"][0]
+            if _raises_in(then):
+                f.checked.update(IDENT.findall(cond))
+            tested = re.fullmatch(r"(\w+)==NULL|!(\w+)", _strip(cond))
+            name = (tested.group(1) or tested.group(2)) if tested is not None else ""
+            if name and re.search(rf"\b{name}\s*=[^=]", _text(then)):
+                f.refilled.setdefault(name, []).append(_line(caps["if"][0]))
     for f in funcs:
         if f.null_returns:
             f.returns = [(ln, "null" if ln in f.null_returns else k) for ln, k in f.returns]

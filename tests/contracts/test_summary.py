@@ -29,6 +29,12 @@ from unsafe_audit.contracts.summary import contract_line
             "palloc: may raise ERROR (mcxt.c:1367); never returns NULL; "
             "result palloc'd in the caller's memory context",
         ),
+        (
+            "get_attname",
+            "get_attname: may raise ERROR (lsyscache.c:1084); "
+            "returns NULL only when asked (missing_ok); "
+            "result palloc'd in the caller's memory context",
+        ),
     ],
 )
 def test_the_line_says_what_the_source_says(name: str, line: str) -> None:

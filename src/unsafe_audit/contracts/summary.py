@@ -17,6 +17,8 @@ __all__ = ["called_functions", "contract_line"]
 
 _MEMORY = {
     "palloc": "result palloc'd in the caller's memory context",
+    "arg": "result is the argument passed in (grown in its own context) or, for NIL/NULL,"
+    " new memory in the caller's memory context",
     "cache": "result points into a cache: valid until released or invalidated",
     "static": "result is static",
 }
@@ -39,6 +41,9 @@ def _facts_line(facts: MajorFacts) -> list[str]:
     if facts.returns_null == "yes":
         where = _where(facts.null_evidence[0]) if facts.null_evidence else ""
         parts.append(f"may return NULL ({where})" if where else "may return NULL")
+    elif facts.returns_null == "flag":
+        guard = facts.null_evidence[0].removeprefix("when ").partition("@")[0]
+        parts.append(f"returns NULL only when asked ({guard.replace('&', ' has ')})")
     elif facts.returns_null == "no":
         parts.append("never returns NULL")
     if facts.memory in _MEMORY:

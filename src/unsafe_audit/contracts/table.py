@@ -51,10 +51,15 @@ class MajorFacts:
     raises_evidence: tuple[str, ...]
     """The call chain, each step ``name@path:line``, ending at the ereport/elog."""
     returns_null: str
-    """``yes``, ``no``, or ``-`` when the result is not a pointer."""
+    """``yes``, ``flag`` (NULL only when the caller asks for it through the parameter that the
+    first evidence step names: ``when flags&FSV_MISSING_OK@..`` or ``when missing_ok@..``; see
+    ``contracts.guard``), ``no``, or ``-`` when the result is not a pointer."""
     null_evidence: tuple[str, ...]
     memory: str
-    """``palloc`` (caller's CurrentMemoryContext owns it), ``cache``, ``static`` or ``-``."""
+    """``palloc`` (caller's CurrentMemoryContext owns it), ``arg`` (the pointer argument that
+    the first evidence step names, handed back and maybe grown in its own context, or on the
+    other paths a new chunk in CurrentMemoryContext: ``lappend(NIL, x)`` makes a new list,
+    ``lappend(list, x)`` enlarges ``list``), ``cache``, ``static`` or ``-``."""
     memory_evidence: tuple[str, ...]
     signature: str
     """The C definition's head, whitespace normalised."""

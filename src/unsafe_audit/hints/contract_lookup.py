@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from unsafe_audit.contracts.guard import NullGuard, null_guard
 from unsafe_audit.contracts.table import MajorFacts, load
 from unsafe_audit.extract.facts import Call
 from unsafe_audit.hints.rule import HintContext
@@ -23,8 +24,13 @@ Fact = Callable[[MajorFacts], bool]
 
 
 def returns_null(facts: MajorFacts) -> bool:
-    """The function may return NULL."""
+    """The function may return NULL whatever its arguments."""
     return facts.returns_null == "yes"
+
+
+def may_return_null(facts: MajorFacts) -> bool:
+    """The function may return NULL, always (``yes``) or when an argument asks (``flag``)."""
+    return facts.returns_null in ("yes", "flag")
 
 
 # The free path (pfree, list_free, heap_freetuple...) reaches an elog(ERROR) only when a chunk
@@ -55,7 +61,20 @@ def pallocs(facts: MajorFacts) -> bool:
 
 def returns_pointer(facts: MajorFacts) -> bool:
     """The result is a pointer (the table says ``-`` for NULL-ness of anything else)."""
-    return facts.returns_null in ("yes", "no")
+    return facts.returns_null in ("yes", "flag", "no")
+
+
+def null_majors(name: str, asks: Callable[[NullGuard], bool]) -> str | None:
+    """The majors for which a call of ``name`` may return NULL: those whose facts say ``yes``,
+    and those that say ``flag`` where ``asks`` judges that the call's arguments ask for it."""
+
+    def holds(facts: MajorFacts) -> bool:
+        if facts.returns_null == "yes":
+            return True
+        guard = null_guard(facts)
+        return guard is not None and asks(guard)
+
+    return majors_where(name, holds)
 
 
 def majors_where(name: str, fact: Fact) -> str | None:

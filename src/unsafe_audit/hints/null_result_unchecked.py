@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from unsafe_audit.hints.contract_lookup import pg_sys_calls, returns_null
+from unsafe_audit.contracts.guard import NullGuard
+from unsafe_audit.hints.contract_lookup import may_return_null, null_majors, pg_sys_calls
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.hints.name_uses import NameUses, find_uses
 from unsafe_audit.hints.rule import HintContext, HintRule
@@ -21,25 +22,21 @@ _DEREF_BEFORE = re.compile(
     rb"heap_tuple_get_struct\s*(?:::\s*<[^()]*>)?)\s*\(\s*)$"
 )
 _DEREF_AFTER = re.compile(rb"\s*\.\s*(?:read|read_unaligned|read_volatile)\s*\(")
-# Allocators that return NULL only when their flags ask for it (MCXT_ALLOC_NO_OOM, 0x02);
-# with any other flags they raise an ERROR on failure, as palloc does.
-_NULL_ONLY_WITH_NO_OOM = frozenset(
-    {
-        "palloc_extended",
-        "palloc_aligned",
-        "repalloc_extended",
-        "MemoryContextAllocExtended",
-        "MemoryContextAllocAligned",
-    }
+# An argument that asks for no NULL: false, 0 or a null pointer.
+_FALSE = re.compile(
+    r"^(?:false|0|(?:(?:std|core)\s*::\s*)?(?:ptr\s*::\s*)?null(?:_mut)?\s*\(\s*\))$"
 )
-_INT_LITERAL = re.compile(r"^\s*(0x[0-9a-fA-F_]+|[0-9_]+)(?:[iu](?:8|16|32|64|size))?\s*$")
 
 
 class NullResultUnchecked(HintRule):
     """``let p = pg_sys::f(..)`` where the contracts table says ``f`` may return NULL, and the
-    first thing done with ``p`` reads through it. Only that first use is judged: a NULL test
-    first (``is_null``, ``== null``, ``NonNull::new``, ``as_ref()`` matched or ``?``'d) keeps the
-    rule silent, and so does any use it cannot judge (``p`` returned or passed on)."""
+    first thing done with ``p`` reads through it.  A function that returns NULL only when asked
+    (``null = flag``: ``format_type_extended``, ``palloc_extended``, ``get_attname``) counts
+    only when the call asks: the flags argument names the flag, or the bool argument is not
+    ``false``; a flags argument the rule cannot read counts as not asking.  Only that first use
+    is judged: a NULL test first (``is_null``, ``== null``, ``NonNull::new``, ``as_ref()``
+    matched or ``?``'d) keeps the rule silent, and so does any use it cannot judge (``p``
+    returned or passed on)."""
 
     id = "null-result-unchecked"
     items = ("null-check",)
@@ -72,6 +69,20 @@ class NullResultUnchecked(HintRule):
         fn try_first_byte(n: usize) -> u8 {
             let p = unsafe { pg_sys::palloc_extended(n, pg_sys::MCXT_ALLOC_NO_OOM as i32) };
             unsafe { *(p as *mut u8) } // <- hint
+        }
+        """,
+        """
+        fn type_name(oid: pg_sys::Oid) -> String {
+            let name = unsafe {
+                pg_sys::format_type_extended(oid, -1, pg_sys::FORMAT_TYPE_INVALID_AS_NULL as u16)
+            };
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() // <- hint
+        }
+        """,
+        """
+        fn column(relid: pg_sys::Oid, attnum: i16, missing_ok: bool) -> String {
+            let name = unsafe { pg_sys::get_attname(relid, attnum, missing_ok) };
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned() // <- hint
         }
         """,
     )
@@ -113,6 +124,26 @@ class NullResultUnchecked(HintRule):
         }
         """,
         """
+        fn lookup_type_name(oid: pg_sys::Oid) -> String {
+            // Without FORMAT_TYPE_INVALID_AS_NULL an unknown type raises an ERROR.
+            let name = unsafe { pg_sys::format_type_extended(oid, -1, 0) };
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+        }
+        """,
+        """
+        fn column(relid: pg_sys::Oid, attnum: i16) -> String {
+            let name = unsafe { pg_sys::get_attname(relid, attnum, false) };
+            unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+        }
+        """,
+        """
+        fn server(id: pg_sys::Oid) -> pg_sys::Oid {
+            // GetForeignServer passes 0 for the flags: it raises instead of returning NULL.
+            let server = unsafe { pg_sys::GetForeignServer(id) };
+            unsafe { (*server).serverid }
+        }
+        """,
+        """
         fn first_byte(cx: pg_sys::MemoryContext, n: usize) -> u8 {
             // Without MCXT_ALLOC_NO_OOM (0x02) an allocation failure raises an ERROR.
             let p = unsafe { pg_sys::MemoryContextAllocAligned(cx, n, 8, 0x04) };
@@ -123,18 +154,18 @@ class NullResultUnchecked(HintRule):
 
     def check(self, ctx: HintContext) -> Iterator[Hint]:
         bound = [
-            cc
-            for cc in pg_sys_calls(ctx, returns_null)
+            (cc, majors)
+            for cc in pg_sys_calls(ctx, may_return_null)
             if cc.call.bound_to is not None
             and cc.call.bound_to.isidentifier()
-            and _may_return_null(cc.call.name, cc.call.args)
+            and (majors := null_majors(cc.call.name, _asker(cc.call.args)))
         ]
         if not bound:
             return
         syntax = ctx.syntax
         sites = ctx.site_index
-        uses = find_uses(syntax, {cc.call.bound_to or "" for cc in bound})
-        for cc in bound:
+        uses = find_uses(syntax, {cc.call.bound_to or "" for cc, _ in bound})
+        for cc, majors in bound:
             call, name = cc.call, cc.call.bound_to or ""
             fn = syntax.enclosing_fn(call.start_byte)
             if fn is None:
@@ -145,7 +176,7 @@ class NullResultUnchecked(HintRule):
             line = syntax.line_of(at)
             message = (
                 f"`{name}` holds the result of `{call.name}`, which may return NULL "
-                f"(PostgreSQL {cc.majors}), and is dereferenced here with no NULL check since "
+                f"(PostgreSQL {majors}), and is dereferenced here with no NULL check since "
                 f"line {call.line}."
             )
             yield self.hint(ctx, sites.innermost(at), line, message)
@@ -163,12 +194,17 @@ def _reads_through(uses: NameUses, at: int, name: str) -> bool:
     return bool(_DEREF_BEFORE.search(before) or _DEREF_AFTER.match(after))
 
 
-def _may_return_null(name: str, args: tuple[str, ...]) -> bool:
-    """False for an allocator whose flags do not ask for NULL on failure (the flags are its
-    last argument; an argument the rule cannot read counts as not asking)."""
-    if name not in _NULL_ONLY_WITH_NO_OOM:
-        return True
-    if any("NO_OOM" in a for a in args):
-        return True
-    literal = _INT_LITERAL.match(args[-1]) if args else None
-    return literal is not None and int(literal.group(1).replace("_", ""), 0) & 0x02 != 0
+def _asker(args: tuple[str, ...]) -> Callable[[NullGuard], bool]:
+    """Whether a call with ``args`` asks for the NULL a guard names: a flags argument must name
+    the flag (a literal or a variable cannot be read, and so does not ask); a bool or pointer
+    argument asks unless it is ``false``, ``0`` or a null pointer."""
+
+    def asks(guard: NullGuard) -> bool:
+        if guard.index >= len(args):
+            return False
+        arg = args[guard.index].strip()
+        if guard.flag is not None:
+            return re.search(rf"\b{re.escape(guard.flag)}\b", arg) is not None
+        return _FALSE.match(arg) is None
+
+    return asks
