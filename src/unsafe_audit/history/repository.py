@@ -16,7 +16,7 @@ from unsafe_audit import releases
 from unsafe_audit.errors import GitError
 from unsafe_audit.history import blobs
 from unsafe_audit.history.ancestry import LaterTags
-from unsafe_audit.history.values import BlobEntry, NotARepository, TreeListing
+from unsafe_audit.history.values import BlobEntry, NotARepository, TreeListing, blob_size
 from unsafe_audit.releases import Choice
 
 _HEX_RE = re.compile(r"[0-9a-fA-F]{4,64}")
@@ -308,9 +308,9 @@ class Repository:
             if mode == _GITLINK_MODE:
                 subs.append(path)
             elif kind == "blob" and mode != _SYMLINK_MODE and path.endswith(".rs"):
-                rust.append(BlobEntry(path=path, blob_sha=object_sha, size=_size(size)))
+                rust.append(BlobEntry(path=path, blob_sha=object_sha, size=blob_size(size)))
             elif kind == "blob" and mode != _SYMLINK_MODE and ("/" + path).endswith(_CARGO):
-                manifests.append(BlobEntry(path=path, blob_sha=object_sha, size=_size(size)))
+                manifests.append(BlobEntry(path=path, blob_sha=object_sha, size=blob_size(size)))
         by = attrgetter("path")
         listing = TreeListing(sorted(rust, key=by), sorted(subs), sorted(manifests, key=by))
         self._listings[sha] = listing
@@ -397,9 +397,3 @@ class Repository:
         except git.GitError as e:
             raise GitError(f"git {args[0]} failed in {self.root}: {e}") from e
         return str(out)
-
-
-def _size(field: str) -> int | None:
-    """A blob size as ``git ls-tree --long`` prints it; None where the object is missing (git
-    prints ``BAD`` or ``-`` there instead of failing)."""
-    return int(field) if field.isdigit() else None

@@ -31,3 +31,9 @@ class TreeListing:
     rust_files: list[BlobEntry]
     submodules: list[str]
     manifests: list[BlobEntry]
+
+
+def blob_size(field: str) -> int | None:
+    """A blob size as ``git ls-tree --long`` prints it; None where the object is missing (git
+    prints ``BAD`` or ``-`` there instead of failing)."""
+    return int(field) if field.isdigit() else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from unsafe_audit.scan.cache import (
     content_identity,
     default_cache_dir,
     encode,
-    stat_signature,
+    known_identities,
 )
 from unsafe_audit.scan.files import (
     MAX_FILE_BYTES,
@@ -223,7 +222,7 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
     cache = ResultCache((options.cache_dir or default_cache_dir()) if options.use_cache else None)
     try:
         stat_time = time.time_ns()
-        plans = [_identities(r.sources, cache) for r in requests]
+        plans = [known_identities(r.sources, cache) for r in requests]
         known = [
             {path: cache_key(path, identity, salt_of(path)) for path, identity in plan[0].items()}
             for plan in plans
@@ -384,27 +383,3 @@ def scan_many(requests: Sequence[ScanRequest], options: ScanOptions) -> list[Sca
         assemble(request, found, warns, config)
         for request, found, warns in zip(requests, results, warnings, strict=True)
     ]
-
-
-def _identities(
-    sources: Sequence[Source], cache: ResultCache
-) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
-    """By path: content identities known without reading; stat signatures of the files on disk
-    that must be read (to record with what their bytes hash to); and sizes, where known."""
-    identities = {s.path: s.identity for s in sources if s.identity is not None}
-    sizes = {s.path: s.size for s in sources if s.size is not None}
-    on_disk = [(s.path, s.file) for s in sources if s.identity is None and s.file is not None]
-    entries = cache.stats_get_many(str(file) for _, file in on_disk) if cache.enabled else {}
-    signatures: dict[str, str] = {}
-    for path, file in on_disk:
-        try:
-            st = os.stat(file)
-        except OSError:
-            continue  # reading it reports the problem
-        sizes[path] = st.st_size
-        entry = entries.get(str(file))
-        if entry is not None and entry.vouches_for(st):
-            identities[path] = entry.identity
-        else:
-            signatures[path] = stat_signature(st)
-    return identities, signatures, sizes

@@ -13,10 +13,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unsafe_audit.hints.interface import Hint
 from unsafe_audit.model import (
@@ -29,6 +29,9 @@ from unsafe_audit.model import (
     Skip,
     Span,
 )
+
+if TYPE_CHECKING:
+    from unsafe_audit.scan.files import Source
 
 # Bump when extraction results for the same input can change (6: "generated" is earned by a
 # leading header and a bindgen shape; a skipped file records why; 7: extern fn sites).
@@ -305,3 +308,27 @@ class ResultCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def known_identities(
+    sources: Sequence[Source], cache: ResultCache
+) -> tuple[dict[str, str], dict[str, str], dict[str, int]]:
+    """By path: content identities known without reading; stat signatures of the files on disk
+    that must be read (to record with what their bytes hash to); and sizes, where known."""
+    identities = {s.path: s.identity for s in sources if s.identity is not None}
+    sizes = {s.path: s.size for s in sources if s.size is not None}
+    on_disk = [(s.path, s.file) for s in sources if s.identity is None and s.file is not None]
+    entries = cache.stats_get_many(str(file) for _, file in on_disk) if cache.enabled else {}
+    signatures: dict[str, str] = {}
+    for path, file in on_disk:
+        try:
+            st = os.stat(file)
+        except OSError:
+            continue  # reading it reports the problem
+        sizes[path] = st.st_size
+        entry = entries.get(str(file))
+        if entry is not None and entry.vouches_for(st):
+            identities[path] = entry.identity
+        else:
+            signatures[path] = stat_signature(st)
+    return identities, signatures, sizes
