@@ -4,6 +4,10 @@ Each test types into the justification editor (``e``) or an item's note editor (
 the item) over the prepared pg_cache review, waits past the autosave delay, and reads the
 drafts file from disk while the editor is still open. Escape puts back what the draft held when
 the editor opened; ctrl+s and enter save as before.
+
+The first test waits out the app's own delay (``AUTOSAVE_DELAY``); the others open the app with a
+delay of :data:`SHORT` seconds, as ``make_app(autosave_delay=...)`` allows, since what they show
+does not depend on how long the pause is (waiting 0.8 s a dozen times was half of this file).
 """
 
 from __future__ import annotations
@@ -27,8 +31,12 @@ FIRST = SiteId("4547316a557f82f9")
 """The first site in the queue: the unsafe block in ``pg_cache_key_len``, new in v0.3.0."""
 FIRST_SAFETY = "the caller promises a NUL-terminated string."
 """Its SAFETY comment, which the justification editor opens with."""
-PAST_DELAY = AUTOSAVE_DELAY + 0.4
-"""Long enough after the last key for the text to be in the drafts file."""
+PAST_REAL_DELAY = AUTOSAVE_DELAY + 0.4
+"""Long enough after the last key for the text to be in the drafts file, with the app's delay."""
+SHORT = 0.05
+"""The autosave delay of every test but the first."""
+PAST_DELAY = SHORT + 0.15
+"""Long enough after the last key for the text to be in the drafts file, with :data:`SHORT`."""
 NEVER = 3600.0
 """An autosave delay no test waits for: what is on disk was put there by something else."""
 
@@ -63,13 +71,13 @@ def test_typed_justification_is_on_disk_while_the_editor_is_open(workspace: Work
         async with opened(workspace.loader(), at=FIRST) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " Checked by hand")
-            await pilot.pause(PAST_DELAY)
+            await pilot.pause(PAST_REAL_DELAY)
             assert isinstance(app.screen, JustificationEditor)  # still open, nothing saved
             assert _on_disk(workspace)[FIRST]["justification"] == (
                 FIRST_SAFETY + " Checked by hand"
             )
             await pilot.press("enter", *"line two")
-            await pilot.pause(PAST_DELAY)
+            await pilot.pause(PAST_REAL_DELAY)
             assert _on_disk(workspace)[FIRST]["justification"] == (
                 FIRST_SAFETY + " Checked by hand\nline two"
             )
@@ -90,7 +98,7 @@ def test_the_draft_waits_for_a_pause_in_the_typing(workspace: Workspace) -> None
 
 def test_escape_puts_back_the_text_the_editor_opened_with(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=SHORT) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " typed")
             await pilot.pause(PAST_DELAY)
@@ -132,7 +140,7 @@ def test_ctrl_s_saves_and_closes_at_once(workspace: Workspace) -> None:
 
 def test_typed_note_is_on_disk_and_escape_takes_it_back(workspace: Workspace) -> None:
     async def run() -> None:
-        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=SHORT) as (app, pilot):
             await _open_first_note(app, pilot)
             await _type(pilot, "only a borrow")
             await pilot.pause(PAST_DELAY)
@@ -210,7 +218,7 @@ def test_a_hang_up_writes_the_text_and_exits(workspace: Workspace, signum: int) 
 
 def test_a_crash_mid_typing_resumes_with_the_typed_text(workspace: Workspace) -> None:
     async def crashed() -> None:
-        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=SHORT) as (app, pilot):
             await _open_justification(app, pilot)
             await _type(pilot, " half a thought")
             await pilot.pause(PAST_DELAY)
@@ -234,7 +242,7 @@ def test_a_note_typed_before_a_crash_is_in_the_note_editor_next_time(
     workspace: Workspace,
 ) -> None:
     async def crashed() -> None:
-        async with opened(workspace.loader(), at=FIRST) as (app, pilot):
+        async with opened(workspace.loader(), at=FIRST, autosave_delay=SHORT) as (app, pilot):
             await _open_first_note(app, pilot)
             await _type(pilot, "owner is the caller")
             await pilot.pause(PAST_DELAY)
